@@ -1,0 +1,91 @@
+# Makefile — builds build/libpromptlog.so (the preload library) and build/prompt-logger (the CLI),
+# runs the unit and integration tests, the AddressSanitizer/UBSan pass and the demo.
+# Sources are found by wildcard: a new .c file in a module directory needs no edit here.
+
+BUILD   ?= build
+CC      ?= cc
+SAN     ?=
+OPT     ?= -O2
+PKGS    := libcurl sqlite3 libcjson libzstd zlib libbrotlidec libnghttp2
+LINK_PKGS := sqlite3 libcjson libzstd zlib libbrotlidec libnghttp2
+
+CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -DCURL_DISABLE_TYPECHECK -Wall -Wextra -Werror $(OPT) -g \
+              -fPIC -fvisibility=hidden -MMD -MP $(SAN) \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LIBS       := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -ldl -lpthread
+
+CORE_SRC     := $(wildcard util/*.c proto/*.c llm/*.c store/*.c)
+PRELOAD_SRC  := $(wildcard preload/*.c)
+EXPORTER_SRC := $(wildcard exporter/*.c)
+UNIT_SRC     := $(wildcard tests/unit/test_*.c)
+EXAMPLE_SRC  := $(wildcard examples/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+CORE_OBJ     := $(call obj,$(CORE_SRC))
+PRELOAD_OBJ  := $(call obj,$(PRELOAD_SRC))
+EXPORTER_OBJ := $(call obj,$(EXPORTER_SRC))
+UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+EXAMPLE_BIN  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
+
+.PHONY: all deps test-deps unit integration test asan demo bench clean
+
+all: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger $(EXAMPLE_BIN)
+
+deps:
+	@scripts/deps.sh build
+test-deps:
+	@scripts/deps.sh test
+
+# The build checks its packages once per build directory; `make deps` checks again.
+$(BUILD)/.deps-ok: scripts/deps.sh
+	@scripts/deps.sh build
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# --no-undefined proves we do not link libcurl/libssl/gnutls: their functions come from dlsym.
+$(BUILD)/libpromptlog.so: $(CORE_OBJ) $(PRELOAD_OBJ)
+	$(CC) -shared -Wl,--no-undefined -Wl,-z,nodelete $(SAN) -o $@ $^ $(LIBS)
+
+$(BUILD)/prompt-logger: $(CORE_OBJ) $(EXPORTER_OBJ)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+$(BUILD)/examples/%: examples/%.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fvisibility=default -o $@ $< $(shell pkg-config --libs libcurl)
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(CORE_OBJ) $(LIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do \
+	  echo "== $$t"; PROMPTLOG_FIXTURES=$(CURDIR)/tests/fixtures $$t || fail=1; \
+	done; exit $$fail
+
+integration: all
+	@BUILD=$(BUILD) tests/integration/run.sh
+
+test: test-deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+# Same tests, instrumented. The integration runner preloads the ASan runtime before us.
+asan: test-deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  all unit integration
+
+demo: test-deps all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+bench: all
+	@BUILD=$(BUILD) bench/run.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

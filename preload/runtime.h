@@ -1,0 +1,45 @@
+/* runtime.h — the preload library's process-wide state, in one clearly named place:
+ * configuration read once from the environment, the per-process store connection, counters and
+ * the per-thread re-entrancy flags. Everything else in preload/ is stateless or per-connection.
+ *
+ * Invariants: nothing here ever writes to stdout, exits, aborts or changes errno as seen by the
+ * host; diagnostics go to stderr only when PROMPTLOG_DEBUG is set. */
+#ifndef PL_RUNTIME_H
+#define PL_RUNTIME_H
+
+#include <stddef.h>
+
+#define PL_HIDDEN __attribute__((visibility("hidden")))
+#define PL_EXPORT __attribute__((visibility("default")))
+
+typedef struct pl_config {
+    char *database_url;     /* PROMPTLOG_DATABASE, default "sqlite:///prompts.db" */
+    char *ns;               /* PROMPTLOG_NAMESPACE, default "default" */
+    int debug;              /* PROMPTLOG_DEBUG */
+    size_t max_body;        /* PROMPTLOG_MAX_BODY bytes per body, default 16 MiB */
+    char *redact;           /* PROMPTLOG_REDACT extra names, may be NULL */
+    int busy_timeout_ms;    /* PROMPTLOG_BUSY_TIMEOUT_MS, default 2000 */
+    int disabled;           /* PROMPTLOG_DISABLE=1, or a setuid/setgid process */
+} pl_config;
+
+/* Read once, lazily, thread-safe. Never NULL. */
+PL_HIDDEN const pl_config *pl_config_get(void);
+
+/* One line on stderr, prefixed "promptlog: ", only when PROMPTLOG_DEBUG is set. Preserves errno. */
+PL_HIDDEN void pl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Per-thread depth of libcurl calls in progress. While > 0, TLS hooks must not capture:
+ * libcurl's own hooks record the exchange with decoded bodies, once. */
+PL_HIDDEN extern __thread int pl_in_curl;
+/* Per-thread guard against re-entering our own hooks (e.g. SSL_read calling SSL_read_ex). */
+PL_HIDDEN extern __thread int pl_in_hook;
+
+/* Counters, readable for tests and debug output. */
+typedef struct pl_stats {
+    unsigned long captured;     /* rows committed */
+    unsigned long skipped;      /* exchanges dropped because the store failed */
+} pl_stats;
+PL_HIDDEN pl_stats pl_stats_get(void);
+PL_HIDDEN void pl_stats_count(int committed);
+
+#endif

@@ -1,0 +1,71 @@
+/* exchange.h — one HTTP request/response pair as a program saw it: the contract between the
+ * layers that reassemble traffic (libcurl hooks, HTTP/1.1, HTTP/2) and the LLM layer and store.
+ *
+ * Invariants: bodies are content-decoded (gzip/br/... removed) and hold exactly the bytes the
+ * program sent or received, up to the body cap (then `truncated` is set). Header names keep the
+ * case they had on the wire; lookups are case-insensitive. Nothing here is redacted yet: the
+ * store redacts before anything is written. */
+#ifndef PL_EXCHANGE_H
+#define PL_EXCHANGE_H
+
+#include "../util/buf.h"
+
+typedef struct pl_header {
+    char *name;
+    char *value;
+} pl_header;
+
+typedef struct pl_headers {
+    pl_header *items;
+    size_t count, cap;
+} pl_headers;
+
+int pl_headers_add(pl_headers *h, const char *name, size_t name_len, const char *value, size_t value_len);
+/* Parses one "Name: value" line (CRLF optional); malformed lines are ignored. Returns 0 or -1 on OOM. */
+int pl_headers_add_line(pl_headers *h, const char *line, size_t len);
+/* Case-insensitive; returns the first value or NULL. */
+const char *pl_headers_get(const pl_headers *h, const char *name);
+void pl_headers_free(pl_headers *h);
+
+typedef enum pl_source {
+    PL_SOURCE_UNKNOWN = 0,
+    PL_SOURCE_CURL,     /* libcurl easy/multi hooks: decoded bodies straight from libcurl */
+    PL_SOURCE_OPENSSL,  /* SSL_read/SSL_write */
+    PL_SOURCE_GNUTLS,   /* gnutls_record_recv/send */
+} pl_source;
+
+const char *pl_source_name(pl_source s);
+
+typedef struct pl_exchange {
+    pl_source source;
+    int http_version;       /* 10, 11, 20, 30; 0 if unknown */
+    char *method;           /* "POST" */
+    char *scheme;           /* "https" or "http" */
+    char *host;             /* without port, lower-case */
+    int port;               /* 0 if unknown */
+    char *target;           /* path and query as sent: "/v1/chat/completions?x=1" */
+    pl_headers req_headers;
+    pl_buf req_body;
+    int status;             /* 0 when no response arrived */
+    pl_headers resp_headers;
+    pl_buf resp_body;
+    double started_at;      /* epoch seconds when the request started */
+    double first_byte_at;   /* epoch seconds of the first response byte; 0 if none */
+    double ended_at;        /* epoch seconds when the exchange completed or was abandoned */
+    unsigned incomplete : 1;    /* response did not complete (connection closed, reset, exit) */
+    unsigned req_truncated : 1; /* request body exceeded the cap */
+    unsigned resp_truncated : 1;/* response body exceeded the cap */
+    char *transport_error;  /* e.g. "Couldn't connect to server"; NULL if none */
+} pl_exchange;
+
+pl_exchange *pl_exchange_new(pl_source source);
+void pl_exchange_free(pl_exchange *x);
+/* Sets host/port/scheme/target from an absolute URL ("https://h:1/p?q"). Returns 0 or -1. */
+int pl_exchange_set_url(pl_exchange *x, const char *url);
+/* Builds "scheme://host[:port]target" (port omitted when default). Caller frees. */
+char *pl_exchange_url(const pl_exchange *x);
+
+/* Wall clock in epoch seconds, microsecond resolution. */
+double pl_now(void);
+
+#endif
