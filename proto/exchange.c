@@ -111,6 +111,7 @@ void pl_exchange_free(pl_exchange *x)
     pl_headers_free(&x->resp_headers);
     pl_buf_free(&x->resp_body);
     free(x->transport_error);
+    free(x->marks);
     free(x);
 }
 
@@ -199,6 +200,32 @@ char *pl_exchange_url(const pl_exchange *x)
     else
         snprintf(u, n, "%s://%s:%d%s", scheme, host, x->port, target);
     return u;
+}
+
+void pl_exchange_mark(pl_exchange *x, double at)
+{
+    if (!x->first_byte_at)
+        x->first_byte_at = at;
+    if (x->n_marks && x->marks[x->n_marks - 1].offset == x->resp_body.len)
+        return;
+    if (!x->marks) {
+        x->marks = malloc(PL_MAX_MARKS * sizeof *x->marks);
+        if (!x->marks)
+            return;
+    }
+    if (x->n_marks == PL_MAX_MARKS)
+        x->n_marks--;
+    x->marks[x->n_marks].offset = x->resp_body.len;
+    x->marks[x->n_marks].at = at;
+    x->n_marks++;
+}
+
+double pl_exchange_time_at(const pl_exchange *x, size_t offset)
+{
+    for (size_t i = 0; i < x->n_marks; i++)
+        if (x->marks[i].offset >= offset)
+            return x->marks[i].at;
+    return 0;
 }
 
 double pl_now(void)

@@ -36,6 +36,15 @@ typedef enum pl_source {
 
 const char *pl_source_name(pl_source s);
 
+/* When response body bytes arrived: after `offset` decoded bytes, at epoch time `at`. Lets the
+ * capture layer turn the LLM layer's "first token at byte N" into a time to first token. */
+typedef struct pl_mark {
+    size_t offset;
+    double at;
+} pl_mark;
+
+#define PL_MAX_MARKS 1024
+
 typedef struct pl_exchange {
     pl_source source;
     int http_version;       /* 10, 11, 20, 30; 0 if unknown */
@@ -56,6 +65,8 @@ typedef struct pl_exchange {
     unsigned req_truncated : 1; /* request body exceeded the cap */
     unsigned resp_truncated : 1;/* response body exceeded the cap */
     char *transport_error;  /* e.g. "Couldn't connect to server"; NULL if none */
+    pl_mark *marks;         /* arrival timeline of resp_body, at most PL_MAX_MARKS entries */
+    size_t n_marks;
 } pl_exchange;
 
 pl_exchange *pl_exchange_new(pl_source source);
@@ -64,6 +75,12 @@ void pl_exchange_free(pl_exchange *x);
 int pl_exchange_set_url(pl_exchange *x, const char *url);
 /* Builds "scheme://host[:port]target" (port omitted when default). Caller frees. */
 char *pl_exchange_url(const pl_exchange *x);
+
+/* Notes that resp_body.len bytes had arrived at time `at` (reassemblers call it after each append;
+ * also sets first_byte_at). Past PL_MAX_MARKS the last mark is moved forward instead. */
+void pl_exchange_mark(pl_exchange *x, double at);
+/* Time at which decoded response byte `offset` had arrived, or 0 when unknown. */
+double pl_exchange_time_at(const pl_exchange *x, size_t offset);
 
 /* Wall clock in epoch seconds, microsecond resolution. */
 double pl_now(void);
