@@ -73,7 +73,10 @@ typedef struct pl_llm_input {
  *   status             HTTP status
  *   error              provider's error message (HTTP error or mid-stream error event)
  *   incomplete         true when the stream or body was cut short
- *   parse_error        what could not be parsed */
+ *   parse_error        what could not be parsed
+ *   first_token_offset streams: byte offset in resp_body just past the first event that carried
+ *                      content (text or tool call); the capture layer turns it into TTFT.
+ *                      Internal: the exporter does not print it. */
 cJSON *pl_llm_normalize(const pl_llm_input *in);
 
 /* Short single-line previews for the store's columns (caller frees; NULL when none):
