@@ -20,6 +20,8 @@ typedef struct pl_config {
     char *redact;           /* PROMPTLOG_REDACT extra names, may be NULL */
     int busy_timeout_ms;    /* PROMPTLOG_BUSY_TIMEOUT_MS, default 2000 */
     int disabled;           /* PROMPTLOG_DISABLE=1, or a setuid/setgid process */
+    char *endpoints;        /* PROMPTLOG_ENDPOINTS extra LLM endpoint rules, may be NULL */
+    char *ignore;           /* PROMPTLOG_IGNORE endpoint rules never captured, may be NULL */
 } pl_config;
 
 /* Read once, lazily, thread-safe. Never NULL. */

@@ -1,0 +1,60 @@
+/* symbols.c — resolves the real libcurl/OpenSSL/GnuTLS functions behind our hooks at run time,
+ * so libpromptlog.so never links those libraries and works with whichever copy the host loaded. */
+#include "symbols.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <stddef.h>
+#include <string.h>
+
+/* Any address inside this object, to recognise (and skip) ourselves among the loaded objects. */
+static void *self_marker(void) { return (void *)&self_marker; }
+
+struct search {
+    const char *name;
+    void *self;             /* our hook, never returned */
+    const char *own_path;   /* our own object's file name */
+    void *found;
+};
+
+static int search_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct search *s = arg;
+    const char *path = info->dlpi_name;
+    if (!path || !*path)   /* the main program: already covered by RTLD_NEXT / default scope */
+        return 0;
+    if (s->own_path && strcmp(path, s->own_path) == 0)
+        return 0;
+    /* RTLD_NOLOAD never loads anything: it only hands out a reference to an object that is
+     * already mapped, even one opened RTLD_LOCAL whose symbols RTLD_NEXT cannot see. */
+    void *h = dlopen(path, RTLD_NOLOAD | RTLD_LAZY);
+    if (!h)
+        return 0;
+    void *p = dlsym(h, s->name);
+    dlclose(h);
+    if (p && p != s->self) {
+        s->found = p;
+        return 1;
+    }
+    return 0;
+}
+
+void *pl_real_symbol(const char *name, void *self)
+{
+    int saved = errno;
+    void *p = dlsym(RTLD_NEXT, name);
+    if (!p || p == self) {
+        Dl_info me;
+        struct search s = {name, self, NULL, NULL};
+        if (dladdr((void *)self_marker(), &me) && me.dli_fname)
+            s.own_path = me.dli_fname;
+        dl_iterate_phdr(search_object, &s);
+        p = s.found;
+    }
+    if (!p)
+        pl_debug("symbol %s not found in any loaded object", name);
+    errno = saved;
+    return p;
+}
