@@ -65,8 +65,14 @@ typedef struct pl_store_options {
     int busy_timeout_ms;        /* how long a write may wait for another process's lock */
 } pl_store_options;
 
-/* url: "sqlite:///abs/or/rel/path.db", "sqlite:///:memory:" or a plain path. Returns 0, or -1
- * with a one-line reason in err. opts may be NULL (defaults). */
+/* url: "sqlite:///rel/path.db" (relative), "sqlite:////abs/path.db" (absolute; the SQLAlchemy
+ * convention prompt-logger uses), "sqlite:///:memory:" or a plain path. Returns 0, or -1 with a
+ * one-line reason in err: missing file without PL_STORE_CREATE ("no database at PATH"), a corrupt
+ * or foreign file, or a schema newer than PL_STORE_SCHEMA_VERSION (never written to).
+ * opts may be NULL (defaults: busy_timeout_ms 2000; 0 or less also means the default).
+ * A pl_store may be shared by threads (calls are serialized inside); do not call the store
+ * from inside an iteration callback. After fork() the child must not use or close the
+ * parent's pl_store (SQLite forbids carrying a connection across fork): open its own. */
 int pl_store_open(const char *url, int flags, const pl_store_options *opts, pl_store **out, char *err, size_t errlen);
 void pl_store_close(pl_store *s);
 /* Resolves a database URL to a filesystem path (caller frees). */
@@ -89,5 +95,26 @@ typedef int (*pl_model_fn)(const pl_model_row *m, void *ctx);
 /* Iterates the namespace oldest first (by id). ns NULL = every namespace. Returns 0 or -1. */
 int pl_store_each_row(pl_store *s, const char *ns, pl_row_fn fn, void *ctx, char *err, size_t errlen);
 int pl_store_each_model(pl_store *s, const char *ns, pl_model_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Finer iteration for the CLI. A zeroed query means every row, oldest first, with bodies. */
+typedef struct pl_store_query {
+    const char *ns;             /* NULL = every namespace */
+    const char *kind;           /* rows of this kind or of unknown kind; NULL = every kind */
+    const char *const *models;  /* NULL-terminated exact model names; NULL = every model */
+    long long id;               /* > 0: only this row */
+    long long last;             /* > 0: only the newest `last` rows (still oldest first) */
+    int no_bodies;              /* 1: leave req_body/resp_body NULL (skips decompression) */
+} pl_store_query;
+int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Per (namespace, provider, model) totals, for `prompt-logger stats`. */
+typedef struct pl_store_count {
+    const char *ns, *provider, *model;  /* provider/model may be NULL */
+    long long calls, errors;            /* errors: status >= 400 or an error message */
+    long long input_tokens, output_tokens;
+    double first, last;                 /* started_at range, epoch seconds */
+} pl_store_count;
+typedef int (*pl_count_fn)(const pl_store_count *c, void *ctx);
+int pl_store_each_count(pl_store *s, pl_count_fn fn, void *ctx, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,20 @@
+/* zblob.h — zstd framing for the store's body columns: one complete zstd frame per body, with
+ * its content size recorded so reads can allocate once. Decompression is capped against bombs. */
+#ifndef PL_ZBLOB_H
+#define PL_ZBLOB_H
+
+#include <stddef.h>
+#include <zstd.h>
+#include "../util/buf.h"
+
+#define PL_ZBLOB_LEVEL 3
+#define PL_ZBLOB_MAX_OUT ((size_t)1 << 30)   /* refuse to inflate a blob past 1 GiB */
+
+/* Replaces out's contents with one zstd frame of src. cctx may be NULL (a temporary one is
+ * used); reusing one saves an allocation per body. Returns 0, or -1 on OOM / zstd error. */
+int pl_zblob_compress(ZSTD_CCtx *cctx, const void *src, size_t len, pl_buf *out);
+/* Replaces out's contents with the decompressed frame(s) of src, at most max bytes
+ * (0 = PL_ZBLOB_MAX_OUT). Returns 0, or -1 on a corrupt or oversized blob or OOM. */
+int pl_zblob_decompress(const void *src, size_t len, size_t max, pl_buf *out);
+
+#endif
