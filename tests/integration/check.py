@@ -248,8 +248,17 @@ def cmd_count(args):
 
 
 def cmd_requests(args):
-    for r in load_jsonl(args.log):
-        if args.path and r.get("path") != args.path:
+    rows = [r for r in load_jsonl(args.log) if not args.path or r.get("path") == args.path]
+    if args.last:
+        rows = rows[-1:]
+    for r in rows:
+        if args.raw:
+            v = r.get(args.field or "response")
+            if r.get((args.field or "response") + "_base64"):
+                import base64
+                sys.stdout.buffer.write(base64.b64decode(v))
+            else:
+                sys.stdout.buffer.write(v.encode("utf-8") if isinstance(v, str) else json.dumps(v).encode())
             continue
         if args.field:
             v = r.get(args.field)
@@ -310,6 +319,9 @@ def main():
     s.add_argument("log")
     s.add_argument("--path")
     s.add_argument("--field", help="print only this field (body, target, headers...)")
+    s.add_argument("--last", action="store_true", help="only the last matching request")
+    s.add_argument("--raw", action="store_true",
+                   help="write the field (default: response) as exact bytes, no newline")
     s.set_defaults(fn=cmd_requests)
     s = sub.add_parser("models", help="an export models JSONL has exactly these model names")
     s.add_argument("export")

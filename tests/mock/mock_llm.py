@@ -256,6 +256,8 @@ def finish_response(resp, headers):
     """Applies the per-request test knobs and content coding to a routed response."""
     if "x-mock-status" in headers:
         resp.status = int(headers["x-mock-status"])
+    if "x-mock-set-cookie" in headers:   # a credential in a response header, for redaction tests
+        resp.headers.append(("set-cookie", "mock_session=sk-test-SECRET-setcookie; Path=/; HttpOnly"))
     if "x-mock-delay-ms" in headers:
         resp.delay = float(headers["x-mock-delay-ms"]) / 1000.0
     if resp.delay is None:

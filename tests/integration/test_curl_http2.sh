@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# test_curl_http2.sh — the curl CLI over HTTP/2 (ALPN h2, curl's default) under the preload: streamed
+# and non-streamed chat, streamed tool calls; output unchanged, the export equals what curl printed.
+. "$(dirname "$0")/lib.sh"
+need curl
+start_mock
+url="$MOCK_HTTPS/v1/chat/completions"
+stream_req='{"model":"gpt-4","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say this is a test"}],"temperature":0.2,"stream":true,"stream_options":{"include_usage":true}}'
+plain_req='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say this is a test"}],"max_tokens":16,"seed":7}'
+
+run_both curl -sS --cacert "$MOCK_CA" -H 'Content-Type: application/json' \
+    -H 'Authorization: Bearer sk-test-http2' "$url" -d "$stream_req"
+assert_rc 0
+assert_file_eq "$OUT" "$ROOT/tests/fixtures/openai_chat_stream_include_usage.sse" "curl printed the stream"
+cp "$OUT" stream.out
+
+run_both curl -sS -k -H 'Content-Type: application/json' "$url" -d "$plain_req"
+assert_rc 0
+cp "$OUT" plain.out
+
+mock_requests --field proto | sort -u > protos
+assert_eq "$(cat protos)" "h2" "every request went over HTTP/2"
+
+export_prompts > prompts.jsonl
+assert_lines prompts.jsonl 2 "one record per preloaded call"
+check chat prompts.jsonl --index 0 --request-json "$stream_req" --response stream.out
+check chat prompts.jsonl --index 1 --request-json "$plain_req" --response plain.out
+assert_eq "$(check get prompts.jsonl 0 namespace)" default
+
+export_models > models.jsonl
+check models models.jsonl gpt-4 gpt-4o-mini --namespace default
+
+assert_eq "$(db_query 'select stream, status from calls order by id')" "$(printf '1|200\n0|200')" "calls table"
+
+# Tool calls, streamed: arguments assembled from fragments.
+tools_req='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Weather in Seattle and Paris?"}],"tools":[{"type":"function","function":{"name":"get_current_weather","parameters":{"type":"object","properties":{"location":{"type":"string"}}}}}],"stream":true}'
+run_both curl -sS --cacert "$MOCK_CA" "$url" -d "$tools_req"
+assert_file_eq "$OUT" "$ROOT/tests/fixtures/openai_chat_tools_stream.sse"
+cp "$OUT" tools.out
+export_prompts > prompts.jsonl
+assert_lines prompts.jsonl 3
+check chat prompts.jsonl --index 2 --request-json "$tools_req" --response tools.out
