@@ -1,6 +1,7 @@
 /* http2.c — HTTP/2 frame parser, HPACK through libnghttp2's inflater, and per-stream reassembly
  * into pl_exchange (see http2.h). Pure: no I/O, no globals; time comes from the caller. */
 #include "http2.h"
+#include "decode.h"
 
 #include <nghttp2/nghttp2.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@ typedef struct h2_stream {
     uint32_t id;
     pl_exchange *x;
     int got_final;      /* a non-1xx response HEADERS arrived */
+    pl_decoder *dec;    /* undoes the response's Content-Encoding; NULL for identity */
 } h2_stream;
 
 typedef struct h2_dir {
@@ -92,8 +94,10 @@ pl_h2 *pl_h2_new(const pl_proto_events *events, pl_source source)
 
 static void release(pl_h2 *h)
 {
-    for (size_t i = 0; i < h->n_streams; i++)
+    for (size_t i = 0; i < h->n_streams; i++) {
         pl_exchange_free(h->streams[i].x);
+        pl_decoder_free(h->streams[i].dec);
+    }
     free(h->streams);
     h->streams = NULL;
     h->n_streams = h->cap_streams = 0;
@@ -119,6 +123,11 @@ int pl_h2_failed(const pl_h2 *h)
     return h->failed;
 }
 
+int pl_h2_kept_in_flight(const pl_h2 *h)
+{
+    return (int)h->n_streams;
+}
+
 /* The permanent failed state: whatever was in flight is dropped unreported, because after a
  * decoding error we can no longer tell which bytes belong to which exchange. */
 static int fail(pl_h2 *h)
@@ -140,6 +149,7 @@ static h2_stream *find(pl_h2 *h, uint32_t sid)
 static void emit(pl_h2 *h, h2_stream *s, int incomplete, double now)
 {
     pl_exchange *x = s->x;
+    pl_decoder_free(s->dec);
     size_t i = (size_t)(s - h->streams);
     memmove(&h->streams[i], &h->streams[i + 1], (h->n_streams - i - 1) * sizeof *h->streams);
     h->n_streams--;
@@ -178,7 +188,10 @@ static void deliver(pl_h2 *h, pl_dir dir, uint32_t sid, const unsigned char *p, 
         if (t)
             x->req_truncated = 1;
     } else {
-        append_body(h, &x->resp_body, p, n, &t);
+        if (s->dec)
+            pl_decoder_feed(s->dec, p, n, &x->resp_body, h->ev.max_body, &t);
+        else
+            append_body(h, &x->resp_body, p, n, &t);
         if (t)
             x->resp_truncated = 1;
         pl_exchange_mark(x, now);
@@ -367,6 +380,11 @@ static int header_block_done(pl_h2 *h, pl_dir dir, double now)
         }
         s->got_final = 1;
         x->status = status;
+        const char *ce = pl_headers_get(&b.regular, "content-encoding");
+        if (ce && !pl_decoder_is_identity(ce) && !(s->dec = pl_decoder_new(ce))) {
+            block_free(&b);
+            return -1;
+        }
     }
     move_headers(&x->resp_headers, &b.regular);
     block_free(&b);

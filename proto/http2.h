@@ -14,6 +14,9 @@
  *   parser into a permanent failed state: everything buffered is dropped, streams in flight are
  *   discarded without being reported, and every later feed returns -1. The owner should then
  *   ignore the connection. Nothing here ever aborts.
+ * - Kept streams buffer both bodies up to events->max_body (then *_truncated); the response body
+ *   is content-decoded (proto/decode.h) as it arrives and pl_exchange_mark() follows each append.
+ *   Pseudo-headers become method/scheme/host/port/target/status, not header entries.
  * - Memory is bounded: header blocks (PL_H2_MAX_HEADER_BLOCK), decoded header lists, buffered
  *   control frames and the number of tracked streams are capped; bodies by events->max_body.
  * Not thread-safe: one connection, one caller at a time. */
@@ -41,6 +44,8 @@ pl_h2 *pl_h2_new(const pl_proto_events *events, pl_source source);
  * or -1 once the parser has failed (then and forever after). */
 int pl_h2_feed(pl_h2 *h, pl_dir dir, const void *data, size_t len, double now);
 int pl_h2_failed(const pl_h2 *h);
+/* Number of kept streams not yet reported. */
+int pl_h2_kept_in_flight(const pl_h2 *h);
 /* The connection ended (closed, freed, process exiting): every kept stream still in flight is
  * reported incomplete, in stream order. Nothing is reported afterwards. */
 void pl_h2_close(pl_h2 *h, double now);

@@ -685,6 +685,76 @@ static void test_skipped_stream(void **state)
     s_free(&s);
 }
 
+static char *slurp(const char *name, size_t *len)
+{
+    const char *dir = getenv("PROMPTLOG_FIXTURES");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/fixtures", name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("missing fixture %s", path);
+    pl_buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        pl_buf_append(&b, chunk, n);
+    fclose(f);
+    *len = b.len;
+    return pl_buf_detach(&b);
+}
+
+/* Response bodies are content-decoded as they arrive, whatever the DATA frame boundaries. */
+static void test_content_encoding(void **state)
+{
+    (void)state;
+    const char *text = "data: {\"choices\":[{\"delta\":{\"content\":\"Hello\"}}]}\n\ndata: [DONE]\n\n";
+    unsigned char gz[512];
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (unsigned char *)text;
+    z.avail_in = (unsigned)strlen(text);
+    z.next_out = gz;
+    z.avail_out = sizeof gz;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t gzlen = z.total_out;
+    deflateEnd(&z);
+
+    size_t brlen, plainlen;
+    char *br = slurp("openai_chat_stream_include_usage.sse.br", &brlen);
+    char *plain = slurp("openai_chat_stream_include_usage.sse", &plainlen);
+
+    script s;
+    s_init(&s);
+    request(&s, 1, "/gzip", 1);
+    request(&s, 3, "/br", 1);
+    nghttp2_nv g[] = {NV(":status", "200"), NV("content-encoding", "gzip")};
+    nghttp2_nv b[] = {NV(":status", "200"), NV("content-encoding", "br")};
+    headers(&s, PL_DIR_IN, 1, 0, g, 2);
+    headers(&s, PL_DIR_IN, 3, 0, b, 2);
+    frame(&s, PL_DIR_IN, 0, 0, 1, gz, 7);
+    frame(&s, PL_DIR_IN, 0, 0, 3, br, 100);
+    frame(&s, PL_DIR_IN, 0, 0, 1, gz + 7, 20);
+    frame(&s, PL_DIR_IN, 0, 0, 3, br + 100, brlen - 100);
+    frame(&s, PL_DIR_IN, 0, 1, 1, gz + 27, gzlen - 27);
+    frame(&s, PL_DIR_IN, 0, 1, 3, "", 0);
+    char *log = run_all(&s, 1);
+    pl_buf want = {0};
+    pl_buf_append_str(&want, "EXC POST /gzip status=200 inc=0 rqt=0 rst=0 fb=1 req= resp=");
+    pl_buf_append_str(&want, text);
+    pl_buf_append_str(&want, " | [content-encoding: gzip]\n");
+    assert_non_null(strstr(log, want.data));
+    pl_buf_reset(&want);
+    pl_buf_append_str(&want, "EXC POST /br status=200 inc=0 rqt=0 rst=0 fb=1 req= resp=");
+    pl_buf_append(&want, plain, plainlen);
+    pl_buf_append_str(&want, " | [content-encoding: br]\n");
+    assert_non_null(strstr(log, want.data));
+    pl_buf_free(&want);
+    free(log);
+    free(br);
+    free(plain);
+    s_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -704,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_informational_and_trailers),
         cmocka_unit_test(test_body_cap),
         cmocka_unit_test(test_skipped_stream),
+        cmocka_unit_test(test_content_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
