@@ -189,7 +189,6 @@ char *pl_redact_url(const char *url, const char *extra)
         pl_buf_free(&out);
         return NULL;
     }
-    if (out.len == 0)
-        return strdup("");
-    return pl_buf_detach(&out);
+    char *res = pl_buf_detach(&out);
+    return res ? res : strdup("");
 }
