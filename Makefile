@@ -74,10 +74,14 @@ test: test-deps
 	@$(MAKE) --no-print-directory integration
 
 # Same tests, instrumented. The integration runner preloads the ASan runtime before us.
+ASAN_VARS := BUILD=build-asan OPT=-O1 \
+  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+# One goal per sub-make, so `make -jN asan` builds in parallel but never runs unit and
+# integration tests at the same time.
 asan: test-deps
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
-	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  all unit integration
+	@$(MAKE) --no-print-directory $(ASAN_VARS) all
+	@$(MAKE) --no-print-directory $(ASAN_VARS) unit
+	@$(MAKE) --no-print-directory $(ASAN_VARS) integration
 
 demo: test-deps all
 	@BUILD=$(BUILD) scripts/demo.sh

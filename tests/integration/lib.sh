@@ -43,7 +43,7 @@
 #   run_plain [VAR=VAL...] CMD... only the plain run
 #   export_prompts [ARGS...]    `prompt-logger export prompts - -d sqlite:///$PL_DB ARGS` on stdout
 #   export_models [ARGS...]     same for `export models`
-#   pl_cli ARGS...              run $PL_CLI (under the ASan options when needed)
+#   pl_cli ARGS...              run $PL_CLI (LeakSanitizer on for an ASan build)
 #   db_query SQL                sqlite3 $PL_DB SQL (fails if the database is missing)
 #   check SUBCOMMAND ARGS...    tests/integration/check.py (see its --help): JSONL/export checks
 #   mock_requests [--path P]    the mock log's requests as JSONL (filtered by path)
@@ -292,7 +292,12 @@ run_both() {
 
 pl_cli() {
     [ -x "$PL_CLI" ] || fail "$PL_CLI is not built"
-    timeout -k 5 "$_pl_timeout" "$PL_CLI" "$@"
+    if [ "$PL_ASAN" = 1 ]; then
+        # Our own program: here leaks are ours, so LeakSanitizer stays on.
+        ASAN_OPTIONS="detect_leaks=1:exitcode=86" timeout -k 5 "$_pl_timeout" "$PL_CLI" "$@"
+    else
+        timeout -k 5 "$_pl_timeout" "$PL_CLI" "$@"
+    fi
 }
 
 _pl_export() {
