@@ -1,0 +1,693 @@
+/* hook_curl.c — libcurl interposition (easy and multi interfaces): captures LLM calls at the
+ * libcurl API, where bodies are already decoded and exactly what the program saw.
+ *
+ * How: curl_easy_setopt is mirrored into a per-handle shadow (curl_shadow.h). When a wanted
+ * request starts (curl_easy_perform, or curl_multi_add_handle), the program's write/header/read/
+ * seek callbacks are replaced by tees that call the program's own (or libcurl's default fwrite/
+ * fread) and record only what the program accepted; when it ends (perform returns,
+ * CURLMSG_DONE, remove/cleanup) the program's options are restored exactly and the exchange is
+ * committed. Non-LLM handles cost one table lookup per perform. pl_in_curl is raised around
+ * every libcurl call that moves data, so the TLS hooks never record the same exchange again. */
+#include "curl_shadow.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "capture.h"
+#include "symbols.h"
+
+/* Option type ranges of curl.h, spelled out for libcurl versions that lack CURLOPTTYPE_BLOB. */
+#define PL_OPT_OBJECT 10000
+#define PL_OPT_FUNCTION 20000
+#define PL_OPT_OFF_T 30000
+#define PL_OPT_BLOB 40000
+
+typedef struct pl_curl_xfer {
+    pl_curl_shadow *sh;
+    pl_exchange *x;
+    pl_endpoint ep;
+    size_t max_body;
+    int multi;          /* armed by curl_multi_add_handle */
+    int wrapped_read;   /* READFUNCTION/READDATA replaced */
+    int wrapped_seek;   /* SEEKFUNCTION/SEEKDATA replaced */
+} pl_curl_xfer;
+
+/* ---- the real libcurl ---- */
+
+typedef CURLcode (*setopt_fn)(CURL *, CURLoption, ...);
+typedef CURLcode (*getinfo_fn)(CURL *, CURLINFO, ...);
+typedef CURLcode (*perform_fn)(CURL *);
+typedef void (*cleanup_fn)(CURL *);
+typedef void (*reset_fn)(CURL *);
+typedef CURL *(*duphandle_fn)(CURL *);
+typedef const char *(*strerror_fn)(CURLcode);
+typedef CURLUcode (*url_get_fn)(const CURLU *, CURLUPart, char **, unsigned int);
+typedef void (*curl_free_fn)(void *);
+
+static setopt_fn real_setopt;
+static getinfo_fn real_getinfo;
+static perform_fn real_perform;
+static cleanup_fn real_cleanup;
+static reset_fn real_reset;
+static duphandle_fn real_duphandle;
+static strerror_fn real_strerror;
+static url_get_fn real_url_get;
+static curl_free_fn real_curl_free;
+
+static setopt_fn get_setopt(void) { return PL_REAL(real_setopt, "curl_easy_setopt", curl_easy_setopt); }
+static getinfo_fn get_getinfo(void) { return PL_REAL(real_getinfo, "curl_easy_getinfo", NULL); }
+
+/* Forwards one already-read argument with the type libcurl will va_arg it as. */
+static CURLcode forward_setopt(setopt_fn fn, CURL *h, CURLoption opt, pl_curl_arg a)
+{
+    if (opt < PL_OPT_OBJECT)
+        return fn(h, opt, a.l);
+    if (opt < PL_OPT_FUNCTION)
+        return fn(h, opt, a.p);
+    if (opt < PL_OPT_OFF_T)
+        return fn(h, opt, a.fn);
+    if (opt < PL_OPT_BLOB)
+        return fn(h, opt, a.off);
+    return fn(h, opt, a.p);
+}
+
+/* ---- the tees, called by libcurl during a captured transfer ---- */
+
+/* While a program callback runs we are back in program code: its own network calls are not
+ * libcurl's, so the TLS hooks may see them. */
+#define CALL_PROGRAM(expr) __extension__({  \
+    int pl_saved_in_curl_ = pl_in_curl;     \
+    pl_in_curl = 0;                         \
+    __typeof__(expr) pl_r_ = (expr);        \
+    pl_in_curl = pl_saved_in_curl_;         \
+    pl_r_;                                  \
+})
+
+static void record_response(pl_curl_xfer *t, const char *p, size_t n)
+{
+    int trunc = 0;
+    pl_buf_append_capped(&t->x->resp_body, p, n, t->max_body, &trunc);
+    if (trunc)
+        t->x->resp_truncated = 1;
+    pl_exchange_mark(t->x, pl_now());
+}
+
+static size_t tee_write(char *p, size_t size, size_t nmemb, void *ud)
+{
+    pl_curl_xfer *t = ud;
+    pl_curl_shadow *sh = t->sh;
+    size_t total = size * nmemb, r, accepted;
+    if (sh->writefn) {
+        r = CALL_PROGRAM(sh->writefn(p, size, nmemb, sh->writedata));
+        accepted = r;
+    } else {
+        r = CALL_PROGRAM(fwrite(p, size, nmemb, (FILE *)sh->writedata));
+        accepted = r * size;   /* fwrite counts items; libcurl passes size 1 */
+    }
+    if (r == CURL_WRITEFUNC_PAUSE || r == (size_t)CURL_WRITEFUNC_ERROR)
+        return r;   /* nothing accepted; a paused chunk is delivered again later */
+    int e = errno;
+    record_response(t, p, accepted < total ? accepted : total);
+    errno = e;
+    return r;
+}
+
+static void record_header(pl_curl_xfer *t, const char *p, size_t n)
+{
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        /* A new response head (after 100-continue, a redirect or a proxy CONNECT): only the
+         * last one describes the body the program receives. */
+        pl_headers_free(&t->x->resp_headers);
+        return;
+    }
+    while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+        n--;
+    if (n)
+        pl_headers_add_line(&t->x->resp_headers, p, n);
+}
+
+static size_t tee_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+    pl_curl_xfer *t = ud;
+    pl_curl_shadow *sh = t->sh;
+    size_t total = size * nmemb, r;
+    /* libcurl's own rule: HEADERFUNCTION if set, else the write function with HEADERDATA when
+     * that is set, else the headers go nowhere. */
+    if (sh->headerfn)
+        r = CALL_PROGRAM(sh->headerfn(p, size, nmemb, sh->headerdata));
+    else if (sh->headerdata && sh->writefn)
+        r = CALL_PROGRAM(sh->writefn(p, size, nmemb, sh->headerdata));
+    else if (sh->headerdata)
+        r = CALL_PROGRAM(fwrite(p, size, nmemb, (FILE *)sh->headerdata)) * size;
+    else
+        r = total;
+    if (r == CURL_WRITEFUNC_PAUSE)
+        return r;
+    int e = errno;
+    record_header(t, p, total);
+    errno = e;
+    return r;
+}
+
+static size_t tee_read(char *buf, size_t size, size_t nitems, void *ud)
+{
+    pl_curl_xfer *t = ud;
+    pl_curl_shadow *sh = t->sh;
+    size_t r, got;
+    if (sh->readfn) {
+        r = CALL_PROGRAM(sh->readfn(buf, size, nitems, sh->readdata));
+        got = r;
+    } else {
+        r = CALL_PROGRAM(fread(buf, size, nitems, (FILE *)sh->readdata));
+        got = r * size;
+    }
+    if (r == CURL_READFUNC_ABORT || r == CURL_READFUNC_PAUSE || got > size * nitems)
+        return r;
+    int e = errno;
+    int trunc = 0;
+    pl_buf_append_capped(&t->x->req_body, buf, got, t->max_body, &trunc);
+    if (trunc)
+        t->x->req_truncated = 1;
+    errno = e;
+    return r;
+}
+
+/* Installed with tee_read so a rewind (redirect, auth retry) restarts our copy too. Without a
+ * program seek function libcurl would fseek a default fread stream itself; we do the same and
+ * answer CANTSEEK on failure, which libcurl treats as it treats its own failed fseek. */
+static int tee_seek(void *ud, curl_off_t off, int origin)
+{
+    pl_curl_xfer *t = ud;
+    pl_curl_shadow *sh = t->sh;
+    int rc;
+    if (sh->seekfn)
+        rc = CALL_PROGRAM(sh->seekfn(sh->seekdata, off, origin));
+    else
+        rc = fseeko((FILE *)sh->readdata, (off_t)off, origin) == 0 ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_CANTSEEK;
+    if (rc == CURL_SEEKFUNC_OK && origin == SEEK_SET && off >= 0 && (size_t)off <= t->x->req_body.len) {
+        t->x->req_body.len = (size_t)off;
+        if (t->x->req_body.data)
+            t->x->req_body.data[off] = '\0';
+        t->x->req_truncated = 0;
+    }
+    return rc;
+}
+
+/* ---- starting and finishing a captured transfer ---- */
+
+/* Splits an absolute URL (libcurl assumes http:// when the scheme is missing) into a
+ * lower-case host and the target; no allocation unless the URL carries a #fragment. */
+static int split_url(const char *url, char *host, size_t hostcap, int *port, const char **target, char **owned)
+{
+    const char *p = strstr(url, "://");
+    int https = 0;
+    if (p) {
+        size_t sl = (size_t)(p - url);
+        if (sl == 5 && strncasecmp(url, "https", 5) == 0)
+            https = 1;
+        else if (!(sl == 4 && strncasecmp(url, "http", 4) == 0))
+            return 0;
+        p += 3;
+    } else {
+        p = url;
+    }
+    const char *auth_end = p + strcspn(p, "/?#");
+    const char *at = memchr(p, '@', (size_t)(auth_end - p));
+    if (at)
+        p = at + 1;
+    const char *hend = auth_end;
+    *port = https ? 443 : 80;
+    if (*p == '[') {
+        const char *rb = memchr(p, ']', (size_t)(auth_end - p));
+        if (rb) {
+            hend = rb + 1;
+            if (rb + 1 < auth_end && rb[1] == ':')
+                *port = atoi(rb + 2);
+        }
+    } else {
+        const char *colon = memchr(p, ':', (size_t)(auth_end - p));
+        if (colon) {
+            hend = colon;
+            *port = atoi(colon + 1);
+        }
+    }
+    size_t hl = (size_t)(hend - p);
+    if (!hl || hl >= hostcap)
+        return 0;
+    for (size_t i = 0; i < hl; i++)
+        host[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
+    host[hl] = '\0';
+    const char *t = *auth_end ? auth_end : "/";
+    *owned = NULL;
+    if (*t == '?' || strchr(t, '#')) {
+        size_t tl = strcspn(t, "#");
+        char *o = malloc(tl + 2);
+        if (!o)
+            return 0;
+        size_t off = 0;
+        if (*t == '?')
+            o[off++] = '/';
+        memcpy(o + off, t, tl);
+        o[off + tl] = '\0';
+        *owned = o;
+        t = o;
+    }
+    *target = t;
+    return 1;
+}
+
+static void restore_options(CURL *h, pl_curl_shadow *sh, pl_curl_xfer *t)
+{
+    setopt_fn so = get_setopt();
+    if (!so)
+        return;
+    so(h, CURLOPT_WRITEFUNCTION, sh->writefn);
+    so(h, CURLOPT_WRITEDATA, sh->writedata);
+    so(h, CURLOPT_HEADERFUNCTION, sh->headerfn);
+    so(h, CURLOPT_HEADERDATA, sh->headerdata);
+    if (t->wrapped_read) {
+        so(h, CURLOPT_READFUNCTION, sh->readfn);
+        so(h, CURLOPT_READDATA, sh->readdata);
+    }
+    if (t->wrapped_seek) {
+        so(h, CURLOPT_SEEKFUNCTION, sh->seekfn);
+        so(h, CURLOPT_SEEKDATA, sh->seekdata);
+    }
+}
+
+static int install_tees(CURL *h, pl_curl_shadow *sh, pl_curl_xfer *t)
+{
+    setopt_fn so = get_setopt();
+    if (!so)
+        return -1;
+    int bad = so(h, CURLOPT_WRITEFUNCTION, tee_write) != CURLE_OK;
+    bad |= so(h, CURLOPT_WRITEDATA, t) != CURLE_OK;
+    bad |= so(h, CURLOPT_HEADERFUNCTION, tee_header) != CURLE_OK;
+    bad |= so(h, CURLOPT_HEADERDATA, t) != CURLE_OK;
+    /* Only an upload whose body does not come from POSTFIELDS goes through the read callback;
+     * leaving it alone otherwise keeps libcurl's behaviour exactly as the program set it up. */
+    if ((sh->method == PL_CM_POST && !sh->postfields) || sh->method == PL_CM_PUT) {
+        t->wrapped_read = 1;
+        bad |= so(h, CURLOPT_READFUNCTION, tee_read) != CURLE_OK;
+        bad |= so(h, CURLOPT_READDATA, t) != CURLE_OK;
+        if (sh->seekfn || (!sh->readfn && !sh->has_ioctl)) {
+            t->wrapped_seek = 1;
+            bad |= so(h, CURLOPT_SEEKFUNCTION, tee_seek) != CURLE_OK;
+            bad |= so(h, CURLOPT_SEEKDATA, t) != CURLE_OK;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+/* Returns the armed transfer when the handle's request is one we record, else NULL. */
+static pl_curl_xfer *xfer_begin(CURL *h, pl_curl_shadow *sh, int multi)
+{
+    int saved = errno;
+    pl_curl_xfer *t = NULL;
+    char *curlu_url = NULL, *owned_target = NULL;
+    const char *url = sh->url;
+    if (!url && sh->curlu) {
+        url_get_fn ug = PL_REAL(real_url_get, "curl_url_get", NULL);
+        if (ug && ug(sh->curlu, CURLUPART_URL, &curlu_url, 0) == CURLUE_OK)
+            url = curlu_url;
+    }
+    char host[256];
+    int port;
+    const char *target;
+    pl_endpoint ep;
+    const char *method = pl_curl_shadow_method(sh);
+    if (!url || !split_url(url, host, sizeof host, &port, &target, &owned_target) ||
+        !pl_capture_wanted(method, host, port, target, &ep))
+        goto out;
+
+    t = calloc(1, sizeof *t);
+    pl_exchange *x = pl_exchange_new(PL_SOURCE_CURL);
+    if (!t || !x || !(x->method = strdup(method)) || pl_exchange_set_url(x, url) != 0) {
+        free(t);
+        pl_exchange_free(x);
+        t = NULL;
+        goto out;
+    }
+    t->sh = sh;
+    t->x = x;
+    t->ep = ep;
+    t->multi = multi;
+    t->max_body = pl_config_get()->max_body;
+    pl_curl_shadow_headers(sh, &x->req_headers);
+    size_t len = 0;
+    const void *body = pl_curl_shadow_body(sh, &len);
+    if (body) {
+        int trunc = 0;
+        pl_buf_append_capped(&x->req_body, body, len, t->max_body, &trunc);
+        x->req_truncated = trunc != 0;
+    }
+    x->started_at = pl_now();
+    if (install_tees(h, sh, t) != 0) {
+        restore_options(h, sh, t);
+        pl_debug("could not install libcurl callbacks; %s not captured", url);
+        pl_exchange_free(x);
+        free(t);
+        t = NULL;
+        goto out;
+    }
+    sh->xfer = t;
+out:
+    free(owned_target);
+    if (curlu_url) {
+        curl_free_fn cf = PL_REAL(real_curl_free, "curl_free", NULL);
+        if (cf)
+            cf(curlu_url);
+    }
+    errno = saved;
+    return t;
+}
+
+/* Drops an armed transfer without recording it (curl_multi_add_handle failed). */
+static void xfer_abandon(CURL *h, pl_curl_shadow *sh)
+{
+    pl_curl_xfer *t = sh->xfer;
+    sh->xfer = NULL;
+    restore_options(h, sh, t);
+    pl_exchange_free(t->x);
+    free(t);
+}
+
+static int http_version_of(long v)
+{
+    switch (v) {
+    case CURL_HTTP_VERSION_1_0: return 10;
+    case CURL_HTTP_VERSION_1_1: return 11;
+    case CURL_HTTP_VERSION_2_0: return 20;
+    case 30: return 30; /* CURL_HTTP_VERSION_3 */
+    default: return 0;
+    }
+}
+
+/* Restores the program's options, gathers what libcurl knows and commits. have_rc: the
+ * transfer finished with rc (perform returned, CURLMSG_DONE); otherwise it was removed or
+ * cleaned up without a DONE message and its completeness is judged from the byte counts. */
+static void xfer_finish(CURL *h, pl_curl_shadow *sh, CURLcode rc, int have_rc)
+{
+    int saved = errno;
+    pl_curl_xfer *t = sh->xfer;
+    sh->xfer = NULL;
+    restore_options(h, sh, t);
+    pl_exchange *x = t->x;
+    x->ended_at = pl_now();
+    getinfo_fn gi = get_getinfo();
+    if (gi) {
+        long code = 0, hv = 0, hsize = 0;
+        curl_off_t st = 0, cl = -1, dl = 0;
+        char *eff = NULL, *ctype = NULL;
+        if (gi(h, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code > 0)
+            x->status = (int)code;
+        if (gi(h, CURLINFO_HTTP_VERSION, &hv) == CURLE_OK)
+            x->http_version = http_version_of(hv);
+        if (gi(h, CURLINFO_STARTTRANSFER_TIME_T, &st) == CURLE_OK && st > 0)
+            x->first_byte_at = x->started_at + (double)st / 1e6;
+        if (gi(h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff && *eff)
+            pl_exchange_set_url(x, eff);
+        if (gi(h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype &&
+            !pl_headers_get(&x->resp_headers, "Content-Type"))
+            pl_headers_add(&x->resp_headers, "Content-Type", 12, ctype, strlen(ctype));
+        if (sh->include_header && gi(h, CURLINFO_HEADER_SIZE, &hsize) == CURLE_OK && hsize > 0) {
+            /* CURLOPT_HEADER sent the response heads through the write callback too. */
+            size_t n = (size_t)hsize <= x->resp_body.len ? (size_t)hsize : x->resp_body.len;
+            pl_buf_consume(&x->resp_body, n);
+            for (size_t i = 0; i < x->n_marks; i++)
+                x->marks[i].offset = x->marks[i].offset > n ? x->marks[i].offset - n : 0;
+        }
+        if (!have_rc) {
+            gi(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+            gi(h, CURLINFO_SIZE_DOWNLOAD_T, &dl);
+        }
+        if (!have_rc && (x->status <= 0 || (cl >= 0 && dl < cl))) {
+            x->incomplete = 1;
+            x->transport_error = strdup("transfer removed before it completed");
+        }
+    }
+    if (have_rc && rc != CURLE_OK) {
+        strerror_fn se = PL_REAL(real_strerror, "curl_easy_strerror", NULL);
+        x->incomplete = 1;
+        x->transport_error = strdup(se ? se(rc) : "libcurl error");
+    }
+    pl_endpoint ep = t->ep;
+    free(t);
+    pl_capture_commit(x, &ep);
+    errno = saved;
+}
+
+/* ---- easy interface hooks ---- */
+
+PL_EXPORT CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
+{
+    pl_curl_arg a;
+    va_list ap;
+    va_start(ap, opt);
+    if (opt < PL_OPT_OBJECT)
+        a.l = va_arg(ap, long);
+    else if (opt < PL_OPT_FUNCTION)
+        a.p = va_arg(ap, void *);
+    else if (opt < PL_OPT_OFF_T)
+        a.fn = va_arg(ap, void (*)(void));
+    else if (opt < PL_OPT_BLOB)
+        a.off = va_arg(ap, curl_off_t);
+    else
+        a.p = va_arg(ap, void *);
+    va_end(ap);
+
+    setopt_fn real = get_setopt();
+    if (!real)
+        return CURLE_FAILED_INIT;
+    /* libcurl's own internal handles (DoH) are set up from inside a transfer: not ours. */
+    if (pl_in_curl)
+        return forward_setopt(real, h, opt, a);
+    pl_curl_shadow *sh = pl_curl_shadow_get(h, 1);
+    if (sh && sh->xfer && pl_curl_shadow_is_wrapped(opt)) {
+        /* Our tees stay installed until the transfer ends; the program's new value is what
+         * they call from now on and what is restored afterwards. */
+        pl_curl_shadow_record(sh, opt, a);
+        return CURLE_OK;
+    }
+    CURLcode rc = forward_setopt(real, h, opt, a);
+    if (rc == CURLE_OK && sh) {
+        int e = errno;
+        pl_curl_shadow_record(sh, opt, a);
+        errno = e;
+    }
+    return rc;
+}
+
+PL_EXPORT CURLcode curl_easy_perform(CURL *h)
+{
+    perform_fn real = PL_REAL(real_perform, "curl_easy_perform", curl_easy_perform);
+    if (!real)
+        return CURLE_FAILED_INIT;
+    pl_curl_shadow *sh = pl_in_curl ? NULL : pl_curl_shadow_get(h, 0);
+    pl_curl_xfer *t = sh && !sh->xfer ? xfer_begin(h, sh, 0) : NULL;
+    pl_in_curl++;
+    CURLcode rc = real(h);
+    pl_in_curl--;
+    if (t && sh->xfer == t)
+        xfer_finish(h, sh, rc, 1);
+    return rc;
+}
+
+PL_EXPORT void curl_easy_cleanup(CURL *h)
+{
+    cleanup_fn real = PL_REAL(real_cleanup, "curl_easy_cleanup", curl_easy_cleanup);
+    int saved = errno;
+    pl_curl_shadow *sh = h ? pl_curl_shadow_get(h, 0) : NULL;
+    if (sh && sh->xfer)
+        xfer_finish(h, sh, CURLE_OK, 0);
+    errno = saved;
+    if (real)
+        real(h);
+    if (sh) {
+        saved = errno;
+        pl_curl_shadow_drop(h);
+        errno = saved;
+    }
+}
+
+PL_EXPORT void curl_easy_reset(CURL *h)
+{
+    reset_fn real = PL_REAL(real_reset, "curl_easy_reset", curl_easy_reset);
+    int saved = errno;
+    pl_curl_shadow *sh = h ? pl_curl_shadow_get(h, 0) : NULL;
+    if (sh && sh->xfer)
+        xfer_finish(h, sh, CURLE_OK, 0);
+    errno = saved;
+    if (real)
+        real(h);
+    if (sh)
+        pl_curl_shadow_reset(sh);
+}
+
+PL_EXPORT CURL *curl_easy_duphandle(CURL *h)
+{
+    duphandle_fn real = PL_REAL(real_duphandle, "curl_easy_duphandle", curl_easy_duphandle);
+    if (!real)
+        return NULL;
+    CURL *d = real(h);
+    if (!d || pl_in_curl)
+        return d;
+    int saved = errno;
+    pl_curl_shadow *sh = pl_curl_shadow_get(h, 0);
+    if (sh) {
+        pl_curl_shadow_dup(sh, d);
+        if (sh->xfer) {
+            /* The copy must not inherit our tees, which point at the original's transfer. */
+            setopt_fn so = get_setopt();
+            if (so) {
+                so(d, CURLOPT_WRITEFUNCTION, sh->writefn);
+                so(d, CURLOPT_WRITEDATA, sh->writedata);
+                so(d, CURLOPT_HEADERFUNCTION, sh->headerfn);
+                so(d, CURLOPT_HEADERDATA, sh->headerdata);
+                so(d, CURLOPT_READFUNCTION, sh->readfn);
+                so(d, CURLOPT_READDATA, sh->readdata);
+                if (sh->xfer->wrapped_seek) {
+                    so(d, CURLOPT_SEEKFUNCTION, sh->seekfn);
+                    so(d, CURLOPT_SEEKDATA, sh->seekdata);
+                }
+            }
+        }
+    }
+    errno = saved;
+    return d;
+}
+
+/* ---- multi interface hooks (issue 4 §5) ---- */
+
+typedef CURLMcode (*madd_fn)(CURLM *, CURL *);
+typedef CURLMsg *(*minfo_fn)(CURLM *, int *);
+typedef CURLMcode (*mperform_fn)(CURLM *, int *);
+typedef CURLMcode (*msock_action_fn)(CURLM *, curl_socket_t, int, int *);
+typedef CURLMcode (*msock_fn)(CURLM *, curl_socket_t, int *);
+typedef CURLMcode (*mwait_fn)(CURLM *, struct curl_waitfd *, unsigned int, int, int *);
+
+static madd_fn real_madd, real_mremove;
+static minfo_fn real_minfo;
+static mperform_fn real_mperform, real_msock_all;
+static msock_action_fn real_msock_action;
+static msock_fn real_msock;
+static mwait_fn real_mwait, real_mpoll;
+
+PL_EXPORT CURLMcode curl_multi_add_handle(CURLM *m, CURL *e)
+{
+    madd_fn real = PL_REAL(real_madd, "curl_multi_add_handle", curl_multi_add_handle);
+    if (!real)
+        return CURLM_INTERNAL_ERROR;
+    /* curl_easy_perform drives its transfer through a private multi handle: already armed. */
+    if (pl_in_curl)
+        return real(m, e);
+    pl_curl_shadow *sh = pl_curl_shadow_get(e, 0);
+    pl_curl_xfer *t = sh && !sh->xfer ? xfer_begin(e, sh, 1) : NULL;
+    CURLMcode rc = real(m, e);
+    if (rc != CURLM_OK && t && sh->xfer == t) {
+        int saved = errno;
+        xfer_abandon(e, sh);
+        errno = saved;
+    }
+    return rc;
+}
+
+PL_EXPORT CURLMsg *curl_multi_info_read(CURLM *m, int *msgs_in_queue)
+{
+    minfo_fn real = PL_REAL(real_minfo, "curl_multi_info_read", curl_multi_info_read);
+    if (!real)
+        return NULL;
+    CURLMsg *msg = real(m, msgs_in_queue);
+    if (msg && !pl_in_curl && msg->msg == CURLMSG_DONE) {
+        pl_curl_shadow *sh = pl_curl_shadow_get(msg->easy_handle, 0);
+        if (sh && sh->xfer && sh->xfer->multi)
+            xfer_finish(msg->easy_handle, sh, msg->data.result, 1);
+    }
+    return msg;
+}
+
+PL_EXPORT CURLMcode curl_multi_remove_handle(CURLM *m, CURL *e)
+{
+    madd_fn real = PL_REAL(real_mremove, "curl_multi_remove_handle", curl_multi_remove_handle);
+    if (!real)
+        return CURLM_INTERNAL_ERROR;
+    if (pl_in_curl)
+        return real(m, e);
+    CURLMcode rc = real(m, e);
+    pl_curl_shadow *sh = pl_curl_shadow_get(e, 0);
+    if (sh && sh->xfer && sh->xfer->multi)
+        xfer_finish(e, sh, CURLE_OK, 0);
+    return rc;
+}
+
+/* The calls that move data: TLS hooks stay quiet underneath them. */
+PL_EXPORT CURLMcode curl_multi_perform(CURLM *m, int *running)
+{
+    mperform_fn real = PL_REAL(real_mperform, "curl_multi_perform", curl_multi_perform);
+    if (!real)
+        return CURLM_INTERNAL_ERROR;
+    pl_in_curl++;
+    CURLMcode rc = real(m, running);
+    pl_in_curl--;
+    return rc;
+}
+
+PL_EXPORT CURLMcode curl_multi_socket_action(CURLM *m, curl_socket_t s, int ev, int *running)
+{
+    msock_action_fn real = PL_REAL(real_msock_action, "curl_multi_socket_action", curl_multi_socket_action);
+    if (!real)
+        return CURLM_INTERNAL_ERROR;
+    pl_in_curl++;
+    CURLMcode rc = real(m, s, ev, running);
+    pl_in_curl--;
+    return rc;
+}
+
+/* multi.h maps the old name onto socket_action with a macro; old binaries still call it. */
+#undef curl_multi_socket
+PL_EXPORT CURLMcode curl_multi_socket(CURLM *m, curl_socket_t s, int *running)
+{
+    msock_fn real = PL_REAL(real_msock, "curl_multi_socket", curl_multi_socket);
+    if (!real)
+        return CURLM_INTERNAL_ERROR;
+    pl_in_curl++;
+    CURLMcode rc = real(m, s, running);
+    pl_in_curl--;
+    return rc;
+}
+
+PL_EXPORT CURLMcode curl_multi_socket_all(CURLM *m, int *running)
+{
+    mperform_fn real = PL_REAL(real_msock_all, "curl_multi_socket_all", curl_multi_socket_all);
+    if (!real)
+        return CURLM_INTERNAL_ERROR;
+    pl_in_curl++;
+    CURLMcode rc = real(m, running);
+    pl_in_curl--;
+    return rc;
+}
+
+PL_EXPORT CURLMcode curl_multi_wait(CURLM *m, struct curl_waitfd *fds, unsigned int n, int timeout_ms, int *numfds)
+{
+    mwait_fn real = PL_REAL(real_mwait, "curl_multi_wait", curl_multi_wait);
+    if (!real)
+        return CURLM_INTERNAL_ERROR;
+    pl_in_curl++;
+    CURLMcode rc = real(m, fds, n, timeout_ms, numfds);
+    pl_in_curl--;
+    return rc;
+}
+
+PL_EXPORT CURLMcode curl_multi_poll(CURLM *m, struct curl_waitfd *fds, unsigned int n, int timeout_ms, int *numfds)
+{
+    mwait_fn real = PL_REAL(real_mpoll, "curl_multi_poll", curl_multi_poll);
+    if (!real)
+        return CURLM_INTERNAL_ERROR;
+    pl_in_curl++;
+    CURLMcode rc = real(m, fds, n, timeout_ms, numfds);
+    pl_in_curl--;
+    return rc;
+}
