@@ -35,8 +35,51 @@ typedef struct pl_endpoint {
 } pl_endpoint;
 
 /* Is this request an LLM API call? Cheap (no allocation): it runs on every request the host
- * makes. method may be NULL (treated as POST). Returns 1 and fills *out on a match, else 0. */
+ * makes. method may be NULL (treated as POST). Returns 1 and fills *out on a match, else 0.
+ * Same as pl_endpoint_match_rules(NULL, ...).
+ *
+ * Built-in paths (query string ignored, POST only):
+ *   .../chat/completions                       openai.chat  (any prefix: /v1, /openai/v1, /api/v1,
+ *                                              /v1beta/openai, none at all as DeepSeek/Perplexity)
+ *   .../v1/completions, .../v1/responses, .../v1/embeddings   (any prefix ending in a version
+ *                                              segment v1, v2, v1beta... or in /openai)
+ *   /openai/deployments/{dep}/(chat/completions|completions|embeddings|responses)   Azure, model = dep
+ *   .../v1/messages                            anthropic.messages (not count_tokens, batches)
+ *   .../models/{m}:generateContent|streamGenerateContent|embedContent   Gemini/Vertex, model = m,
+ *                                              stream_hint for streamGenerateContent
+ *   .../publishers/anthropic/models/{m}:rawPredict|streamRawPredict     Anthropic on Vertex
+ *   .../api/chat, /api/generate, /api/embed, /api/embeddings            Ollama
+ * Provider from the host (case-insensitive, ":port" ignored): api.openai.com openai,
+ * api.anthropic.com anthropic, generativelanguage.googleapis.com google, aiplatform.googleapis.com
+ * and *-aiplatform.googleapis.com vertex, *.openai.azure.com and *.cognitiveservices.azure.com
+ * azure, api.groq.com groq, api.mistral.ai mistral, api.deepseek.com deepseek, openrouter.ai
+ * openrouter, api.together.xyz together, api.fireworks.ai fireworks, api.x.ai xai,
+ * api.perplexity.ai perplexity, api.cerebras.ai cerebras; else port 11434 or an Ollama-native
+ * path: ollama; else by API family: "openai-compatible", "anthropic-compatible" or
+ * "google-compatible" (the store keeps the host itself). */
 int pl_endpoint_match(const char *method, const char *host, int port, const char *target, pl_endpoint *out);
+
+/* User rules, from PROMPTLOG_ENDPOINTS (add) and PROMPTLOG_IGNORE (drop). Syntax, both variables:
+ *
+ *   rules  := entry ("," entry)*              blanks around entries are ignored
+ *   entry  := [host-glob] [path-glob] ["=" api]
+ *
+ *   host-glob  everything before the first "/"; matched case-insensitively against the host, or
+ *              against "host:port" when the glob contains ":". Empty = any host.
+ *   path-glob  from the first "/" on; matched against the path without its query string.
+ *              Empty = any path.
+ *   api        one of the pl_api_name() names; default "openai.chat". Not allowed in IGNORE.
+ *   Globs are fnmatch(3) patterns without FNM_PATHNAME: "*" also crosses "/".
+ *
+ * Examples: PROMPTLOG_ENDPOINTS="/my/llm/chat, *.corp.example/gen=ollama.generate,
+ *           llm.internal:8080=openai.chat"   PROMPTLOG_IGNORE="api.openai.com/v1/embeddings"
+ * Order: an IGNORE match drops the request; else the first ENDPOINTS match wins (method must
+ * still be POST); else the built-in table. Returns NULL and writes err on a syntax error. */
+typedef struct pl_endpoint_rules pl_endpoint_rules;
+pl_endpoint_rules *pl_endpoint_rules_parse(const char *endpoints, const char *ignore, char *err, size_t errlen);
+void pl_endpoint_rules_free(pl_endpoint_rules *r);
+int pl_endpoint_match_rules(const pl_endpoint_rules *r, const char *method, const char *host, int port,
+                            const char *target, pl_endpoint *out);
 
 /* Everything the normalizers need, all of it available again from the store. */
 typedef struct pl_llm_input {
@@ -58,7 +101,8 @@ typedef struct pl_llm_input {
  *
  * Record shape (keys absent when empty):
  *   kind               "chat" | "text" | "embedding"
- *   model              request model, else response model, else model_hint
+ *   model              request model (the body's, else model_hint from the path), else the
+ *                      response's model
  *   response_model     model the response names, when it differs
  *   stream             true when the response was streamed
  *   messages           [ {role, content, tool_calls?, tool_call_id?, name?} ]  OpenAI chat shape (chat)
@@ -68,6 +112,7 @@ typedef struct pl_llm_input {
  *   completions        [ {role:"assistant", content?, tool_calls?:[{id,type:"function",
  *                         function:{name, arguments}}], finish_reason?} ]   (chat)
  *   prompt, response   strings (text)
+ *   system             string (text): a system prompt sent beside the prompt (Ollama generate)
  *   finish_reason      first completion's finish reason, OpenAI vocabulary where one maps
  *   usage              {input_tokens, output_tokens}
  *   status             HTTP status

@@ -1,0 +1,132 @@
+/* ollama.c — Ollama's native API into the record: /api/chat (chat), /api/generate (text) and
+ * /api/embed(dings). Streams are NDJSON objects of the response's own shape, ending at done:true. */
+#include "record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void take_model(pl_norm *n, const cJSON *req)
+{
+    const char *m = pl_js(req, "model");
+    if (m && *m && !(n->model = pl_strdup(m)))
+        n->oom = 1;
+}
+
+/* Ollama tool-call arguments are JSON objects; the chat shape wants them as JSON text. */
+static void stringify_arguments(cJSON *messages)
+{
+    cJSON *m;
+    cJSON_ArrayForEach(m, messages) {
+        cJSON *tc;
+        cJSON_ArrayForEach(tc, cJSON_GetObjectItemCaseSensitive(m, "tool_calls")) {
+            cJSON *fn = cJSON_GetObjectItemCaseSensitive(tc, "function");
+            cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
+            if (args && !cJSON_IsString(args)) {
+                char *t = cJSON_PrintUnformatted(args);
+                if (t)
+                    cJSON_ReplaceItemInObjectCaseSensitive(fn, "arguments", cJSON_CreateString(t));
+                free(t);
+            }
+            if (!cJSON_GetObjectItemCaseSensitive(tc, "type"))
+                cJSON_AddStringToObject(tc, "type", "function");
+        }
+    }
+}
+
+static void chat_request(pl_norm *n, const cJSON *req)
+{
+    static const char *const excl[] = {"model", "messages", "tools", NULL};
+    take_model(n, req);
+    const cJSON *msgs = pl_jarr(req, "messages");
+    if (msgs) {
+        n->messages = cJSON_Duplicate(msgs, 1);
+        stringify_arguments(n->messages);
+    }
+    const cJSON *tools = pl_jarr(req, "tools");
+    if (tools)
+        n->tools = cJSON_Duplicate(tools, 1);
+    n->kwargs = pl_kwargs(req, excl);
+}
+
+/* Fields every Ollama response object shares: model, done, done_reason, token counts. */
+static void common(pl_norm *n, const cJSON *o)
+{
+    pl_norm_resp_model(n, pl_js(o, "model"));
+    if (cJSON_IsTrue(pl_jget(o, "done"))) {
+        pl_choice_acc *c = pl_norm_choice(n, 0);
+        const char *r = pl_js(o, "done_reason");
+        /* Ollama reports "stop" even when the answer is a tool call. */
+        if (r && strcmp(r, "stop") == 0 && c && c->n_tools)
+            r = "tool_calls";
+        pl_norm_finish(n, 0, r);
+        pl_norm_usage_in(n, pl_jget(o, "prompt_eval_count"));
+        pl_norm_usage_out(n, pl_jget(o, "eval_count"));
+        n->terminal = 1;
+    }
+}
+
+static void chat_object(pl_norm *n, const cJSON *o)
+{
+    const cJSON *msg = pl_jobj(o, "message");
+    pl_norm_choice(n, 0);
+    pl_norm_text(n, 0, pl_js(msg, "content"));
+    const cJSON *tc;
+    cJSON_ArrayForEach(tc, pl_jarr(msg, "tool_calls")) {
+        const cJSON *fn = pl_jobj(tc, "function");
+        pl_choice_acc *c = pl_norm_choice(n, 0);
+        char *args = pl_json_text(pl_jget(fn, "arguments"), 1);
+        pl_norm_tool_frag(n, pl_norm_tool(n, 0, c ? (int)c->n_tools : 0, NULL), pl_js(tc, "id"),
+                          pl_js(fn, "name"), args ? args : "{}");
+        free(args);
+    }
+    common(n, o);
+}
+
+static void chat_event(pl_norm *n, const char *event, const cJSON *d)
+{
+    (void)event;
+    chat_object(n, d);
+}
+
+const pl_provider pl_ollama_chat = {chat_request, chat_object, chat_event};
+
+static void generate_request(pl_norm *n, const cJSON *req)
+{
+    static const char *const excl[] = {"model", "prompt", "system", NULL};
+    take_model(n, req);
+    n->prompt = pl_json_text(pl_jget(req, "prompt"), 1);
+    const char *sys = pl_js(req, "system");
+    if (sys && *sys)
+        pl_msg_add(n, "system", sys);  /* kept as messages[0]; the text record exposes it as "system" */
+    n->kwargs = pl_kwargs(req, excl);
+}
+
+static void generate_object(pl_norm *n, const cJSON *o)
+{
+    pl_norm_choice(n, 0);
+    pl_norm_text(n, 0, pl_js(o, "response"));
+    common(n, o);
+}
+
+static void generate_event(pl_norm *n, const char *event, const cJSON *d)
+{
+    (void)event;
+    generate_object(n, d);
+}
+
+const pl_provider pl_ollama_generate = {generate_request, generate_object, generate_event};
+
+static void embed_request(pl_norm *n, const cJSON *req)
+{
+    static const char *const excl[] = {"model", "input", "prompt", NULL};
+    take_model(n, req);
+    n->kwargs = pl_kwargs(req, excl);
+}
+
+static void embed_response(pl_norm *n, const cJSON *o)
+{
+    pl_norm_resp_model(n, pl_js(o, "model"));
+    pl_norm_usage_in(n, pl_jget(o, "prompt_eval_count"));
+}
+
+const pl_provider pl_ollama_embed = {embed_request, embed_response, NULL};
