@@ -2,12 +2,12 @@
 # demo.sh — `make demo`: runs real programs (a libcurl example and the curl CLI) under the preload
 # against the local mock LLM server, then shows what promptlog captured. No API key, no network.
 #
-# Everything lands in $BUILD/demo/: the database prompts.db, the mock's certificate and logs.
+# Everything lands in $BUILD/demo/ (or $PL_DEMO_DIR): the database prompts.db, the certificate, logs.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${BUILD:-build}"
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
-DEMO="$BUILD/demo"
+DEMO="${PL_DEMO_DIR:-$BUILD/demo}"
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
 export T="$DEMO" PL_CERT_DIR="$DEMO/certs" BUILD ROOT

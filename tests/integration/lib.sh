@@ -99,15 +99,17 @@ _pl_timeout="${PL_RUN_TIMEOUT:-60}"
 _pl_runs=0
 MOCK_PID=""
 
-note() { echo "  .. $*" >&2; }
+# fd 9 is the test's own stderr, so messages get out even from inside a redirected call.
+exec 9>&2
+note() { echo "  .. $*" >&9; }
 
 fail() {
-    echo "FAIL: $_pl_name: $*" >&2
+    echo "FAIL: $_pl_name: $*" >&9
     exit 1
 }
 
 skip() {
-    echo "SKIP: $_pl_name: $*" >&2
+    echo "SKIP: $_pl_name: $*" >&9
     exit 77
 }
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# test_demo.sh — `make demo` keeps working: scripts/demo.sh runs to the end, captures the calls it
+# makes (not the non-LLM one) and shows the export and the sqlite3 table.
+. "$(dirname "$0")/lib.sh"
+need curl sqlite3
+PL_DEMO_DIR="$T/demo" T= bash "$ROOT/scripts/demo.sh" > demo.out 2> demo.err
+rc=$?
+[ "$rc" = 0 ] || { tail -40 demo.out >&2; cat demo.err >&2; fail "demo.sh exited $rc"; }
+assert_contains demo.out '"messages"' "the demo shows the prompts export"
+assert_contains demo.out '"provider"' "the demo shows the models export"
+assert_contains demo.out 'finish_reason' "the demo shows the calls table"
+n="$(sqlite3 "$T/demo/prompts.db" 'select count(*) from calls')"
+expected=5
+[ -x "$PL_EXAMPLES/chat_libcurl" ] && expected=7
+assert_eq "$n" "$expected" "calls captured by the demo"
+assert_eq "$(sqlite3 "$T/demo/prompts.db" "select count(*) from calls where path='/other'")" 0
