@@ -788,6 +788,45 @@ static void test_corrupted_bytes_never_crash(void **state)
     s_free(&s);
 }
 
+/* A stream recorded from python3-h2 (httpx's HTTP/2 stack) talking to itself: its own HPACK
+ * encoder (Huffman, dynamic table), three interleaved responses, gzip, padding, GOAWAY at the end. */
+static void test_python_h2_fixture(void **state)
+{
+    (void)state;
+    size_t len;
+    char *bin = slurp("h2_python_h2_multiplex.bin", &len);
+    script s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(nghttp2_hd_deflate_new(&s.def[0], 4096), 0);
+    assert_int_equal(nghttp2_hd_deflate_new(&s.def[1], 4096), 0);
+    for (size_t off = 0; off < len;) {
+        assert_true(off + 5 <= len);
+        size_t n = (size_t)(unsigned char)bin[off + 1] << 24 | (size_t)(unsigned char)bin[off + 2] << 16 |
+                   (size_t)(unsigned char)bin[off + 3] << 8 | (unsigned char)bin[off + 4];
+        raw(&s, bin[off] == 'O' ? PL_DIR_OUT : PL_DIR_IN, bin + off + 5, n);
+        off += 5 + n;
+    }
+    free(bin);
+    char *log = run_all(&s, 1);
+    const char *req = "REQ POST https api.openai.com 443 /v1/chat/completions v20 src2 "
+                      "[content-type: application/json] [authorization: Bearer sk-h2-fixture]\n";
+    assert_int_equal(count(log, req), 4);
+    assert_non_null(strstr(log, "EXC POST /v1/chat/completions status=200 inc=0 rqt=0 rst=0 fb=1 "
+        "req={\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"five\"}]} "
+        "resp={\"id\":\"chatcmpl-5\",\"choices\":[{\"message\":{\"content\":\"FIVE\"}}]} | [content-type: application/json]\n"));
+    assert_non_null(strstr(log, "req={\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"three\"}]} "
+        "resp=data: {\"choices\":[{\"delta\":{\"content\":\"TH\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"REE\"}}]}\n\n"
+        "data: [DONE]\n\n | [content-type: text/event-stream]\n"));
+    assert_non_null(strstr(log, "req={\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"one\"}]} "
+        "resp={\"id\":\"chatcmpl-1\",\"choices\":[{\"message\":{\"content\":\"ONE\"}}]} | [content-type: application/json] [content-encoding: gzip]\n"));
+    assert_non_null(strstr(log, "resp={\"again\":true} |"));
+    assert_int_equal(count(log, "EXC "), 4);
+    assert_int_equal(count(log, "inc=0"), 4);
+    assert_null(strstr(log, "FAILED"));
+    free(log);
+    s_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -809,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_skipped_stream),
         cmocka_unit_test(test_content_encoding),
         cmocka_unit_test(test_corrupted_bytes_never_crash),
+        cmocka_unit_test(test_python_h2_fixture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
