@@ -164,6 +164,8 @@ void pl_curl_shadow_record(pl_curl_shadow *s, CURLoption opt, pl_curl_arg a)
     case CURLOPT_USERPWD: case CURLOPT_USERNAME: s->has_userpwd = a.p != NULL; break;
     case CURLOPT_XOAUTH2_BEARER: s->has_bearer = a.p != NULL; break;
     case CURLOPT_HTTPHEADER: s->httpheader = a.p; break;
+    case CURLOPT_ACCEPT_ENCODING: s->accept_encoding = a.p != NULL; break;
+    case CURLOPT_HTTP_CONTENT_DECODING: s->no_decoding = a.l == 0; break;
     case CURLOPT_HEADER: s->include_header = a.l != 0; break;
     case CURLOPT_POST:
         if (a.l) {

@@ -44,6 +44,8 @@ typedef struct pl_curl_shadow {
     char *useragent;
     int has_userpwd;                /* CURLOPT_USERPWD / USERNAME: Authorization: Basic */
     int has_bearer;                 /* CURLOPT_XOAUTH2_BEARER */
+    int accept_encoding;            /* CURLOPT_ACCEPT_ENCODING set: libcurl decodes bodies */
+    int no_decoding;                /* CURLOPT_HTTP_CONTENT_DECODING 0: it does not after all */
 
     /* The program's callbacks and their data: NULL function = libcurl's default. */
     curl_write_callback writefn;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../proto/decode.h"
 #include "capture.h"
 #include "symbols.h"
 
@@ -33,6 +34,8 @@ typedef struct pl_curl_xfer {
     int multi;          /* armed by curl_multi_add_handle */
     int wrapped_read;   /* READFUNCTION/READDATA replaced */
     int wrapped_seek;   /* SEEKFUNCTION/SEEKDATA replaced */
+    int body_started;   /* the first body byte arrived: the final response head is known */
+    pl_decoder *dec;    /* the program receives encoded bytes: we decode our copy */
 } pl_curl_xfer;
 
 /* ---- the real libcurl ---- */
@@ -86,10 +89,28 @@ static CURLcode forward_setopt(setopt_fn fn, CURL *h, CURLoption opt, pl_curl_ar
     pl_r_;                                  \
 })
 
+/* libcurl hands out decoded bodies only when the program asked (ACCEPT_ENCODING). Otherwise the
+ * program gets, and we tee, the encoded bytes; the exchange contract wants them decoded, so we
+ * decode our copy as it streams (keeping arrival marks right). With CURLOPT_HEADER the heads are
+ * mixed into the body stream, so such a body is stored as received. */
+static void start_body(pl_curl_xfer *t)
+{
+    t->body_started = 1;
+    const char *ce = pl_headers_get(&t->x->resp_headers, "Content-Encoding");
+    pl_curl_shadow *sh = t->sh;
+    if (ce && !pl_decoder_is_identity(ce) && (!sh->accept_encoding || sh->no_decoding) && !sh->include_header)
+        t->dec = pl_decoder_new(ce);
+}
+
 static void record_response(pl_curl_xfer *t, const char *p, size_t n)
 {
     int trunc = 0;
-    pl_buf_append_capped(&t->x->resp_body, p, n, t->max_body, &trunc);
+    if (!t->body_started)
+        start_body(t);
+    if (t->dec)
+        pl_decoder_feed(t->dec, p, n, &t->x->resp_body, t->max_body, &trunc);
+    else
+        pl_buf_append_capped(&t->x->resp_body, p, n, t->max_body, &trunc);
     if (trunc)
         t->x->resp_truncated = 1;
     pl_exchange_mark(t->x, pl_now());
@@ -372,6 +393,7 @@ static void xfer_abandon(CURL *h, pl_curl_shadow *sh)
     sh->xfer = NULL;
     restore_options(h, sh, t);
     pl_exchange_free(t->x);
+    pl_decoder_free(t->dec);
     free(t);
 }
 
@@ -435,6 +457,7 @@ static void xfer_finish(CURL *h, pl_curl_shadow *sh, CURLcode rc, int have_rc)
         x->transport_error = strdup(se ? se(rc) : "libcurl error");
     }
     pl_endpoint ep = t->ep;
+    pl_decoder_free(t->dec);
     free(t);
     pl_capture_commit(x, &ep);
     errno = saved;
