@@ -1,0 +1,179 @@
+/* export.c — builds prompt-logger JSON lines from stored rows (see export.h). The stored raw
+ * bodies are normalized again here, so an improved normalizer improves old exports. */
+#include "export.h"
+
+#include <string.h>
+
+void pl_export_omit_empty(cJSON *obj)
+{
+    cJSON *it = obj ? obj->child : NULL;
+    while (it) {
+        cJSON *next = it->next;
+        int empty = cJSON_IsNull(it) || cJSON_IsInvalid(it) ||
+                    (cJSON_IsString(it) && (!it->valuestring || !*it->valuestring)) ||
+                    ((cJSON_IsArray(it) || cJSON_IsObject(it)) && !it->child);
+        if (empty)
+            cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
+        it = next;
+    }
+}
+
+void pl_export_input(const pl_row *row, pl_llm_input *in, pl_endpoint *ep)
+{
+    memset(in, 0, sizeof *in);
+    memset(ep, 0, sizeof *ep);
+    /* The stored URL is redacted, but only query values change, which no normalizer reads. */
+    const char *target = row->path;
+    if (row->url) {
+        const char *sep = strstr(row->url, "://");
+        if (sep) {
+            const char *t = sep + 3 + strcspn(sep + 3, "/?#");
+            target = *t ? t : "/";
+        } else {
+            target = row->url;
+        }
+    }
+    if (row->host && target)
+        pl_endpoint_match(row->method, row->host, 0, target, ep);
+    in->api = row->api ? pl_api_from_name(row->api) : PL_API_NONE;
+    if (in->api == PL_API_NONE)
+        in->api = ep->api;
+    in->provider = row->provider ? row->provider : (ep->provider[0] ? ep->provider : NULL);
+    in->target = target;
+    in->model_hint = ep->model[0] ? ep->model : (row->model && *row->model ? row->model : NULL);
+    in->status = row->status > 0 ? row->status : 0;
+    in->content_type = row->content_type;
+    in->req_body = row->req_body;
+    in->req_len = row->req_body ? row->req_len : 0;
+    in->resp_body = row->resp_body;
+    in->resp_len = row->resp_body ? row->resp_len : 0;
+    in->incomplete = row->incomplete > 0;
+}
+
+cJSON *pl_export_record(const pl_row *row)
+{
+    pl_llm_input in;
+    pl_endpoint ep;
+    pl_export_input(row, &in, &ep);
+    return pl_llm_normalize(&in);
+}
+
+cJSON *pl_export_model_line(const pl_model_row *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "id", (double)m->id);
+    cJSON_AddStringToObject(o, "namespace", m->ns ? m->ns : "");
+    cJSON_AddStringToObject(o, "name", m->name ? m->name : "");
+    if (m->provider)
+        cJSON_AddStringToObject(o, "provider", m->provider);
+    cJSON_AddNumberToObject(o, "created", m->created);
+    pl_export_omit_empty(o);
+    return o;
+}
+
+/* Copies record[key] into line under the same (or another) name, when present. */
+static void copy_item(cJSON *line, const cJSON *record, const char *key, const char *as)
+{
+    const cJSON *v = record ? cJSON_GetObjectItemCaseSensitive(record, key) : NULL;
+    if (v)
+        cJSON_AddItemToObject(line, as ? as : key, cJSON_Duplicate(v, 1));
+}
+
+static const char *rec_str(const cJSON *record, const char *key)
+{
+    const cJSON *v = record ? cJSON_GetObjectItemCaseSensitive(record, key) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int rec_true(const cJSON *record, const char *key)
+{
+    return record && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(record, key));
+}
+
+static void add_str(cJSON *o, const char *key, const char *v)
+{
+    if (v && *v)
+        cJSON_AddStringToObject(o, key, v);
+}
+
+static void add_num(cJSON *o, const char *key, double v)
+{
+    if (v >= 0)
+        cJSON_AddNumberToObject(o, key, v);
+}
+
+/* The fields prompt-logger does not have but a reader of captured traffic wants. */
+static void add_extras(cJSON *line, const pl_row *row, const cJSON *record)
+{
+    add_str(line, "provider", row->provider);
+    add_str(line, "endpoint", row->path);
+    if (row->status > 0)
+        cJSON_AddNumberToObject(line, "status", row->status);
+    cJSON_AddBoolToObject(line, "stream", row->stream > 0 || rec_true(record, "stream"));
+
+    cJSON *usage = cJSON_CreateObject();
+    const cJSON *ru = record ? cJSON_GetObjectItemCaseSensitive(record, "usage") : NULL;
+    const cJSON *in = ru ? cJSON_GetObjectItemCaseSensitive(ru, "input_tokens") : NULL;
+    const cJSON *out = ru ? cJSON_GetObjectItemCaseSensitive(ru, "output_tokens") : NULL;
+    if (cJSON_IsNumber(in))
+        cJSON_AddNumberToObject(usage, "input_tokens", in->valuedouble);
+    else
+        add_num(usage, "input_tokens", (double)row->input_tokens);
+    if (cJSON_IsNumber(out))
+        cJSON_AddNumberToObject(usage, "output_tokens", out->valuedouble);
+    else
+        add_num(usage, "output_tokens", (double)row->output_tokens);
+    cJSON_AddItemToObject(line, "usage", usage);
+
+    if (row->pid > 0)
+        cJSON_AddNumberToObject(line, "pid", row->pid);
+    add_str(line, "program", row->program);
+    const char *err = rec_str(record, "error");
+    add_str(line, "error", err && *err ? err : row->error);
+    if (row->incomplete > 0 || rec_true(record, "incomplete"))
+        cJSON_AddTrueToObject(line, "incomplete");
+    if (row->truncated > 0)
+        cJSON_AddTrueToObject(line, "truncated");
+    copy_item(line, record, "parse_error", NULL);
+}
+
+cJSON *pl_export_prompt_line(const pl_row *row, const cJSON *record, const char *type)
+{
+    const char *kind = rec_str(record, "kind");
+    if (!kind || !*kind)
+        kind = row->kind;
+    if (!kind || !type || strcmp(kind, type) != 0)
+        return NULL;
+    int chat = strcmp(type, "chat") == 0;
+    if (!chat && strcmp(type, "text") != 0)
+        return NULL;
+
+    cJSON *line = cJSON_CreateObject();
+    if (!line)
+        return NULL;
+    const char *model = rec_str(record, "model");
+    if (!model || !*model)
+        model = row->model;
+    cJSON_AddNumberToObject(line, "id", (double)row->id);
+    add_str(line, "namespace", row->ns);
+    if (chat) {
+        add_str(line, "model", model);
+        copy_item(line, record, "messages", NULL);
+        copy_item(line, record, "tools", NULL);
+        copy_item(line, record, "generation_kwargs", NULL);
+        copy_item(line, record, "completions", NULL);
+        add_num(line, "inference_on", row->started_at);
+        add_num(line, "inference_seconds", row->duration);
+    } else {
+        copy_item(line, record, "prompt", NULL);
+        copy_item(line, record, "response", NULL);
+        add_str(line, "model", model);
+        add_num(line, "inference_on", row->started_at);
+        add_num(line, "inference_seconds", row->duration);
+    }
+    add_extras(line, row, record);
+    pl_export_omit_empty(line);
+    return line;
+}

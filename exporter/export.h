@@ -1,0 +1,33 @@
+/* export.h — turns stored rows into prompt-logger JSON lines. Pure: no I/O, no store access,
+ * so the line shapes can be tested on hand-made rows and records.
+ *
+ * Line shapes (empty values — null, "", [], {} — are omitted, as prompt-logger does):
+ *   models: {id, namespace, name, provider, created}
+ *   chat:   {id, namespace, model, messages, tools, generation_kwargs, completions, inference_on,
+ *            inference_seconds, provider, endpoint, status, stream, usage:{input_tokens,
+ *            output_tokens}, pid, program, error, incomplete, truncated, parse_error}
+ *   text:   {id, namespace, prompt, response, model, inference_on, inference_seconds, + the
+ *            same extras from provider on} */
+#ifndef PL_EXPORT_H
+#define PL_EXPORT_H
+
+#include <cjson/cJSON.h>
+#include "../llm/llm.h"
+#include "../store/store.h"
+
+/* Rebuilds the normalizer's input from a stored row: the target comes back from the redacted
+ * URL (or the path), the API from the row's `api` column, the path's model from re-matching the
+ * endpoint. in's pointers borrow from row and ep. */
+void pl_export_input(const pl_row *row, pl_llm_input *in, pl_endpoint *ep);
+/* Re-normalizes the row's raw bodies (pl_llm_normalize). NULL only on OOM. */
+cJSON *pl_export_record(const pl_row *row);
+
+cJSON *pl_export_model_line(const pl_model_row *m);
+/* type "chat" or "text". Returns NULL when the record is of another kind (embeddings never
+ * appear) or on OOM. record may be NULL (the row's columns are used alone). */
+cJSON *pl_export_prompt_line(const pl_row *row, const cJSON *record, const char *type);
+
+/* Removes the object's direct members that are null, "", [] or {}. */
+void pl_export_omit_empty(cJSON *obj);
+
+#endif
