@@ -1,0 +1,43 @@
+/* conn.h — the TLS connection table: per session pointer (SSL*, gnutls_session_t), what the
+ * program wrote and read, routed to the right reassembler and on to pl_capture_commit.
+ *
+ * Contract for the hooks (they call these only with bytes actually transferred, never while
+ * pl_in_hook/pl_in_curl say the bytes are someone else's):
+ * - A connection is undecided until its first written bytes: the HTTP/2 client preface makes it
+ *   HTTP/2, a request line HTTP/1.x, anything else (or reading before writing) ignored.
+ * - An ignored connection costs one hash lookup per call. So does one whose first
+ *   PL_CONN_LIGHT_REQUESTS requests were all non-LLM: until then it is parsed "light" (heads only,
+ *   bodies skipped without copying) so that an LLM call following e.g. GET /v1/models on the
+ *   same keep-alive connection is still captured.
+ * - Kept exchanges are committed synchronously when their response completes, i.e. before the
+ *   hooked read that completed it returns; in flight ones are committed incomplete when the
+ *   connection ends (peer close, shutdown, free) or the process exits.
+ * All functions are thread-safe, never fail the caller and preserve errno. */
+#ifndef PL_CONN_H
+#define PL_CONN_H
+
+#include <stddef.h>
+
+#include "../proto/proto.h"
+#include "runtime.h"
+
+#define PL_CONN_LIGHT_REQUESTS 8
+
+/* Bytes the program wrote (PL_DIR_OUT) or read (PL_DIR_IN) on session `key`. */
+PL_HIDDEN void pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, size_t len);
+/* The peer closed or the read failed for good: a body delimited by the close completes; the
+ * entry goes back to undecided (an SSL object may be reused after SSL_clear). */
+PL_HIDDEN void pl_conn_eof(const void *key);
+/* The program shut the session down (forget = 0) or freed it (forget = 1): everything in flight
+ * is committed incomplete; a freed session's entry is removed. */
+PL_HIDDEN void pl_conn_end(const void *key, int forget);
+/* A new session was created at this address: stale state from a freed one we did not see go is
+ * committed incomplete and dropped. */
+PL_HIDDEN void pl_conn_new(const void *key);
+/* Stop looking at this session (bytes we cannot account for, e.g. a retry with a NULL buffer). */
+PL_HIDDEN void pl_conn_ignore(const void *key);
+/* Process exit: every connection's in-flight exchanges are committed incomplete (also
+ * registered with atexit by this module; callable again, it is idempotent). */
+PL_HIDDEN void pl_conn_finish_all(void);
+
+#endif
