@@ -108,7 +108,9 @@ static int usage_error(const command *c, const char *fmt, const char *arg)
 {
     fprintf(stderr, "prompt-logger %s: ", c->name);
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", c->usage);
+    /* the synopsis line only; the full text is one --help away */
+    fprintf(stderr, "\n%.*s\nRun 'prompt-logger %s --help' for the options.\n", (int)strcspn(c->usage, "\n"),
+            c->usage, c->name);
     return 2;
 }
 
@@ -164,8 +166,8 @@ static int run(const command *c, int argc, char **argv, pl_cli_opts *o, int (*fn
     const char **models = NULL;
     opterr = 0;
     optind = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, c->shortopts, longopts, NULL)) != -1) {
+    int ch, longidx = -1;
+    while ((ch = getopt_long(argc, argv, c->shortopts, longopts, &longidx)) != -1) {
         /* Long options exist for every command; refuse the ones this command lacks. */
         int known = ch == OPT_TYPE ? strcmp(c->name, "export prompts") == 0
                                    : (ch != '?' && ch != ':' && strchr(c->shortopts + 1, ch) != NULL);
@@ -176,8 +178,14 @@ static int run(const command *c, int argc, char **argv, pl_cli_opts *o, int (*fn
                 char opt[3] = {'-', (char)optopt, '\0'};
                 return usage_error(c, "unknown option %s", opt);
             }
+            if (longidx >= 0) {
+                char opt[32];
+                snprintf(opt, sizeof opt, "--%s", longopts[longidx].name);
+                return usage_error(c, "unknown option %s", opt);
+            }
             return usage_error(c, "unknown option %s", argv[optind - 1]);
         }
+        longidx = -1;
         switch (ch) {
         case 'h':
             fputs(c->usage, stdout);
