@@ -312,21 +312,27 @@ static pl_exchange *request_head(pl_h2 *h, h2_block *b, double now)
     return x;
 }
 
-static int track(pl_h2 *h, uint32_t sid, pl_exchange *x)
+/* Room for one more stream, made before on_request so that a kept exchange is always tracked
+ * (and reported exactly once). */
+static int reserve_stream(pl_h2 *h)
 {
-    if (h->n_streams == h->cap_streams) {
-        size_t cap = h->cap_streams ? h->cap_streams * 2 : 8;
-        h2_stream *s = realloc(h->streams, cap * sizeof *s);
-        if (!s)
-            return -1;
-        h->streams = s;
-        h->cap_streams = cap;
-    }
+    if (h->n_streams < h->cap_streams)
+        return 0;
+    size_t cap = h->cap_streams ? h->cap_streams * 2 : 8;
+    h2_stream *s = realloc(h->streams, cap * sizeof *s);
+    if (!s)
+        return -1;
+    h->streams = s;
+    h->cap_streams = cap;
+    return 0;
+}
+
+static void track(pl_h2 *h, uint32_t sid, pl_exchange *x)
+{
     h2_stream *s = &h->streams[h->n_streams++];
     memset(s, 0, sizeof *s);
     s->id = sid;
     s->x = x;
-    return 0;
 }
 
 /* A complete header block arrived in direction dir on stream sid. */
@@ -350,10 +356,12 @@ static int header_block_done(pl_h2 *h, pl_dir dir, double now)
             move_headers(&s->x->req_headers, &b.regular);
         } else if (sid > h->max_client_sid && (sid & 1)) {
             h->max_client_sid = sid;
-            if (h->n_streams < PL_H2_MAX_STREAMS) {
+            if (h->n_streams < PL_H2_MAX_STREAMS && reserve_stream(h) == 0) {
                 pl_exchange *x = request_head(h, &b, now);
-                if (x && h->ev.on_request && h->ev.on_request(h->ev.ctx, x) && track(h, sid, x) == 0)
+                if (x && h->ev.on_request && h->ev.on_request(h->ev.ctx, x)) {
+                    track(h, sid, x);
                     x = NULL;
+                }
                 pl_exchange_free(x);
             }
         }
