@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -144,6 +145,38 @@ static void jitter_sleep(pl_store *s, double max_ms)
     struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
+}
+
+/* A write past RLIMIT_FSIZE raises SIGXFSZ, whose default action kills the host. While we write,
+ * the signal is blocked so write() fails with EFBIG instead (SQLite reports a full disk), and a
+ * SIGXFSZ we caused is consumed before the mask is restored. One pending before we started is
+ * the host's and is left alone. */
+typedef struct xfsz_guard {
+    sigset_t old;
+    int was_pending;
+} xfsz_guard;
+
+static void xfsz_block(xfsz_guard *g)
+{
+    sigset_t set, pend;
+    sigemptyset(&set);
+    sigaddset(&set, SIGXFSZ);
+    pthread_sigmask(SIG_BLOCK, &set, &g->old);
+    g->was_pending = sigpending(&pend) == 0 && sigismember(&pend, SIGXFSZ);
+}
+
+static void xfsz_restore(xfsz_guard *g)
+{
+    sigset_t set, pend;
+    sigemptyset(&set);
+    sigaddset(&set, SIGXFSZ);
+    if (!g->was_pending && !sigismember(&g->old, SIGXFSZ) && sigpending(&pend) == 0 && sigismember(&pend, SIGXFSZ)) {
+        struct timespec zero = {0, 0};
+        int saved = errno;
+        sigtimedwait(&set, NULL, &zero);
+        errno = saved;
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
 static int is_busy(int rc)
@@ -308,6 +341,8 @@ void pl_store_close(pl_store *s)
 {
     if (!s)
         return;
+    xfsz_guard guard;   /* closing checkpoints the WAL into the main file: a write */
+    xfsz_block(&guard);
     sqlite3_finalize(s->ins_call);
     sqlite3_finalize(s->ins_model);
     if (s->db)
@@ -318,9 +353,21 @@ void pl_store_close(pl_store *s)
     pthread_mutex_destroy(&s->lock);
     free(s->path);
     free(s);
+    xfsz_restore(&guard);
 }
 
+static int store_open(const char *url, int flags, const pl_store_options *opts, pl_store **out, char *err, size_t errlen);
+
 int pl_store_open(const char *url, int flags, const pl_store_options *opts, pl_store **out, char *err, size_t errlen)
+{
+    xfsz_guard guard;   /* creating the schema writes too */
+    xfsz_block(&guard);
+    int rc = store_open(url, flags, opts, out, err, errlen);
+    xfsz_restore(&guard);
+    return rc;
+}
+
+static int store_open(const char *url, int flags, const pl_store_options *opts, pl_store **out, char *err, size_t errlen)
 {
     *out = NULL;
     char tmp[512];
@@ -577,12 +624,15 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
     }
 
     pthread_mutex_lock(&s->lock);
+    xfsz_guard guard;
+    xfsz_block(&guard);
     int ok = 1;
     if (row->req_body)
         ok &= pl_zblob_compress(s->cctx, row->req_body, row->req_len, &s->zreq) == 0;
     if (row->resp_body)
         ok &= pl_zblob_compress(s->cctx, row->resp_body, row->resp_len, &s->zresp) == 0;
     if (!ok) {
+        xfsz_restore(&guard);
         pthread_mutex_unlock(&s->lock);
         seterr(err, errlen, "cannot compress body");
         goto out;
@@ -620,6 +670,7 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
             seterr(err, errlen, "%s", open_error_text(s->path, rc, s->db, tmp, sizeof tmp));
         id = -1;
     }
+    xfsz_restore(&guard);
     pthread_mutex_unlock(&s->lock);
 out:
     free(url);

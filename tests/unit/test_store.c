@@ -7,10 +7,12 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -689,6 +691,50 @@ static void test_many_processes(void **state)
     pl_store_close(s);
 }
 
+/* RLIMIT_FSIZE: a write past it raises SIGXFSZ, which would kill the host. The insert must fail
+ * cleanly instead, and the process live on with its signal mask unchanged. */
+static void test_file_size_limit(void **state)
+{
+    (void)state;
+    const char *p = db_path("fsize.db");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl = {256 * 1024, 256 * 1024};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(10);
+        pl_store *s = NULL;
+        char err[256];
+        if (pl_store_open(p, PL_STORE_CREATE, NULL, &s, err, sizeof err) != 0)
+            _exit(11);
+        char *big = malloc(64 * 1024);
+        unsigned seed = 1;
+        for (int i = 0; i < 64 * 1024; i++) {
+            seed = seed * 1103515245u + 12345u;
+            big[i] = (char)(seed >> 16);   /* incompressible */
+        }
+        int failed = 0;
+        for (int i = 0; i < 40 && !failed; i++) {
+            pl_row r = sample_row();
+            r.req_body = big;
+            r.req_len = 64 * 1024;
+            if (pl_store_insert(s, &r, err, sizeof err) < 0)
+                failed = 1;
+        }
+        pl_store_close(s);
+        sigset_t now;
+        pthread_sigmask(SIG_BLOCK, NULL, &now);
+        if (sigismember(&now, SIGXFSZ))
+            _exit(13);   /* the mask must be restored */
+        _exit(failed ? 0 : 12);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("child killed by signal %d", WTERMSIG(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -706,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_and_foreign),
         cmocka_unit_test(test_lock_contention),
         cmocka_unit_test(test_many_processes),
+        cmocka_unit_test(test_file_size_limit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
