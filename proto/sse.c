@@ -123,28 +123,16 @@ void pl_sse_feed(pl_sse_parser *p, const char *bytes, size_t len)
             return;
         }
         p->offset += j - i + 1;
-        if (bytes[j] == '\r') {
-            if (j + 1 < len) {
-                if (bytes[j + 1] == '\n') {
-                    p->offset++;
-                    j++;
-                }
-            } else {
-                p->pending_cr = 1;
-            }
-        }
+        /* After a CR, a following LF (in this feed or the next) only completes the CRLF. The
+         * event offset is therefore always "just past the CR", however the bytes were split. */
+        if (bytes[j] == '\r')
+            p->pending_cr = 1;
         if (p->line.len == 0) {
-            size_t n = j - i;
-            if (bytes[j] == '\n' && n > 0 && bytes[j - 1] == '\r')
-                n--; /* CRLF within this feed: the CR is not part of the line */
-            sse_line(p, bytes + i, n);
+            sse_line(p, bytes + i, j - i);
         } else {
-            size_t n = j - i;
-            if (bytes[j] == '\n' && n > 0 && bytes[j - 1] == '\r')
-                n--;
-            if (pl_buf_append(&p->line, bytes + i, n))
+            if (pl_buf_append(&p->line, bytes + i, j - i))
                 p->oom = 1;
-            /* sse_line may not touch p->line, so it can read from it directly. */
+            /* sse_line never touches p->line, so it can read from it directly. */
             sse_line(p, p->line.data, p->line.len);
             pl_buf_reset(&p->line);
         }
