@@ -56,6 +56,7 @@
 struct pl_store {
     sqlite3 *db;
     char *path;
+    char *redact;                /* extra redaction names, or NULL */
     int readonly;
     int busy_ms;
     pthread_mutex_t lock;
@@ -351,6 +352,7 @@ void pl_store_close(pl_store *s)
     pl_buf_free(&s->zreq);
     pl_buf_free(&s->zresp);
     pthread_mutex_destroy(&s->lock);
+    free(s->redact);
     free(s->path);
     free(s);
     xfsz_restore(&guard);
@@ -382,8 +384,11 @@ static int store_open(const char *url, int flags, const pl_store_options *opts, 
     s->rng = ((unsigned long long)getpid() << 32) ^ (unsigned long long)(now_s() * 1e6) ^ (unsigned long long)(size_t)s;
     if (!s->rng)
         s->rng = 88172645463325252ULL;
+    /* Read once here, not per insert: getenv races with a host thread calling setenv. */
+    const char *extra = opts && opts->redact ? opts->redact : getenv("PROMPTLOG_REDACT");
+    s->redact = extra && *extra ? strdup(extra) : NULL;
     s->path = pl_store_path_from_url(url);
-    if (!s->path) {
+    if (!s->path || (extra && *extra && !s->redact)) {
         seterr(err, errlen, "out of memory");
         goto fail;
     }
@@ -611,7 +616,7 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
         seterr(err, errlen, "%s is open read-only", s->path);
         return -1;
     }
-    const char *extra = getenv("PROMPTLOG_REDACT");
+    const char *extra = s->redact;
     const char *ns = row->ns && *row->ns ? row->ns : "default";
     long long id = -1;
     char *url = row->url ? pl_redact_url(row->url, extra) : NULL;

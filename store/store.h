@@ -63,6 +63,8 @@ typedef struct pl_row {
 
 typedef struct pl_store_options {
     int busy_timeout_ms;        /* how long a write may wait for another process's lock */
+    const char *redact;         /* extra names to redact (PROMPTLOG_REDACT syntax), copied at
+                                 * open; NULL = getenv("PROMPTLOG_REDACT") read once at open */
 } pl_store_options;
 
 /* url: "sqlite:///rel/path.db" (relative), "sqlite:////abs/path.db" (absolute; the SQLAlchemy

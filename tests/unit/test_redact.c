@@ -197,6 +197,17 @@ static void test_store_never_writes_secrets(void **state)
     assert_int_equal(hits, 3000);
     pl_store_close(s);
 
+    /* extra names can also come as an option, which wins over the environment */
+    setenv("PROMPTLOG_REDACT", "nothing-relevant", 1);
+    pl_store_options o = {.redact = "X-Extra-Header,extra_param"};
+    assert_int_equal(pl_store_open(path, PL_STORE_CREATE, &o, &s, err, sizeof err), 0);
+    unsetenv("PROMPTLOG_REDACT");
+    assert_true(pl_store_insert(s, &r, err, sizeof err) > 0);
+    hits = 0;
+    assert_int_equal(pl_store_each_row(s, NULL, check_row, &hits, err, sizeof err), 0);
+    assert_int_equal(hits, 4000);
+    pl_store_close(s);
+
     for (size_t k = 0; k < sizeof SECRETS / sizeof *SECRETS; k++)
         assert_int_equal(file_contains(path, SECRETS[k]), 0);   /* after the checkpoint too */
     assert_true(file_contains(path, "[REDACTED]"));
