@@ -40,7 +40,7 @@ typedef struct conn {
 static conn *g_buckets[NBUCKETS];
 static pthread_mutex_t g_stripes[NSTRIPES];
 static pthread_once_t g_init_once = PTHREAD_ONCE_INIT;
-static int g_exiting;
+static volatile int g_exiting; /* set once at exit; read unlocked on the hot path */
 
 static size_t bucket_of(const void *key)
 {
