@@ -187,7 +187,7 @@ static int list_cb(const pl_row *r, void *vctx)
     if (r->output_tokens >= 0)
         snprintf(outt, sizeof outt, "%lld", r->output_tokens);
     snprintf(tokens, sizeof tokens, "%s/%s", in, outt);
-    fprintf(out, "%-6lld %s  %-10s %-10s %-26s %-4s %-11s %s%s%s%s\n", r->id, when, r->ns ? r->ns : "-",
+    fprintf(out, "%-6lld %s  %-10s %-17s %-26s %-4s %-11s %s%s%s%s\n", r->id, when, r->ns ? r->ns : "-",
             r->provider ? r->provider : "-", r->model ? r->model : "-", status, tokens, prompt,
             completion[0] ? " -> " : "", completion, r->incomplete > 0 ? " [incomplete]" : "");
     return ferror(out) ? 1 : 0;
@@ -202,7 +202,7 @@ int pl_cmd_list(const pl_cli_opts *o)
     q.ns = o->ns;
     q.last = o->limit;
     q.no_bodies = 1;
-    printf("%-6s %-19s  %-10s %-10s %-26s %-4s %-11s %s\n", "ID", "STARTED", "NAMESPACE", "PROVIDER", "MODEL",
+    printf("%-6s %-19s  %-10s %-17s %-26s %-4s %-11s %s\n", "ID", "STARTED", "NAMESPACE", "PROVIDER", "MODEL",
            "HTTP", "IN/OUT", "PROMPT -> COMPLETION");
     char err[768] = "";
     int rc = pl_store_each_row_q(s, &q, list_cb, stdout, err, sizeof err);
@@ -316,7 +316,7 @@ static int stats_cb(const pl_store_count *c, void *vctx)
     char first[32], last[32];
     fmt_time(c->first, first, sizeof first);
     fmt_time(c->last, last, sizeof last);
-    printf("%-12s %-12s %-28s %7lld %6lld %10lld %10lld  %s  %s\n", c->ns ? c->ns : "-",
+    printf("%-12s %-17s %-28s %7lld %6lld %10lld %10lld  %s  %s\n", c->ns ? c->ns : "-",
            c->provider ? c->provider : "-", c->model ? c->model : "-", c->calls, c->errors, c->input_tokens,
            c->output_tokens, first, last);
     t->calls += c->calls;
@@ -332,7 +332,7 @@ int pl_cmd_stats(const pl_cli_opts *o)
     pl_store *s = open_db(o->database);
     if (!s)
         return 1;
-    printf("%-12s %-12s %-28s %7s %6s %10s %10s  %-19s  %s\n", "NAMESPACE", "PROVIDER", "MODEL", "CALLS", "ERRORS",
+    printf("%-12s %-17s %-28s %7s %6s %10s %10s  %-19s  %s\n", "NAMESPACE", "PROVIDER", "MODEL", "CALLS", "ERRORS",
            "IN_TOKENS", "OUT_TOKENS", "FIRST", "LAST");
     stats_ctx t = {.ns = o->ns};
     char err[768] = "";
@@ -342,6 +342,6 @@ int pl_cmd_stats(const pl_cli_opts *o)
         fprintf(stderr, "prompt-logger: %s\n", err);
         return 1;
     }
-    printf("%-12s %-12s %-28s %7lld %6lld %10lld %10lld\n", "total", "", "", t.calls, t.errors, t.in, t.out);
+    printf("%-12s %-17s %-28s %7lld %6lld %10lld %10lld\n", "total", "", "", t.calls, t.errors, t.in, t.out);
     return close_out(stdout, NULL);
 }

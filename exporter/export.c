@@ -58,6 +58,14 @@ cJSON *pl_export_record(const pl_row *row)
     return pl_llm_normalize(&in);
 }
 
+/* Times are microsecond-precise at best; rounding keeps cJSON from printing 17-digit noise. */
+static double usec(double v)
+{
+    if (v < 0 || v > 1e12)
+        return v;
+    return (double)(long long)(v * 1e6 + 0.5) / 1e6;
+}
+
 cJSON *pl_export_model_line(const pl_model_row *m)
 {
     cJSON *o = cJSON_CreateObject();
@@ -68,7 +76,7 @@ cJSON *pl_export_model_line(const pl_model_row *m)
     cJSON_AddStringToObject(o, "name", m->name ? m->name : "");
     if (m->provider)
         cJSON_AddStringToObject(o, "provider", m->provider);
-    cJSON_AddNumberToObject(o, "created", m->created);
+    cJSON_AddNumberToObject(o, "created", usec(m->created));
     pl_export_omit_empty(o);
     return o;
 }
@@ -101,7 +109,7 @@ static void add_str(cJSON *o, const char *key, const char *v)
 static void add_num(cJSON *o, const char *key, double v)
 {
     if (v >= 0)
-        cJSON_AddNumberToObject(o, key, v);
+        cJSON_AddNumberToObject(o, key, usec(v));
 }
 
 /* The fields prompt-logger does not have but a reader of captured traffic wants. */
