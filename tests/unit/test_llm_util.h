@@ -15,7 +15,7 @@
 
 #include "../../llm/llm.h"
 
-static char *load_fixture(const char *name, size_t *len)
+static inline char *load_fixture(const char *name, size_t *len)
 {
     const char *dir = getenv("PROMPTLOG_FIXTURES");
     char path[1024];
@@ -36,7 +36,7 @@ static char *load_fixture(const char *name, size_t *len)
 }
 
 /* Normalizes req (a string) + body through the endpoint the target names on host. */
-static cJSON *norm_body(const char *host, const char *target, const char *req, const char *body, size_t len,
+static inline cJSON *norm_body(const char *host, const char *target, const char *req, const char *body, size_t len,
                         const char *ct, int status, int incomplete)
 {
     pl_endpoint ep;
@@ -52,7 +52,7 @@ static cJSON *norm_body(const char *host, const char *target, const char *req, c
     return r;
 }
 
-static cJSON *norm_fixture(const char *host, const char *target, const char *req, const char *fixture,
+static inline cJSON *norm_fixture(const char *host, const char *target, const char *req, const char *fixture,
                            const char *ct, int status)
 {
     size_t len;
@@ -63,7 +63,7 @@ static cJSON *norm_fixture(const char *host, const char *target, const char *req
 }
 
 /* "a.0.b": object keys and array indexes separated by dots. */
-static const cJSON *jp(const cJSON *root, const char *path)
+static inline const cJSON *jp(const cJSON *root, const char *path)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", path);
@@ -77,7 +77,7 @@ static const cJSON *jp(const cJSON *root, const char *path)
     return cur;
 }
 
-static const char *jstr(const cJSON *root, const char *path)
+static inline const char *jstr(const cJSON *root, const char *path)
 {
     const cJSON *v = jp(root, path);
     return cJSON_IsString(v) ? v->valuestring : NULL;
@@ -98,7 +98,7 @@ static const char *jstr(const cJSON *root, const char *path)
 #define assert_jtrue(root, path) assert_true(cJSON_IsTrue(jp((root), (path))))
 #define assert_jabsent(root, path) assert_null(jp((root), (path)))
 
-static int jcount(const cJSON *root, const char *path)
+static inline int jcount(const cJSON *root, const char *path)
 {
     return cJSON_GetArraySize(jp(root, path));
 }
@@ -106,7 +106,7 @@ static int jcount(const cJSON *root, const char *path)
 /* Cuts the body after every `step` bytes. Every cut must normalize without crashing, keep a
  * prefix of the full completion text (`text_path`), and be marked incomplete when it ends before
  * the last occurrence of `terminal` (the protocol's end marker). Returns the number of cuts. */
-static size_t check_all_cuts(const char *host, const char *target, const char *req, const char *fixture,
+static inline size_t check_all_cuts(const char *host, const char *target, const char *req, const char *fixture,
                              const char *ct, size_t step, const char *terminal, const char *text_path)
 {
     size_t len, tried = 0;
