@@ -97,8 +97,10 @@ static int ct_has(const char *ct, const char *needle)
     return 0;
 }
 
-static framing pick_framing(const pl_llm_input *in, const char *body, size_t len)
+/* For a single JSON body the parsed value is handed back in *parsed, so it is parsed once. */
+static framing pick_framing(const pl_llm_input *in, const char *body, size_t len, cJSON **parsed)
 {
+    *parsed = NULL;
     if (ct_has(in->content_type, "text/event-stream"))
         return F_SSE;
     if (ct_has(in->content_type, "ndjson") || ct_has(in->content_type, "jsonl"))
@@ -118,9 +120,13 @@ static framing pick_framing(const pl_llm_input *in, const char *body, size_t len
         const char *end = NULL;
         cJSON *j = cJSON_ParseWithLengthOpts(body + i, len - i, &end, 0);
         if (j) {
-            cJSON_Delete(j);
             size_t rest = (size_t)(body + len - end);
-            return is_blank(end, rest) ? F_JSON : F_NDJSON;
+            if (is_blank(end, rest)) {
+                *parsed = j;
+                return F_JSON;
+            }
+            cJSON_Delete(j);
+            return F_NDJSON;
         }
         /* Unparseable: several lines of objects is NDJSON; otherwise a broken single body. */
         const char *nl = memchr(body + i, '\n', len - i);
@@ -215,9 +221,9 @@ cJSON *pl_llm_normalize(const pl_llm_input *in)
     } else if (in->status >= 400) {
         http_error(&n, body, len);
     } else if (len) {
-        framing f = pick_framing(in, body, len);
+        cJSON *j = NULL;
+        framing f = pick_framing(in, body, len, &j);
         if (f == F_JSON) {
-            cJSON *j = cJSON_ParseWithLength(body, len);
             if (!j) {
                 if (in->incomplete)
                     n.cut = 1;
