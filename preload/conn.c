@@ -355,6 +355,34 @@ void pl_conn_ignore(const void *key)
     with_conn(key, 0, do_ignore);
 }
 
+/* A thread stopped inside a hook (e.g. exit from a signal handler) may hold a stripe: try for a
+ * moment, then leave those connections rather than hang the exit. */
+static int lock_briefly(pthread_mutex_t *m)
+{
+    for (int tries = 0; tries < 50; tries++) {
+        if (pthread_mutex_trylock(m) == 0)
+            return 1;
+        nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
+    }
+    return 0;
+}
+
+void pl_conn_flush_in_flight(void)
+{
+    int saved = errno;
+    pthread_once(&g_init_once, init_once);
+    for (int s = 0; s < NSTRIPES; s++) {
+        if (!lock_briefly(&g_stripes[s]))
+            continue;
+        for (size_t b = (size_t)s; b < NBUCKETS; b += NSTRIPES)
+            for (conn *c = g_buckets[b]; c; c = c->next)
+                if ((c->kind == K_H1 || c->kind == K_H2) && c->in_flight > 0)
+                    conn_set_ignored(c);
+        pthread_mutex_unlock(&g_stripes[s]);
+    }
+    errno = saved;
+}
+
 void pl_conn_finish_all(void)
 {
     int saved = errno;

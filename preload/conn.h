@@ -39,5 +39,11 @@ PL_HIDDEN void pl_conn_ignore(const void *key);
 /* Process exit: every connection's in-flight exchanges are committed incomplete (also
  * registered with atexit by this module; callable again, it is idempotent). */
 PL_HIDDEN void pl_conn_finish_all(void);
+/* The image is about to be replaced (exec*) or the process ends without atexit (_exit): only
+ * connections with a kept exchange in flight are touched — it is committed incomplete and the
+ * connection ignored from then on (if exec fails, later requests on it are not captured).
+ * Nothing else is freed or locked for long, so the common case (nothing in flight) does no
+ * allocation at all — _exit is often called from signal handlers. */
+PL_HIDDEN void pl_conn_flush_in_flight(void);
 
 #endif
