@@ -610,7 +610,7 @@ int pl_h2_feed(pl_h2 *h, pl_dir dir, const void *data, size_t len, double now)
         }
         if (d->preface_left) {
             size_t n = len < d->preface_left ? len : d->preface_left;
-            if (memcmp(p, PL_H2_PREFACE + (PL_H2_PREFACE_LEN - d->preface_left), n) != 0)
+            if (memcmp(p, &PL_H2_PREFACE[PL_H2_PREFACE_LEN - d->preface_left], n) != 0)
                 return fail(h);
             d->preface_left -= n;
             p += n;
