@@ -75,6 +75,19 @@ __attribute__((constructor)) static void capture_init(void)
     errno = saved;
 }
 
+/* The last failure reported under PROMPTLOG_DEBUG (g_store_lock held): a broken database gives
+ * one line saying why, not one per call or per reopen attempt. Cleared by a success, so a cause
+ * that comes back is reported again. */
+static char g_said[256];
+
+static int say_once_locked(const char *msg)
+{
+    if (strncmp(g_said, msg, sizeof g_said - 1) == 0)
+        return 0;
+    snprintf(g_said, sizeof g_said, "%s", msg);
+    return 1;
+}
+
 /* With g_store_lock held. Returns the store for this process, opening it if due. */
 static pl_store *store_get_locked(void)
 {
@@ -98,8 +111,9 @@ static pl_store *store_get_locked(void)
     g_store_pid = pid;
     if (pl_store_open(c->database_url, PL_STORE_CREATE, &opts, &s, err, sizeof err) != 0 || !s) {
         g_next_open = now + REOPEN_INTERVAL_S;
-        pl_debug("cannot open database %s: %s (capture skipped; retry in %.0fs)", c->database_url,
-                 err[0] ? err : "unknown error", REOPEN_INTERVAL_S);
+        if (say_once_locked(err[0] ? err : "unknown error"))
+            pl_debug("cannot open database %s: %s (capture skipped; retry every %.0fs)", c->database_url,
+                     err[0] ? err : "unknown error", REOPEN_INTERVAL_S);
         return NULL;
     }
     g_store = s;
@@ -237,8 +251,14 @@ static void commit(pl_exchange *x, const pl_endpoint *ep)
     long long id = -1;
     pthread_mutex_lock(&g_store_lock);
     pl_store *s = store_get_locked();
-    if (s)
+    int say = 0;
+    if (s) {
         id = pl_store_insert(s, &row, err, sizeof err);
+        if (id > 0)
+            g_said[0] = '\0';
+        else
+            say = say_once_locked(err[0] ? err : "unknown error");
+    }
     pthread_mutex_unlock(&g_store_lock);
     if (id > 0) {
         pl_stats_count(1);
@@ -246,7 +266,7 @@ static void commit(pl_exchange *x, const pl_endpoint *ep)
                  x->status, pl_source_name(x->source), id);
     } else {
         pl_stats_count(0);
-        if (s)
+        if (say)
             pl_debug("insert failed: %s (capture skipped)", err[0] ? err : "unknown error");
     }
 
