@@ -71,12 +71,34 @@ __attribute__((constructor)) static void lifecycle_init(void)
     errno = saved;
 }
 
-/* Commits what is in flight, unless this is a vfork child borrowing its parent's memory. */
-static void before_image_ends(void)
+/* Under PROMPTLOG_DEBUG, what this process captured and skipped (the skip reasons were said
+ * once each when they happened). Silent for a process that saw no LLM call. */
+static void say_totals(void)
+{
+    pl_stats st = pl_stats_get();
+    if (st.captured || st.skipped)
+        pl_debug("exit: %lu captured, %lu skipped", st.captured, st.skipped);
+}
+
+/* A shared object's destructors run after every atexit handler, i.e. after conn.c's final
+ * commit of what was in flight. */
+__attribute__((destructor)) static void lifecycle_fini(void)
 {
     int saved = errno;
-    if (getpid() == g_pid && !pl_in_hook)
+    if (getpid() == g_pid)
+        say_totals();
+    errno = saved;
+}
+
+/* Commits what is in flight, unless this is a vfork child borrowing its parent's memory. */
+static void before_image_ends(int ending)
+{
+    int saved = errno;
+    if (getpid() == g_pid && !pl_in_hook) {
         pl_conn_flush_in_flight();
+        if (ending)
+            say_totals();
+    }
     errno = saved;
 }
 
@@ -91,13 +113,13 @@ static void __attribute__((noreturn)) exit_now(exit_fn real, int status)
 
 void _exit(int status)
 {
-    before_image_ends();
+    before_image_ends(1);
     exit_now(PL_REAL(real__exit, "_exit", _exit), status);
 }
 
 void _Exit(int status)
 {
-    before_image_ends();
+    before_image_ends(1);
     exit_now(PL_REAL(real__Exit, "_Exit", _Exit), status);
 }
 
@@ -108,7 +130,7 @@ int execve(const char *path, char *const argv[], char *const envp[])
         errno = ENOSYS;
         return -1;
     }
-    before_image_ends();
+    before_image_ends(0);
     return real(path, argv, envp);
 }
 
@@ -119,7 +141,7 @@ int execv(const char *path, char *const argv[])
         errno = ENOSYS;
         return -1;
     }
-    before_image_ends();
+    before_image_ends(0);
     return real(path, argv);
 }
 
@@ -130,7 +152,7 @@ int execvp(const char *file, char *const argv[])
         errno = ENOSYS;
         return -1;
     }
-    before_image_ends();
+    before_image_ends(0);
     return real(file, argv);
 }
 
@@ -141,7 +163,7 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
         errno = ENOSYS;
         return -1;
     }
-    before_image_ends();
+    before_image_ends(0);
     return real(file, argv, envp);
 }
 
@@ -152,7 +174,7 @@ int fexecve(int fd, char *const argv[], char *const envp[])
         errno = ENOSYS;
         return -1;
     }
-    before_image_ends();
+    before_image_ends(0);
     return real(fd, argv, envp);
 }
 
