@@ -17,12 +17,19 @@ _pl_name=demo
 
 if [ -t 1 ]; then B=$'\e[1m'; D=$'\e[2m'; G=$'\e[32m'; R=$'\e[0m'; else B= D= G= R=; fi
 say() { printf '\n%s== %s%s\n' "$B" "$*" "$R"; }
-show_cmd() { printf '%s$ %s%s\n' "$G" "$*" "$R"; }
+# Prints a command as one could paste it: words with spaces or quotes go in single quotes.
+show_cmd() {
+    local out="" w
+    for w in "$@"; do
+        if [[ "$w" =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then out+="$w "; else out+="'${w//\'/\'\\\'\'}' "; fi
+    done
+    printf '%s$ %s%s\n' "$G" "${out% }" "$R"
+}
 problems=0
 
 # Runs "$@" under the preload, prints the first lines of what the program printed.
 captured() {
-    show_cmd "LD_PRELOAD=$(basename "$PL_LIB") $*" | sed "s#$MOCK_HTTPS#\$MOCK#; s#$MOCK_HTTP#\$MOCK_HTTP#; s#$MOCK_CA#ca.pem#"
+    show_cmd "LD_PRELOAD=$(basename "$PL_LIB")" "$@" | sed "s#$MOCK_HTTPS#\$MOCK#; s#$MOCK_HTTP#\$MOCK_HTTP#; s#$MOCK_CA#ca.pem#"
     env PROMPTLOG_DATABASE="sqlite:///$PL_DB" LD_PRELOAD="$PL_PRELOAD" "$@" > "$DEMO/out.txt" 2> "$DEMO/err.txt"
     local rc=$?
     head -c 900 "$DEMO/out.txt" | head -n 4 | cut -c1-150 | sed "s/^/  $D| /; s/\$/$R/"
@@ -74,15 +81,15 @@ captured curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/other"
 stop_mock
 
 say "prompt-logger export prompts -   (chat prompts, prompt-logger compatible JSONL)"
-show_cmd "$(basename "$PL_CLI") export prompts - -d sqlite:///$PL_DB"
+show_cmd "$(basename "$PL_CLI")" export prompts - -d "sqlite:///$PL_DB"
 "$PL_CLI" export prompts - -d "sqlite:///$PL_DB" || problems=$((problems + 1))
 say "prompt-logger export models -"
-show_cmd "$(basename "$PL_CLI") export models - -d sqlite:///$PL_DB"
+show_cmd "$(basename "$PL_CLI")" export models - -d "sqlite:///$PL_DB"
 "$PL_CLI" export models - -d "sqlite:///$PL_DB" || problems=$((problems + 1))
 
 say "The calls table in sqlite3"
 q="select id, provider, model, api, status, stream, input_tokens as tok_in, output_tokens as tok_out, finish_reason, substr(completion_preview, 1, 40) as completion from calls order by id"
-show_cmd "sqlite3 -header -column $PL_DB \"$q\""
+show_cmd sqlite3 -header -column "$PL_DB" "$q"
 if [ -e "$PL_DB" ]; then
     sqlite3 -header -column "$PL_DB" "$q" || problems=$((problems + 1))
 else
