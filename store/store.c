@@ -602,7 +602,10 @@ static int insert_once(pl_store *s, const pl_row *r, const char *ns, long long *
     if (rc == SQLITE_OK)
         return SQLITE_OK;
 rollback:
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    /* After SQLITE_FULL or an I/O error SQLite has already rolled back: a second ROLLBACK would
+     * replace the message that says why ("database or disk is full") with its own. */
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc == SQLITE_OK || rc == SQLITE_DONE ? SQLITE_ERROR : rc;
 }
 
