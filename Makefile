@@ -27,7 +27,7 @@ EXPORTER_OBJ := $(call obj,$(EXPORTER_SRC))
 UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 EXAMPLE_BIN  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
-.PHONY: all deps test-deps unit integration test asan demo bench clean
+.PHONY: all deps test-deps unit integration test asan demo bench clean fuzz fuzz-regress fuzz-bins
 
 all: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger $(EXAMPLE_BIN)
 
@@ -89,7 +89,30 @@ demo: test-deps all
 bench: all
 	@BUILD=$(BUILD) bench/run.sh
 
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c): clang builds the core with coverage and ASan/UBSan
+# into build-fuzz/, then scripts/fuzz.sh runs each harness for FUZZ_SECONDS (default 60) or, for
+# fuzz-regress, replays the seed corpora and kept crashing inputs once.
+FUZZ_VARS := BUILD=build-fuzz CC=clang OPT=-O1 \
+  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(CORE_OBJ) $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(CORE_OBJ) $(LIBS)
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_VARS) fuzz-bins
+	@BUILD=build-fuzz scripts/fuzz.sh run
+
+fuzz-regress:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_VARS) fuzz-bins
+	@BUILD=build-fuzz scripts/fuzz.sh regress
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
