@@ -512,7 +512,8 @@ static int frame_begin(pl_h2 *h, pl_dir dir)
 static int frame_end(pl_h2 *h, pl_dir dir, double now)
 {
     h2_dir *d = &h->dir[dir];
-    const unsigned char *p = (const unsigned char *)d->payload.data;
+    /* An empty payload has no buffer: point at "" so `p + off` is defined behaviour. */
+    const unsigned char *p = (const unsigned char *)(d->payload.data ? d->payload.data : "");
     size_t n = d->payload.len;
     d->in_frame = 0;
     switch (d->type) {
