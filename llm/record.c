@@ -359,10 +359,10 @@ char *pl_content_text(const cJSON *content)
             any = 1;
         }
     }
-    if (!any)
-        return NULL;
-    if (b.len == 0)
-        return pl_strdup("");
+    if (!any || b.len == 0) {
+        pl_buf_free(&b);  /* appending "" may still have allocated */
+        return any ? pl_strdup("") : NULL;
+    }
     return pl_buf_detach(&b);
 }
 
