@@ -22,6 +22,8 @@
 
 static const char *g_url, *g_body;
 static pthread_mutex_t g_out = PTHREAD_MUTEX_INITIALIZER;
+/* A forked child must not take g_out: another parent thread may have held it at fork time. */
+static int g_child;
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)
 {
@@ -53,13 +55,15 @@ static int one_request(void)
     CURLcode rc = curl_easy_perform(h);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    pthread_mutex_lock(&g_out);
+    if (!g_child)
+        pthread_mutex_lock(&g_out);
     if (rc == CURLE_OK)
         printf("ok %ld\n", status);
     else
         printf("error %s\n", curl_easy_strerror(rc));
     fflush(stdout);
-    pthread_mutex_unlock(&g_out);
+    if (!g_child)
+        pthread_mutex_unlock(&g_out);
     curl_easy_cleanup(h);
     curl_slist_free_all(hd);
     return rc == CURLE_OK ? 0 : -1;
@@ -116,6 +120,7 @@ int main(int argc, char **argv)
         fails += one_request() != 0;
         pid_t pid = fork();
         if (pid == 0) {
+            g_child = 1;
             int cf = 0;
             for (int i = 0; i < n; i++)
                 cf += one_request() != 0;
@@ -130,8 +135,10 @@ int main(int argc, char **argv)
         pthread_create(&t, NULL, busy_main, &busy_fails);
         for (int i = 0; i < n; i++) {
             pid_t pid = fork();
-            if (pid == 0)
+            if (pid == 0) {
+                g_child = 1;
                 _exit(one_request() != 0);
+            }
             fails += pid < 0 || wait_child(pid) != 0;
         }
         g_stop = 1;

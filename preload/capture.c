@@ -88,6 +88,21 @@ static int say_once_locked(const char *msg)
     return 1;
 }
 
+/* At exit the connection is closed so SQLite checkpoints its WAL into the database file; a
+ * forked child never closes the connection it inherited (see store_get_locked). Taking the
+ * lock waits for an insert another thread may have in flight (bounded by the busy timeout). */
+__attribute__((destructor)) static void capture_fini(void)
+{
+    int saved = errno;
+    pthread_mutex_lock(&g_store_lock);
+    if (g_store && g_store_pid == getpid()) {
+        pl_store_close(g_store);
+        g_store = NULL;
+    }
+    pthread_mutex_unlock(&g_store_lock);
+    errno = saved;
+}
+
 /* With g_store_lock held. Returns the store for this process, opening it if due. */
 static pl_store *store_get_locked(void)
 {
