@@ -40,6 +40,7 @@ typedef struct pl_curl_xfer {
 
 /* ---- the real libcurl ---- */
 
+typedef CURL *(*init_fn)(void);
 typedef CURLcode (*setopt_fn)(CURL *, CURLoption, ...);
 typedef CURLcode (*getinfo_fn)(CURL *, CURLINFO, ...);
 typedef CURLcode (*perform_fn)(CURL *);
@@ -50,6 +51,7 @@ typedef const char *(*strerror_fn)(CURLcode);
 typedef CURLUcode (*url_get_fn)(const CURLU *, CURLUPart, char **, unsigned int);
 typedef void (*curl_free_fn)(void *);
 
+static init_fn real_init;
 static setopt_fn real_setopt;
 static getinfo_fn real_getinfo;
 static perform_fn real_perform;
@@ -464,6 +466,24 @@ static void xfer_finish(CURL *h, pl_curl_shadow *sh, CURLcode rc, int have_rc)
 }
 
 /* ---- easy interface hooks ---- */
+
+/* A new handle may reuse the address of one freed behind our back (a handle the program never
+ * cleaned up through curl_easy_cleanup): it must not inherit that handle's shadow. */
+PL_EXPORT CURL *curl_easy_init(void)
+{
+    init_fn real = PL_REAL(real_init, "curl_easy_init", curl_easy_init);
+    if (!real)
+        return NULL;
+    CURL *h = real();
+    if (h && !pl_in_curl) {
+        int saved = errno;
+        pl_curl_shadow *sh = pl_curl_shadow_get(h, 0);
+        if (sh && !sh->xfer)
+            pl_curl_shadow_drop(h);
+        errno = saved;
+    }
+    return h;
+}
 
 PL_EXPORT CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
 {
