@@ -4,7 +4,10 @@
 #
 # Standard library plus Debian's python3-h2 only: run it with /usr/bin/python3. Streams are sent
 # event by event with a delay so clients really read them in pieces; every request is logged as
-# one JSON line so tests can compare what a program sent with what was captured. Brotli and zstd
+# one JSON line so tests can compare what a program sent with what was captured.
+# Request headers steer it: X-Mock-Fixture, X-Mock-Status, X-Mock-Delay-Ms, X-Mock-Chunk-Size,
+# X-Mock-Cut-After, X-Mock-Set-Cookie, and X-Mock-Error: http (the API's own error body) or stream
+# (the API's mid-stream error event after X-Mock-Error-After pieces, default 3). Brotli and zstd
 # are not offered (the standard library has no codec for them); gzip and deflate are.
 import argparse
 import base64
@@ -58,6 +61,7 @@ class Response:
         self.cut_after = cut_after      # abort the connection/stream after this many pieces
         self.delay = delay              # seconds between pieces
         self.plain_body = body
+        self.elements = None            # Gemini JSON-array stream: its elements, before splitting
 
 
 def fixture_bytes(name):
@@ -120,6 +124,117 @@ def strip_usage_chunk(data):
     return keep
 
 
+# --- per-API tool-call variants the reference fixtures lack (same shapes as the real APIs) ----
+
+def ollama_tool_objects(req):
+    """Ollama /api/chat answering with a tool call: arguments are JSON objects, done_reason stop.
+    Streamed, the call arrives whole in one object ahead of the final done:true object."""
+    model = req.get("model", "llama3.1")
+    call = {"function": {"name": "get_current_weather",
+                         "arguments": {"format": "celsius", "location": "Paris, FR"}}}
+    first = {"model": model, "created_at": "2024-07-25T21:09:46.781234Z",
+             "message": {"role": "assistant", "content": "", "tool_calls": [call]}, "done": False}
+    last = {"model": model, "created_at": "2024-07-25T21:09:46.901234Z",
+            "message": {"role": "assistant", "content": ""}, "done_reason": "stop", "done": True,
+            "total_duration": 885095291, "load_duration": 3753500, "prompt_eval_count": 122,
+            "prompt_eval_duration": 328493000, "eval_count": 33, "eval_duration": 552222000}
+    whole = dict(last, message={"role": "assistant", "content": "", "tool_calls": [call]})
+    enc = lambda o: json.dumps(o, separators=(",", ":")).encode()
+    return enc(whole), [enc(first) + b"\n", enc(last) + b"\n"]
+
+
+def gemini_function_call_body():
+    """generateContent answering with two function calls (finishReason STOP), 2-space + \\n."""
+    body = {"candidates": [{"content": {"parts": [
+        {"functionCall": {"name": "get_weather", "args": {"location": "Paris", "unit": "celsius"}}},
+        {"functionCall": {"name": "get_time", "args": {"tz": "Europe/Paris"}}}], "role": "model"},
+        "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 41, "candidatesTokenCount": 18, "totalTokenCount": 59},
+        "modelVersion": "gemini-2.5-flash", "responseId": "mockFnCall1"}
+    return json.dumps(body, indent=2).encode() + b"\n"
+
+
+def responses_function_call_body():
+    """A non-streamed Responses answer with a function_call item: the terminal response object of
+    the streamed function-call fixture, as the API returns it without stream (2-space, no \\n)."""
+    for ev in split_events(fixture_bytes("openai_responses_function_call_stream.sse")):
+        for line in ev.splitlines():
+            if line.startswith(b"data:") and b'"response.completed"' in line:
+                return json.dumps(json.loads(line[5:])["response"], indent=2).encode()
+    raise ValueError("no response.completed in the function-call fixture")
+
+
+# --- error injection: X-Mock-Error: http | stream (X-Mock-Error-After: N pieces, default 3) ----
+
+ERROR_TEXT = "mock injected error: the server had an error while processing your request"
+
+
+def api_family(path, query):
+    if re.search(r"/models/[^/:]+:streamGenerateContent$", path):
+        return "gemini-sse" if query.get("alt", [""])[0] == "sse" else "gemini-array"
+    if re.search(r"/models/[^/:]+:\w+$", path):
+        return "gemini"
+    if path.startswith("/api/"):
+        return "ollama"
+    if path.endswith("/responses"):
+        return "responses"
+    if path.endswith("/messages"):
+        return "anthropic"
+    return "openai"
+
+
+def http_error_body(family):
+    """(status, body) of a provider's HTTP error, in that provider's own shape and formatting."""
+    if family == "anthropic":
+        return 400, json.dumps({"type": "error", "error": {"type": "invalid_request_error",
+                                                           "message": ERROR_TEXT}}).encode()
+    if family.startswith("gemini"):
+        return 400, json.dumps({"error": {"code": 400, "message": ERROR_TEXT,
+                                          "status": "INVALID_ARGUMENT"}}, indent=2).encode() + b"\n"
+    if family == "ollama":
+        return 404, json.dumps({"error": ERROR_TEXT}, separators=(",", ":")).encode()
+    return 400, json.dumps({"error": {"message": ERROR_TEXT, "type": "invalid_request_error",
+                                      "param": None, "code": "mock_error"}}, indent=4).encode() + b"\n"
+
+
+def stream_error_piece(family):
+    """The error event each API sends mid-stream."""
+    if family == "anthropic":
+        return (b'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", '
+                b'"message": "' + ERROR_TEXT.encode() + b'"}}\n\n')
+    if family == "responses":
+        return (b'event: error\ndata: ' + json.dumps({"type": "error", "code": "server_error",
+                "message": ERROR_TEXT, "param": None, "sequence_number": 99}).encode() + b"\n\n")
+    if family.startswith("gemini"):
+        return (b"data: " + json.dumps({"error": {"code": 500, "message": ERROR_TEXT,
+                                                  "status": "INTERNAL"}}).encode() + b"\r\n\r\n")
+    if family == "ollama":
+        return json.dumps({"error": ERROR_TEXT}, separators=(",", ":")).encode() + b"\n"
+    return b"data: " + json.dumps({"error": {"message": ERROR_TEXT, "type": "server_error",
+                                             "param": None, "code": None}}).encode() + b"\n\n"
+
+
+def inject_error(resp, target, headers):
+    mode = headers.get("x-mock-error", "").lower()
+    if not mode:
+        return resp
+    parts = urlsplit(target)
+    family = api_family(parts.path, parse_qs(parts.query))
+    if mode == "http":
+        status, body = http_error_body(family)
+        return json_response(status, body)
+    if mode == "stream" and resp.pieces is not None:
+        after = int(headers.get("x-mock-error-after", "3"))
+        if family == "gemini-array":
+            elems = resp.elements[:after] + [json.dumps({"error": {
+                "code": 500, "message": ERROR_TEXT, "status": "INTERNAL"}}, indent=2).encode()]
+            resp.pieces = split_fixed(b"[" + b"\n,\r\n".join(elems) + b"]", 97)
+        else:
+            resp.pieces = resp.pieces[:after] + [stream_error_piece(family)]
+        resp.fixture = (resp.fixture or "") + "+error"
+    return resp
+
+
 def route(method, target, headers, body):
     """Picks the response for one request. headers: dict of lower-case name -> value."""
     parts = urlsplit(target)
@@ -173,6 +288,9 @@ def route(method, target, headers, body):
             return json_response(200, json.dumps(
                 {"embedding": {"values": synthetic_embedding()}}, indent=2).encode() + b"\n")
         if verb == "generateContent":
+            if req.get("tools") and not forced:
+                return json_response(200, gemini_function_call_body(),
+                                     "application/json; charset=UTF-8", "gemini-function-call")
             name = forced or "gemini_generatecontent.json"
             return json_response(200, fixture_bytes(name), "application/json; charset=UTF-8", name)
         vertex = "/publishers/" in path
@@ -186,12 +304,20 @@ def route(method, target, headers, body):
             r.headers.append(("content-disposition", "attachment"))
             return r
         # Without alt=sse: one JSON array, streamed in pieces that do not align with elements.
-        array = b"[" + b"\n,\r\n".join(sse_json_events(data)) + b"]"
-        return stream_response(split_fixed(array, 97), "application/json; charset=UTF-8", name)
+        elements = sse_json_events(data)
+        array = b"[" + b"\n,\r\n".join(elements) + b"]"
+        r = stream_response(split_fixed(array, 97), "application/json; charset=UTF-8", name)
+        r.elements = elements       # for error injection at an element boundary
+        return r
 
     # Ollama native.
     if path == "/api/chat":
         stream = req.get("stream", True) is not False
+        if has_tools and not forced:
+            whole, objs = ollama_tool_objects(req)
+            if stream:
+                return stream_response(objs, "application/x-ndjson", "ollama-tool-call")
+            return json_response(200, whole, fixture="ollama-tool-call")
         return serve("ollama_chat_nonstream.json", "ollama_chat_stream.ndjson",
                      "application/x-ndjson", split_lines)
     if path == "/api/generate":
@@ -213,6 +339,8 @@ def route(method, target, headers, body):
     # Azure: /openai/deployments/{dep}/...
     if re.match(r"^/openai/deployments/[^/]+/", path):
         if path.endswith("/chat/completions"):
+            if has_tools:
+                return serve("openai_chat_tools_nonstream.json", "openai_chat_tools_stream.sse")
             return serve("azure_chat_nonstream.json", "azure_chat_stream.sse")
         if path.endswith("/completions"):
             return serve("openai_completions_nonstream.json", "openai_completions_stream.sse")
@@ -238,6 +366,8 @@ def route(method, target, headers, body):
     if path.endswith("/completions"):
         return serve("openai_completions_nonstream.json", "openai_completions_stream.sse")
     if path.endswith("/responses"):
+        if has_tools and not stream and not forced:
+            return json_response(200, responses_function_call_body(), fixture="responses-function-call")
         return serve("openai_responses_nonstream.json",
                      "openai_responses_function_call_stream.sse" if has_tools
                      else "openai_responses_stream.sse")
@@ -314,6 +444,7 @@ def handle(proto, tls, conn_id, method, target, header_list, body):
         headers[k.lower()] = v
     try:
         resp = route(method, target, headers, body)
+        resp = inject_error(resp, target, headers)
     except Exception as e:  # a bug in the mock must show, not hang the client
         resp = Response(500, [("content-type", "text/plain")], body=("mock error: %r\n" % e).encode())
     resp = finish_response(resp, headers)
