@@ -26,9 +26,11 @@ static char *parts_text(const cJSON *parts)
             any = 1;
         }
     }
-    if (!any)
-        return NULL;
-    return b.len ? pl_buf_detach(&b) : pl_strdup("");
+    if (!any || !b.len) {
+        pl_buf_free(&b);  /* appending "" may still have allocated */
+        return any ? pl_strdup("") : NULL;
+    }
+    return pl_buf_detach(&b);
 }
 
 static void request_content(pl_norm *n, const cJSON *c)
