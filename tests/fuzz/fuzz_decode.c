@@ -59,13 +59,18 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
     dec_result whole = {0}, split = {0};
     dec_pass(&whole, ce, limit, -1, data + 3, size - 3);
     dec_pass(&split, ce, limit, data[1], data + 3, size - 3);
-    FUZZ_CHECK(whole.error == split.error, "error whole %d split %d (%s)", whole.error, split.error,
-               ce ? ce : "NULL");
-    if (!whole.error) {
-        FUZZ_CHECK(whole.complete == split.complete, "complete whole %d split %d", whole.complete,
-                   split.complete);
+    /* Once the output is capped the rest of the input is ignored, so corruption after the cap
+     * may be seen by one feeding and not the other. */
+    int capped = whole.truncated || split.truncated;
+    if (!capped)
+        FUZZ_CHECK(whole.error == split.error, "error whole %d split %d (%s)", whole.error, split.error,
+                   ce ? ce : "NULL");
+    if (!whole.error && !split.error) {
         FUZZ_CHECK(whole.truncated == split.truncated, "truncated whole %d split %d",
                    whole.truncated, split.truncated);
+        if (!capped)
+            FUZZ_CHECK(whole.complete == split.complete, "complete whole %d split %d", whole.complete,
+                       split.complete);
         fuzz_same(&whole.out, &split.out, "decode");
     } else {
         /* How much decodes before the error may depend on the chunking, not what it is. */
