@@ -12,7 +12,8 @@ tools='[{"name":"get_weather","description":"Get the current weather in a given 
 api_call plain anthropic curl "$P" \
     '{"model":"claude-3-haiku-20240307","max_tokens":1024,"system":"You are terse.","messages":[{"role":"user","content":"Tell me a joke"}]}'
 api_call stream anthropic requests "$P" \
-    '{"model":"claude-3-haiku-20240307","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"Tell me an OpenTelemetry joke"}]}'
+    '{"model":"claude-3-haiku-20240307","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"Tell me an OpenTelemetry joke"}]}' \
+    -H 'x-api-key: sk-ant-api03-TESTSECRET' -H 'anthropic-version: 2023-06-01'
 assert_contains stream.out 'event: ping' "the mock sent ping events"
 assert_contains stream.out '}         }' "the mock sent space-padded JSON"
 api_call tools anthropic urllib "$P" \
@@ -34,3 +35,6 @@ api_call stream_error anthropic requests "$P" \
     -H 'X-Mock-Error: stream' -H 'X-Mock-Error-After: 6'
 assert_contains stream_error.out 'event: error' "the mock sent an error event"
 api_check_all
+for f in "$PL_DB"*; do assert_not_contains "$f" "sk-ant-api03-TESTSECRET" "the API key is not stored ($f)"; done
+assert_eq "$(db_query "select count(*) from calls where coalesce(url,'') || coalesce(request_headers,'') || coalesce(response_headers,'') like '%sk-ant-api03-TESTSECRET%'")" 0 \
+    "no API key in the url or header columns"

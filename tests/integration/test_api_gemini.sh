@@ -14,11 +14,12 @@ api_call plain gemini curl "$G:generateContent" \
     "{\"systemInstruction\":{\"parts\":[{\"text\":\"You are a teacher.\"}]},\"contents\":[$ask],\"generationConfig\":{\"temperature\":0.3}}"
 api_call tools gemini requests "$G:generateContent" \
     "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Weather in Paris?\"}]},{\"role\":\"model\",\"parts\":[{\"functionCall\":{\"name\":\"get_weather\",\"args\":{\"location\":\"Lyon\"}}}]},{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"get_weather\",\"response\":{\"temp\":21}}}]}],\"tools\":$tools}"
-api_call sse gemini urllib "$G:streamGenerateContent?alt=sse" "{\"contents\":[$ask]}"
+api_call sse gemini urllib "$G:streamGenerateContent?alt=sse&key=AIzaSyTEST-gemini-url-key" "{\"contents\":[$ask]}"
 assert_contains sse.out $'\r\n\r\n' "alt=sse events are CRLF-separated"
 api_call sse_tools gemini httpx "$G:streamGenerateContent?alt=sse" \
     "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Weather in Paris?\"}]}],\"tools\":$tools}"
-api_call array gemini httpclient "$G:streamGenerateContent" "{\"contents\":[$ask]}"
+api_call array gemini httpclient "$G:streamGenerateContent" "{\"contents\":[$ask]}" \
+    -H 'x-goog-api-key: AIzaSyTEST-gemini-header'
 assert_eq "$(head -c 1 array.out)" "[" "without alt=sse the stream is one JSON array"
 api_call array_tools gemini curl "$G:streamGenerateContent" \
     "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Weather in Paris?\"}]}],\"tools\":$tools}"
@@ -34,3 +35,6 @@ api_call sse_error gemini requests "$G:streamGenerateContent?alt=sse" "{\"conten
 api_call array_error gemini urllib "$G:streamGenerateContent" "{\"contents\":[$ask]}" \
     -H 'X-Mock-Error: stream' -H 'X-Mock-Error-After: 2'
 api_check_all
+for f in "$PL_DB"*; do assert_not_contains "$f" "AIzaSyTEST" "the API key is not stored ($f)"; done
+assert_eq "$(db_query "select count(*) from calls where coalesce(url,'') || coalesce(request_headers,'') || coalesce(response_headers,'') like '%AIzaSyTEST%'")" 0 \
+    "no API key in the url or header columns"

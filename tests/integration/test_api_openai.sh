@@ -48,9 +48,13 @@ api_call text_stream openai-text curl /v1/completions \
     '{"model":"gpt-3.5-turbo-instruct","prompt":"Say this is a test","max_tokens":7,"stream":true}'
 api_call text_error openai-text httpclient /v1/completions \
     '{"model":"gpt-3.5-turbo-instruct","prompt":"Say this is a test","stream":true}' -H 'X-Mock-Error: stream'
+api_call text_http_error openai-text curl1 /v1/completions \
+    '{"model":"gpt-3.5-turbo-instruct","prompt":"x"}' -H 'X-Mock-Error: http' -H 'X-Mock-Status: 429' --status 429
 
 # Embeddings: stored, named in export models, absent from every prompt export.
 api_call embed openai-embed httpx /v1/embeddings \
     '{"model":"text-embedding-3-small","input":"The food was delicious","encoding_format":"base64"}'
 assert_eq "$(db_query "select kind, api from calls where id = $API_ID")" "embedding|openai.embeddings"
+api_call embed_error openai-embed curl /v1/embeddings '{"model":"text-embedding-3-small","input":"x"}' \
+    -H 'X-Mock-Error: http' --status 400
 api_check_all
