@@ -125,53 +125,56 @@ def error_message(obj):
 def exp_openai_chat(req, body, stream, target):
     exp = {"model": req.get("model") or path_model(target), "messages": req.get("messages"),
            "tools": req.get("tools"), "generation_kwargs": kwargs_of(req, ("model", "messages", "tools"))}
-    comp, usage = {}, None
+    comps, usage = {}, None     # choice index -> completion; n>1 gives several
     if stream:
-        text, calls, order = "", {}, []
+        texts, calls = {}, {}
         for _, c in sse_objects(body):
             if error_message(c):
                 exp["error"] = error_message(c)
                 continue
             for ch in c.get("choices") or []:
-                if ch.get("index", 0) != 0:
-                    continue
+                ci = ch.get("index", 0)
+                comp = comps.setdefault(ci, {})
                 d = ch.get("delta") or {}
-                text += d.get("content") or ""
+                texts[ci] = texts.get(ci, "") + (d.get("content") or "")
                 for tc in d.get("tool_calls") or []:
-                    i = tc.get("index", 0)
-                    if i not in calls:
-                        calls[i] = {"id": None, "name": "", "arguments": ""}
-                        order.append(i)
+                    slot = calls.setdefault(ci, {}).setdefault(tc.get("index", 0),
+                                                               {"id": None, "name": "", "arguments": ""})
                     fn = tc.get("function") or {}
-                    calls[i]["id"] = tc.get("id") or calls[i]["id"]
-                    calls[i]["name"] += fn.get("name") or ""
-                    calls[i]["arguments"] += fn.get("arguments") or ""
+                    slot["id"] = tc.get("id") or slot["id"]
+                    slot["name"] += fn.get("name") or ""
+                    slot["arguments"] += fn.get("arguments") or ""
                 if ch.get("finish_reason"):
                     comp["finish_reason"] = ch["finish_reason"]
             if c.get("usage"):
                 usage = c["usage"]
-        if text:
-            comp["content"] = text
-        if calls:
-            comp["tool_calls"] = [tool_call(calls[i]["id"], calls[i]["name"], calls[i]["arguments"])
-                                  for i in sorted(order)]
+        for ci, comp in comps.items():
+            if texts.get(ci):
+                comp["content"] = texts[ci]
+            if calls.get(ci):
+                comp["tool_calls"] = [tool_call(t["id"], t["name"], t["arguments"])
+                                      for _, t in sorted(calls[ci].items())]
     else:
         b = json.loads(body)
         if error_message(b):
             exp["error"] = error_message(b)
             exp["completion"] = {}
             return exp
-        ch = (b.get("choices") or [{}])[0]
-        msg = ch.get("message") or {}
-        if msg.get("content"):
-            comp["content"] = msg["content"]
-        if msg.get("tool_calls"):
-            comp["tool_calls"] = [tool_call(t.get("id"), t["function"]["name"], t["function"]["arguments"])
-                                  for t in msg["tool_calls"]]
-        if ch.get("finish_reason"):
-            comp["finish_reason"] = ch["finish_reason"]
+        for pos, ch in enumerate(b.get("choices") or []):
+            comp = comps.setdefault(ch.get("index", pos), {})
+            msg = ch.get("message") or {}
+            if msg.get("content"):
+                comp["content"] = msg["content"]
+            if msg.get("tool_calls"):
+                comp["tool_calls"] = [tool_call(t.get("id"), t["function"]["name"], t["function"]["arguments"])
+                                      for t in msg["tool_calls"]]
+            if ch.get("finish_reason"):
+                comp["finish_reason"] = ch["finish_reason"]
         usage = b.get("usage")
-    exp["completion"] = comp
+    if len(comps) > 1:
+        exp["completions"] = [comps[i] for i in sorted(comps)]
+    else:
+        exp["completion"] = comps.get(0, {})
     if usage:
         exp["usage"] = {"input_tokens": usage.get("prompt_tokens"), "output_tokens": usage.get("completion_tokens")}
     return exp
@@ -251,6 +254,8 @@ def exp_responses(req, body, stream, target):
                 calls[o["item_id"]]["arguments"] += o.get("delta", "")
             elif t in ("response.completed", "response.incomplete", "response.failed"):
                 final = o.get("response") or {}
+                if final.get("status") == "failed":
+                    exp["error"] = (final.get("error") or {}).get("message")
             elif t == "error":
                 exp["error"] = o.get("message")
     else:
@@ -597,6 +602,14 @@ def compare_line(exp, line, a, problems):
     for k in ("messages", "tools", "generation_kwargs", "prompt", "response"):
         if k in exp:
             want(line, k, exp[k], problems)
+    if "completions" in exp:     # n>1: one completion per choice, in index order
+        comps = line.get("completions") or []
+        if len(comps) != len(exp["completions"]):
+            problems.append("completions %s, expected %s" % (short(comps), short(exp["completions"])))
+        else:
+            for i, (c, got) in enumerate(zip(exp["completions"], comps)):
+                for k in ("content", "tool_calls", "finish_reason"):
+                    want(got, k, c.get(k), problems)
     if "completion" in exp:
         comps = line.get("completions") or []
         c = exp["completion"]
@@ -644,8 +657,8 @@ def check_row(a, exp, kind, stream, problems):
         problems.append("calls.error is empty for an error")
     if bool(st) != stream:
         problems.append("calls.stream %s, the program read a %s" % (st, "stream" if stream else "single body"))
-    c = exp.get("completion") or {}
-    has_content = bool(c.get("content") or c.get("tool_calls") or exp.get("response"))
+    cs = [exp.get("completion") or {}] + (exp.get("completions") or [])
+    has_content = any(c.get("content") or c.get("tool_calls") for c in cs) or bool(exp.get("response"))
     if stream and has_content:
         if ttft is None:
             problems.append("calls.ttft is NULL for a stream with content")

@@ -2,7 +2,7 @@
 # test_api_openai.sh — OpenAI chat completions, legacy completions and embeddings through curl,
 # urllib, http.client, requests and httpx (h1 and h2) under the preload: plain and streamed (with
 # and without include_usage), tool calls (one and two, fragments per index), finish_reason length,
-# a tool-result round, HTTP 404/400 and a mid-stream error object; each export line equals what the
+# n=2 choices (plain and interleaved in a stream), a tool-result round, HTTP 404/400 and a mid-stream error object; each export line equals what the
 # program sent and read (check_api.py). Completions go to the text export, embeddings only to models.
 . "$(dirname "$0")/api_lib.sh"
 need curl
@@ -31,6 +31,10 @@ api_call length openai-chat httpx "$C" \
     -H 'X-Mock-Fixture: openai_python_snapshot_finish_length_stream.sse'
 api_call tool_round openai-chat requests "$C" \
     "{\"model\":\"gpt-4o-mini\",\"tools\":$tools,\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Boston?\"},{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_current_weather\",\"arguments\":\"{\\\"location\\\":\\\"Boston, MA\\\"}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"22 C, sunny\"}]}"
+api_call n2 openai-chat urllib "$C" "{\"model\":\"gpt-4o-mini\",\"messages\":[$user],\"n\":2}" \
+    -H 'X-Mock-Fixture: mock_openai_chat_n2.json'
+api_call n2_stream openai-chat httpx "$C" "{\"model\":\"gpt-4o-mini\",\"messages\":[$user],\"n\":2,\"stream\":true}" \
+    -H 'X-Mock-Fixture: mock_openai_chat_n2_stream.sse'
 API_BASE="$MOCK_HTTP" api_call prefix openai-chat curl /openai/v1/chat/completions \
     "{\"model\":\"gpt-4o-mini\",\"messages\":[$user]}"
 api_call not_found openai-chat curl "$C" \

@@ -2,7 +2,8 @@
 # test_api_responses.sh — the OpenAI Responses API through real clients under the preload:
 # instructions + string input, plain and streamed (event:+data:, no [DONE]), function calls
 # (arguments streamed per item, and whole in a plain answer), an input-items round with
-# function_call/function_call_output, an HTTP 400 and an `error` event mid-stream.
+# function_call/function_call_output, response.incomplete (finish length) and response.failed,
+# an HTTP 400 and an `error` event mid-stream.
 . "$(dirname "$0")/api_lib.sh"
 need curl
 start_mock
@@ -26,4 +27,9 @@ api_call http_error responses curl1 "$R" \
 api_call stream_error responses requests "$R" \
     '{"model":"gpt-4o-mini","input":"Say this is a test","stream":true}' -H 'X-Mock-Error: stream' -H 'X-Mock-Error-After: 6'
 assert_contains stream_error.out 'event: error'
+api_call incomplete responses httpclient "$R" \
+    '{"model":"gpt-4o-mini","input":"Say this is a test","max_output_tokens":5,"stream":true}' \
+    -H 'X-Mock-Fixture: mock_responses_incomplete_stream.sse'
+api_call failed responses httpx "$R" '{"model":"gpt-4o-mini","input":"Say this is a test","stream":true}' \
+    -H 'X-Mock-Fixture: mock_responses_failed_stream.sse'
 api_check_all
