@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_api_framing.sh — every stream framing delivered in tiny pieces (the mock re-splits the body
 # into N-byte writes: CR apart from LF in Gemini's CRLF SSE, NDJSON lines and JSON-array elements
-# cut anywhere, UTF-8 characters split across reads) plus non-ASCII text in requests; the export
-# must still equal what each program sent and read (check_api.py).
+# cut anywhere, UTF-8 characters split across reads), non-ASCII text in requests and 1.2 MB
+# requests (HTTP/1.1 Expect: 100-continue, h2 flow control); the export must still equal what
+# each program sent and read (check_api.py).
 . "$(dirname "$0")/api_lib.sh"
 need curl
 start_mock
@@ -29,4 +30,11 @@ api_call responses responses urllib /v1/responses \
     '{"model":"gpt-4o-mini","input":"Say this is a test","stream":true}' -H 'X-Mock-Chunk-Size: 7' "${fast[@]}"
 API_BASE="$MOCK_HTTP" api_call ollama ollama-chat curl /api/chat \
     '{"model":"llama3","messages":[{"role":"user","content":"¿Por qué?"}]}' -H 'X-Mock-Chunk-Size: 2' "${fast[@]}"
+# A 1.2 MB request: curl sends Expect: 100-continue over HTTP/1.1 and waits for the interim 100.
+big="$("$PY" -c 'print("lorem ipsum ✓ " * 90000, end="")')"
+api_call big_request anthropic curl1 /v1/messages \
+    "{\"model\":\"claude-3-haiku-20240307\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"$big\"}]}"
+assert_contains "$MOCK_LOG" '["Expect", "100-continue"]' "curl asked for 100-continue"
+api_call big_request_h2 openai-chat httpx2 /v1/chat/completions \
+    "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"$big\"}],\"stream\":true}"
 api_check_all
