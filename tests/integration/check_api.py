@@ -636,6 +636,9 @@ def compare_line(exp, line, a, problems):
             problems.append("error is %s, expected %s" % (short(line.get("error")), short(exp["error"])))
     elif line.get("error"):
         problems.append("unexpected error %s" % short(line["error"]))
+    for k in ("incomplete", "truncated", "parse_error"):
+        if line.get(k):
+            problems.append("%s is set (%s) on a complete, well-formed exchange" % (k, short(line[k])))
     if not isinstance(line.get("inference_on"), (int, float)) or not isinstance(line.get("inference_seconds"), (int, float)):
         problems.append("inference_on / inference_seconds missing")
 

@@ -2,8 +2,10 @@
 # test_api_openai.sh — OpenAI chat completions, legacy completions and embeddings through curl,
 # urllib, http.client, requests and httpx (h1 and h2) under the preload: plain and streamed (with
 # and without include_usage), tool calls (one and two, fragments per index), finish_reason length,
-# n=2 choices (plain and interleaved in a stream), a tool-result round, HTTP 404/400 and a mid-stream error object; each export line equals what the
-# program sent and read (check_api.py). Completions go to the text export, embeddings only to models.
+# n=2 choices (plain and interleaved in a stream), a tool-result round, HTTP 404/400/429 and a
+# mid-stream error object; each export line equals what the program sent and read (check_api.py).
+# Completions go to the text export, embeddings only to models; PROMPTLOG_IGNORE and
+# PROMPTLOG_ENDPOINTS drop and add endpoints.
 . "$(dirname "$0")/api_lib.sh"
 need curl
 start_mock
@@ -62,3 +64,15 @@ assert_eq "$(db_query "select kind, api from calls where id = $API_ID")" "embedd
 api_call embed_error openai-embed curl /v1/embeddings '{"model":"text-embedding-3-small","input":"x"}' \
     -H 'X-Mock-Error: http' --status 400
 api_check_all
+
+# PROMPTLOG_IGNORE drops a matching call; PROMPTLOG_ENDPOINTS can name the API of another path.
+rows="$(db_query 'select count(*) from calls')"
+run_pre PROMPTLOG_IGNORE='127.0.0.1/v1/embeddings' curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/embeddings" \
+    -d '{"model":"text-embedding-3-small","input":"x"}'
+assert_rc 0
+assert_eq "$(db_query 'select count(*) from calls')" "$rows" "an ignored endpoint is not recorded"
+run_pre PROMPTLOG_ENDPOINTS='/upload=openai.chat' curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/upload" \
+    -d '{"model":"custom-model","messages":[{"role":"user","content":"hi"}]}'
+assert_rc 0
+assert_eq "$(db_query "select api, model, path from calls order by id desc limit 1")" "openai.chat|custom-model|/upload" \
+    "a PROMPTLOG_ENDPOINTS path is recorded as the named API"
