@@ -67,6 +67,8 @@ if [ -x "$PL_EXAMPLES/chat_libcurl" ]; then
     say "The same program, streamed with usage"
     captured env PROMPTLOG_EXAMPLE_CAINFO="$MOCK_CA" "$PL_EXAMPLES/chat_libcurl" "$MOCK_HTTPS/v1/chat/completions" "$stream"
 fi
+say "A Python program (examples/chat_urllib.py, standard library only): captured via OpenSSL"
+captured "$PY" "$ROOT/examples/chat_urllib.py" "$MOCK_HTTPS/v1" --stream --cafile "$MOCK_CA"
 say "The curl CLI, HTTP/2: a streamed chat with tool calls"
 captured curl -sS --cacert "$MOCK_CA" -H "Authorization: Bearer sk-demo-not-a-real-key" "$MOCK_HTTPS/v1/chat/completions" -d "$tools"
 say "curl over HTTP/1.1: Anthropic Messages, streamed"

@@ -11,7 +11,8 @@ assert_contains demo.out '"messages"' "the demo shows the prompts export"
 assert_contains demo.out '"provider"' "the demo shows the models export"
 assert_contains demo.out 'finish_reason' "the demo shows the calls table"
 n="$(sqlite3 "$T/demo/prompts.db" 'select count(*) from calls')"
-expected=4     # curl: OpenAI tools, Anthropic, Gemini, Ollama (+2 from the libcurl example)
-[ -x "$PL_EXAMPLES/chat_libcurl" ] && expected=6
+expected=5     # python urllib; curl: OpenAI tools, Anthropic, Gemini, Ollama (+2 from the libcurl example)
+[ -x "$PL_EXAMPLES/chat_libcurl" ] && expected=7
 assert_eq "$n" "$expected" "calls captured by the demo"
 assert_eq "$(sqlite3 "$T/demo/prompts.db" "select count(*) from calls where path='/other'")" 0
+assert_eq "$(sqlite3 "$T/demo/prompts.db" "select count(*) from calls where source='openssl' and program like 'python%'")" 1 "the Python program was captured through OpenSSL"
