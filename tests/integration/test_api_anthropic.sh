@@ -4,7 +4,7 @@
 # a tool_result round, usage from message_start + message_delta, an HTTP 400 and an error event
 # mid-stream; each export line equals what the program sent and read (check_api.py).
 . "$(dirname "$0")/api_lib.sh"
-need curl
+[ "$PL_ASAN" = 1 ] || need curl
 start_mock
 P=/v1/messages
 tools='[{"name":"get_weather","description":"Get the current weather in a given location","input_schema":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}}]'

@@ -5,7 +5,7 @@
 # requests (HTTP/1.1 Expect: 100-continue, h2 flow control); the export must still equal what
 # each program sent and read (check_api.py).
 . "$(dirname "$0")/api_lib.sh"
-need curl
+[ "$PL_ASAN" = 1 ] || need curl
 start_mock
 fast=(-H 'X-Mock-Delay-Ms: 0')
 tools='[{"type":"function","function":{"name":"get_current_weather","parameters":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}}}]'
@@ -34,7 +34,7 @@ API_BASE="$MOCK_HTTP" api_call ollama ollama-chat curl /api/chat \
 big="$("$PY" -c 'print("lorem ipsum ✓ " * 90000, end="")')"
 api_call big_request anthropic curl1 /v1/messages \
     "{\"model\":\"claude-3-haiku-20240307\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"$big\"}]}"
-assert_contains "$MOCK_LOG" '["Expect", "100-continue"]' "curl asked for 100-continue"
+[ "$PL_ASAN" = 1 ] || assert_contains "$MOCK_LOG" '["Expect", "100-continue"]' "curl asked for 100-continue"
 api_call big_request_h2 openai-chat httpx2 /v1/chat/completions \
     "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"$big\"}],\"stream\":true}"
 api_check_all

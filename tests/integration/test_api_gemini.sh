@@ -4,7 +4,7 @@
 # preload: model from the URL, systemInstruction, model/user roles, functionCall parts (plain and
 # streamed, with a functionResponse round), usageMetadata, an HTTP 400 and an error mid-stream.
 . "$(dirname "$0")/api_lib.sh"
-need curl
+[ "$PL_ASAN" = 1 ] || need curl
 start_mock
 G=/v1beta/models/gemini-2.5-flash
 tools='[{"functionDeclarations":[{"name":"get_weather","description":"Weather for a place","parameters":{"type":"OBJECT","properties":{"location":{"type":"STRING"}},"required":["location"]}}]}]'

@@ -5,7 +5,7 @@
 # export models, an HTTP 404 and an {"error"} object mid-stream. curl talks plain HTTP, as to a
 # local Ollama; the Python clients use HTTPS (plain sockets outside libcurl are not hooked).
 . "$(dirname "$0")/api_lib.sh"
-need curl
+[ "$PL_ASAN" = 1 ] || need curl
 start_mock
 H="$MOCK_HTTP"
 tools='[{"type":"function","function":{"name":"get_current_weather","description":"Get the weather","parameters":{"type":"object","properties":{"location":{"type":"string"},"format":{"type":"string"}},"required":["location","format"]}}}]'
