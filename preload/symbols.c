@@ -11,6 +11,16 @@
 /* Any address inside this object, to recognise (and skip) ourselves among the loaded objects. */
 static void *self_marker(void) { return (void *)&self_marker; }
 
+/* Whether p lies in this object. Comparing with the hook's address is not enough: when the
+ * library is dlopen'ed RTLD_LOCAL rather than preloaded, `&curl_easy_setopt` taken in our own
+ * code resolves through the global scope to the host's libcurl, and the real function would be
+ * refused as "ourselves". */
+static int in_self(void *p)
+{
+    Dl_info a, b;
+    return p && dladdr(p, &a) && dladdr((void *)self_marker(), &b) && a.dli_fbase == b.dli_fbase;
+}
+
 struct search {
     const char *name;
     void *self;             /* our hook, never returned */
@@ -34,7 +44,7 @@ static int search_object(struct dl_phdr_info *info, size_t size, void *arg)
         return 0;
     void *p = dlsym(h, s->name);
     dlclose(h);
-    if (p && p != s->self) {
+    if (p && p != s->self && !in_self(p)) {
         s->found = p;
         return 1;
     }
@@ -45,9 +55,11 @@ void *pl_real_symbol(const char *name, void *self)
 {
     int saved = errno;
     void *p = dlsym(RTLD_NEXT, name);
-    if (!p || p == self) {
+    if (p && (p == self || in_self(p)))
+        p = NULL;
+    if (!p) {
         Dl_info me;
-        struct search s = {name, self, NULL, NULL};
+        struct search s = {name, in_self(self) ? self : NULL, NULL, NULL};
         if (dladdr((void *)self_marker(), &me) && me.dli_fname)
             s.own_path = me.dli_fname;
         dl_iterate_phdr(search_object, &s);
