@@ -36,7 +36,13 @@ assert_rc 0 "stress_libcurl fork"
 assert_eq "$(count "where id > $last")" 11 "1 + 5 parent + 5 child records"
 assert_eq "$(sqlite3 "$PL_DB" "select count(distinct pid) from calls where id > $last")" 2
 
-# 4. libcurl: fork 20 children while a thread performs requests in a loop.
+# 4. libcurl: fork 20 children while a thread performs requests in a loop. The ASan-built
+# example hangs in its children even without the preload (ASan + OpenSSL + fork with threads):
+# this part runs in the plain pass only.
+if [ "$PL_ASAN" = 1 ]; then
+    note "ASan build: forkbusy part skipped"
+    exit 0
+fi
 last="$(count '')"
 run_pre PROMPTLOG_EXAMPLE_CAINFO="$MOCK_CA" "$stress" "$url" forkbusy 20
 assert_rc 0 "stress_libcurl forkbusy (a hung child would time out)"
