@@ -15,6 +15,7 @@ import gzip
 import json
 import os
 import re
+import select
 import socket
 import ssl
 import sys
@@ -566,9 +567,9 @@ def write_http1(sock, method, resp, close):
 
 
 # ---------------------------------------------------------------------------------------------
-# HTTP/2: one reader thread per connection; each request is answered in its own thread so
-# concurrent streams interleave. The h2 state machine is shared under a lock; senders wait on a
-# condition for flow-control window.
+# HTTP/2: one I/O thread per connection reads and writes the socket; each request is answered in
+# its own thread so concurrent streams interleave. The h2 state machine is shared under a lock;
+# senders wait on a condition for flow-control window and wake the I/O thread through a pipe.
 
 class H2Server:
     def __init__(self, sock, tls, conn_id, prefix=b""):
@@ -583,14 +584,26 @@ class H2Server:
         self.requests = {}      # stream id -> [headers, bytearray body]
         self.closed = False
         self.reset = set()
+        self.io_thread = None
+        self.wake_r, self.wake_w = os.pipe()   # responders -> I/O thread: "h2 has data to send"
+        os.set_blocking(self.wake_w, False)    # a full pipe already means "wake up"
 
     def flush(self):
-        """Send what h2 has queued; caller holds the lock."""
-        data = self.conn.data_to_send()
-        if data:
-            self.sock.sendall(data)
+        """Send what h2 has queued; caller holds the lock. Only the connection's I/O thread
+        touches the socket: OpenSSL forbids SSL_read and SSL_write on one SSL object from two
+        threads at once (doing so dropped connections under load), so responders wake it."""
+        if threading.get_ident() == self.io_thread:
+            data = self.conn.data_to_send()
+            if data:
+                self.sock.sendall(data)
+        elif not self.closed:
+            try:
+                os.write(self.wake_w, b"x")
+            except OSError:
+                pass
 
     def run(self):
+        self.io_thread = threading.get_ident()
         with self.lock:
             self.conn.initiate_connection()
             self.flush()
@@ -598,6 +611,18 @@ class H2Server:
         try:
             while True:
                 if not data:
+                    # Bytes TLS already decrypted do not show in select(): read those first.
+                    pending = self.tls and self.sock.pending() > 0
+                    if not pending:
+                        r, _, _ = select.select([self.sock, self.wake_r], [], [], OPTS.idle_timeout)
+                        if not r:
+                            break
+                        if self.wake_r in r:
+                            os.read(self.wake_r, 65536)
+                            with self.lock:
+                                self.flush()
+                            if self.sock not in r:
+                                continue
                     data = self.sock.recv(65536)
                     if not data:
                         break
@@ -616,8 +641,10 @@ class H2Server:
             pass
         finally:
             with self.lock:
-                self.closed = True
+                self.closed = True      # responders stop writing to the pipe before it closes
                 self.window.notify_all()
+                os.close(self.wake_r)
+                os.close(self.wake_w)
 
     def on_event(self, ev):
         if isinstance(ev, h2.events.RequestReceived):
