@@ -30,7 +30,7 @@ api_call sdk_basic anthropic httpx2 "$P" \
 api_call http_error anthropic curl1 "$P" \
     '{"model":"claude-3-haiku-20240307","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}' \
     -H 'X-Mock-Error: http' --status 400
-api_call stream_error anthropic requests "$P" \
+api_call stream_error anthropic curl "$P" \
     '{"model":"claude-3-haiku-20240307","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"Tell me a joke"}]}' \
     -H 'X-Mock-Error: stream' -H 'X-Mock-Error-After: 6'
 assert_contains stream_error.out 'event: error' "the mock sent an error event"

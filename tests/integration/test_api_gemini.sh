@@ -30,7 +30,7 @@ api_call embed gemini-embed curl1 /v1beta/models/text-embedding-004:embedContent
     '{"content":{"parts":[{"text":"hello world"}]}}'
 api_call http_error gemini httpx2 "$G:generateContent" "{\"contents\":[$ask]}" \
     -H 'X-Mock-Error: http' --status 400
-api_call sse_error gemini requests "$G:streamGenerateContent?alt=sse" "{\"contents\":[$ask]}" \
+api_call sse_error gemini httpx2 "$G:streamGenerateContent?alt=sse" "{\"contents\":[$ask]}" \
     -H 'X-Mock-Error: stream' -H 'X-Mock-Error-After: 2'
 api_call array_error gemini urllib "$G:streamGenerateContent" "{\"contents\":[$ask]}" \
     -H 'X-Mock-Error: stream' -H 'X-Mock-Error-After: 2'
