@@ -40,3 +40,6 @@ if command -v python3 >/dev/null; then
     (cd "$tmp" && LD_PRELOAD="$BUILD/libpromptlog.so" "$BUILD/bench/perform_loop" "$url" 300 "with preload   ")
     [ ! -e "$tmp/prompts.db" ] || { echo "bench: a non-LLM URL created a database" >&2; exit 1; }
 fi
+
+echo "== TLS hooks: keep-alive HTTPS loops from python http.client (bench/tls_overhead.sh)"
+BUILD="$BUILD" bash "$ROOT/bench/tls_overhead.sh"
