@@ -4,7 +4,7 @@
 # is inside our hooks or the store (examples/stress_libcurl forkbusy) neither hang nor lose
 # records; every completed call is stored exactly once, under the right pid. (Python threads
 # doing TLS while the main thread forks hang in the child even without the preload — OpenSSL's
-# own locks — so that host is no test of ours.)
+# own locks — so that host is no test of ours; forkbusy uses plain HTTP for the same reason.)
 PL_RUN_TIMEOUT=40
 . "$(dirname "$0")/lib.sh"
 need sqlite3
@@ -43,8 +43,12 @@ if [ "$PL_ASAN" = 1 ]; then
     note "ASan build: forkbusy part skipped"
     exit 0
 fi
+# Plain HTTP on purpose: a child forked while another thread is inside OpenSSL can hang on
+# OpenSSL's own RAND lock, with or without us (seen in gdb: RAND_get0_primary in the child).
+# Without TLS the only locks a child can inherit held are libc's and ours, which is what this
+# part proves safe.
 last="$(count '')"
-run_pre PROMPTLOG_EXAMPLE_CAINFO="$MOCK_CA" "$stress" "$url" forkbusy 20
+run_pre "$stress" "$MOCK_HTTP/v1/chat/completions" forkbusy 20
 assert_rc 0 "stress_libcurl forkbusy (a hung child would time out)"
 assert_eq "$(count "where id > $last")" "$(grep -c '^ok 200' "$OUT")" "every completed call stored once"
 assert_eq "$(sqlite3 "$PL_DB" "select count(distinct pid) from calls where id > $last")" 21 "the thread's process + 20 children"
