@@ -43,3 +43,6 @@ fi
 
 echo "== TLS hooks: keep-alive HTTPS loops from python http.client (bench/tls_overhead.sh)"
 BUILD="$BUILD" bash "$ROOT/bench/tls_overhead.sh"
+
+echo "== socket hooks: plain-HTTP keep-alive and file I/O loops (bench/socket_overhead.sh)"
+BUILD="$BUILD" bash "$ROOT/bench/socket_overhead.sh"

@@ -1,4 +1,4 @@
-/* conn.c — the TLS connection table and per-connection protocol dispatch (conn.h): decides
+/* conn.c — the connection table (TLS sessions and plain sockets) and per-connection protocol dispatch (conn.h): decides
  * HTTP/1.1, HTTP/2 or ignored on the first bytes written, and turns exchanges into commits. */
 #include "conn.h"
 
@@ -95,7 +95,7 @@ static int ev_request(void *ctx, const pl_exchange *head)
     if (pl_capture_wanted(head->method, head->host ? head->host : "", head->port, head->target, &ep)) {
         c->llm_seen = 1;
         c->in_flight++;
-        pl_debug("capturing %s https://%s%s", head->method, head->host ? head->host : "?", head->target);
+        pl_debug("capturing %s %s://%s%s", head->method, head->scheme ? head->scheme : "?", head->host ? head->host : "?", head->target);
         return 1;
     }
     return 0;
@@ -213,7 +213,7 @@ static void sniff(conn *c, pl_dir dir, const unsigned char *p, size_t len, doubl
         }
         c->kind = K_H2;
     } else if (h1 == 1) {
-        c->h1 = pl_h1_new(&c->ev, c->src, "https");
+        c->h1 = pl_h1_new(&c->ev, c->src, c->src == PL_SOURCE_SOCKET ? "http" : "https");
         if (!c->h1) {
             c->kind = K_IGNORED;
             return;
@@ -271,39 +271,36 @@ static conn **find_slot(size_t b, const void *key)
     return pp;
 }
 
-void pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, size_t len)
+int pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, size_t len)
 {
-    if (!key || !data || !len || g_exiting)
-        return;
+    if (!key || g_exiting)
+        return 1;
+    if (!data || !len)
+        return 0;
     int saved = errno;
+    int ignored = 1;
     pthread_once(&g_init_once, init_once);
     size_t b = bucket_of(key);
     pthread_mutex_t *m = stripe_of(b);
     pthread_mutex_lock(m);
     conn **pp = find_slot(b, key);
     conn *c = *pp;
-    if (c && c->kind == K_IGNORED) { /* the hot path for everything that is not ours */
-        pthread_mutex_unlock(m);
-        errno = saved;
-        return;
-    }
+    if (c && c->kind == K_IGNORED) /* the hot path for everything that is not ours */
+        goto out;
     if (!c) {
-        if (pl_config_get()->disabled) {
-            pthread_mutex_unlock(m);
-            errno = saved;
-            return;
-        }
+        if (pl_config_get()->disabled)
+            goto out;
         c = conn_create(key, src);
-        if (!c) {
-            pthread_mutex_unlock(m);
-            errno = saved;
-            return;
-        }
+        if (!c)
+            goto out;
         *pp = c;
     }
     process(c, dir, data, len);
+    ignored = c->kind == K_IGNORED;
+out:
     pthread_mutex_unlock(m);
     errno = saved;
+    return ignored;
 }
 
 /* Runs fn on the entry for key, if any, under its stripe lock. */

@@ -1,4 +1,4 @@
-/* conn.h — the TLS connection table: per session pointer (SSL*, gnutls_session_t), what the
+/* conn.h — the connection table: per session pointer (SSL*, gnutls_session_t, odd fd key), what the
  * program wrote and read, routed to the right reassembler and on to pl_capture_commit.
  *
  * Contract for the hooks (they call these only with bytes actually transferred, never while
@@ -23,8 +23,10 @@
 
 #define PL_CONN_LIGHT_REQUESTS 8
 
-/* Bytes the program wrote (PL_DIR_OUT) or read (PL_DIR_IN) on session `key`. */
-PL_HIDDEN void pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, size_t len);
+/* Bytes the program wrote (PL_DIR_OUT) or read (PL_DIR_IN) on session `key`. Returns 1 when the
+ * connection is ignored from now on (not HTTP, light mode over, capture disabled): a caller with
+ * a cheaper filter of its own (the plain-socket hooks) may stop feeding it; else 0. */
+PL_HIDDEN int pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, size_t len);
 /* The peer closed or the read failed for good: a body delimited by the close completes; the
  * entry goes back to undecided (an SSL object may be reused after SSL_clear). */
 PL_HIDDEN void pl_conn_eof(const void *key);

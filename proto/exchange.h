@@ -32,6 +32,7 @@ typedef enum pl_source {
     PL_SOURCE_CURL,     /* libcurl easy/multi hooks: decoded bodies straight from libcurl */
     PL_SOURCE_OPENSSL,  /* SSL_read/SSL_write */
     PL_SOURCE_GNUTLS,   /* gnutls_record_recv/send */
+    PL_SOURCE_SOCKET,   /* plain TCP read/write/send/recv (HTTP without TLS, outside libcurl) */
 } pl_source;
 
 const char *pl_source_name(pl_source s);

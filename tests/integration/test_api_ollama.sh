@@ -3,7 +3,7 @@
 # /api/chat plain and NDJSON-streamed (the default), tool calls with object arguments (plain and
 # streamed, with a tool round in the request), /api/generate as a text prompt, /api/embed only in
 # export models, an HTTP 404 and an {"error"} object mid-stream. curl talks plain HTTP, as to a
-# local Ollama; the Python clients use HTTPS (plain sockets outside libcurl are not hooked).
+# local Ollama; the Python clients use HTTPS (plain-HTTP Python clients: test_plain_http.sh).
 . "$(dirname "$0")/api_lib.sh"
 [ "$PL_ASAN" = 1 ] || need curl
 start_mock

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # test_symbols.sh — issue 6 §6: symbol hygiene. The library exports only its hooks (libcurl,
-# OpenSSL, GnuTLS, _exit/_Exit, exec*), links no libcurl/libssl/libgnutls, loads none of them into
+# OpenSSL, GnuTLS, _exit/_Exit, exec*, the plain-socket calls), links no libcurl/libssl/libgnutls, loads none of them into
 # a host that has none (ls, cat), and a Python host using its own sqlite3/zlib while making an
 # LLM call keeps working, with our store working too.
 . "$(dirname "$0")/lib.sh"
 need nm readelf sqlite3
 
 # 1. Exported symbols: the hooks and nothing else.
-allowed='^(curl_(easy|multi)_[a-z_]+|SSL_[A-Za-z_]+|gnutls_[a-z_]+|_exit|_Exit|execv|execve|execvp|execvpe|execl|execle|execlp|fexecve)$'
+allowed='^(curl_(easy|multi)_[a-z_]+|SSL_[A-Za-z_]+|gnutls_[a-z_]+|_exit|_Exit|execv|execve|execvp|execvpe|execl|execle|execlp|fexecve|connect|close|dup2|dup3|read|readv|write|writev|send|sendto|sendmsg|recv|recvfrom|recvmsg|__read_chk|__recv_chk|__recvfrom_chk)$'
 nm -D --defined-only "$PL_LIB" | awk '{print $NF}' | sort -u > exports.txt
 [ -s exports.txt ] || fail "nm found no exported symbol in $PL_LIB"
 if [ "$PL_ASAN" = 1 ]; then   # the sanitizer runtime's own interface symbols are not ours
@@ -17,7 +17,7 @@ if grep -vE "$allowed" exports.txt > stray.txt; then
     head -30 stray.txt >&2
     fail "$(wc -l < stray.txt) exported symbols are not hooks (a missing static or PL_HIDDEN?)"
 fi
-for s in curl_easy_perform curl_easy_setopt SSL_read SSL_write gnutls_record_recv _exit execve; do
+for s in curl_easy_perform curl_easy_setopt SSL_read SSL_write gnutls_record_recv _exit execve connect recv write; do
     grep -qx "$s" exports.txt || fail "hook $s is not exported"
 done
 note "$(wc -l < exports.txt) exported hooks"
