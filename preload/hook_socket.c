@@ -16,6 +16,7 @@
 #undef _FORTIFY_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -74,9 +75,26 @@ extern ssize_t __read_chk(int, void *, size_t, size_t);
 extern ssize_t __recv_chk(int, void *, size_t, size_t, int);
 extern ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 
+/* The process whose table the marks describe. A vfork child (posix_spawn, CPython's subprocess)
+ * shares our memory but runs no atfork handler: its close/dup2 calls before exec must not touch
+ * the parent's connections, and getpid() tells it apart. */
+static volatile pid_t g_pid;
+
+static void atfork_child(void)
+{
+    g_pid = getpid();
+}
+
+static int in_owner(void)
+{
+    return getpid() == g_pid;
+}
+
 __attribute__((constructor)) static void socket_hooks_init(void)
 {
     int saved = errno;
+    g_pid = getpid();
+    pthread_atfork(NULL, NULL, atfork_child);
     (void)PL_REAL(r_connect, "connect", connect);
     (void)PL_REAL(r_write, "write", write);
     (void)PL_REAL(r_writev, "writev", writev);
@@ -336,7 +354,7 @@ PL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 PL_EXPORT int close(int fd)
 {
     close_fn fn = REAL(r_close, "close", close);
-    if (marked(fd)) {
+    if (marked(fd) && in_owner()) {
         int saved = errno;
         pl_in_hook++;
         unmark(fd);
@@ -349,7 +367,7 @@ PL_EXPORT int close(int fd)
 /* The target of dup2/dup3 is closed implicitly. */
 static void closing_target(int oldfd, int newfd)
 {
-    if (oldfd == newfd || !marked(newfd))
+    if (oldfd == newfd || !marked(newfd) || !in_owner())
         return;
     int saved = errno;
     pl_in_hook++;

@@ -58,6 +58,30 @@ tail -1 all.jsonl > session.jsonl
 check chat session.jsonl --request-json "$chat" --response session.out --no-stream
 assert_not_contains "$PL_DB" "sk-test-plain-session-secret" "the API key is not stored"
 
+# 3b. A subprocess (CPython spawns with vfork: the child shares our memory) started while a
+# keep-alive connection is open, and a forked child closing its copy: the parent's call on that
+# connection afterwards is still recorded, once.
+cat > spawn.py <<'PY'
+import os, subprocess, sys, requests
+base, body = sys.argv[1], open(sys.argv[2], "rb").read()
+s = requests.Session()
+print(s.get(base + "/other").text, end="")
+print(subprocess.run(["echo", "child"], capture_output=True, close_fds=False).stdout.decode(), end="")
+pid = os.fork()
+if pid == 0:
+    os.closerange(3, 64)
+    os._exit(0)
+os.waitpid(pid, 0)
+r = s.post(base + "/v1/chat/completions", data=body, headers={"Content-Type": "application/json"})
+print(r.status_code, len(r.content))
+PY
+before="$(db_query 'select count(*) from calls')"
+run_both "$PY" spawn.py "$MOCK_HTTP" session.req
+assert_rc 0
+assert_contains "$OUT" "child"
+assert_eq "$(db_query 'select count(*) from calls')" "$((before + 1))" "spawn/fork: one record"
+assert_eq "$(db_query 'select source || status || incomplete from calls order by id desc limit 1')" socket2000
+
 # 4. curl over plain HTTP: recorded once, by the curl hooks.
 [ "$PL_ASAN" = 1 ] || {
     before="$(db_query 'select count(*) from calls')"
