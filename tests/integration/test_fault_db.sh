@@ -6,12 +6,19 @@
 # cause is said in exactly one line however many calls are skipped, plus one exit line counting
 # them.
 . "$(dirname "$0")/lib.sh"
-need curl sqlite3
+need sqlite3
 start_mock
+# The host: curl, or under ASan (where Debian's curl cannot run) a urllib stand-in.
+if [ "$PL_ASAN" = 1 ]; then
+    POST=("$PY" "$ROOT/tests/progs/post.py" --cacert "$MOCK_CA")
+else
+    need curl
+    POST=(curl -sS --cacert "$MOCK_CA")
+fi
 url="$MOCK_HTTPS/v1/chat/completions"
 req='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'
 NCALLS=3
-curl_calls=(curl -sS --cacert "$MOCK_CA" -d "$req" "$url" "$url" "$url")
+curl_calls=("${POST[@]}" -d "$req" "$url" "$url" "$url")
 
 MOUNTS=()
 _fault_cleanup() {
@@ -47,7 +54,8 @@ fault_case() {
     assert_file_eq "$ref" "$OUT" "$label: stdout under PROMPTLOG_DEBUG"
     local n_cause n_all
     n_cause="$(grep -acE "^promptlog\[[0-9]+\]: .*($cause)" "$ERR")"
-    n_all="$(grep -ac '^promptlog\[' "$ERR")"
+    # (the TLS path also notes each exchange it starts capturing: not a cause line)
+    n_all="$(grep -a '^promptlog\[' "$ERR" | grep -acv ': capturing ')"
     if [ "$n_cause" != 1 ] || [ "$n_all" != 2 ] || ! grep -aqE "^promptlog\[[0-9]+\]: exit: 0 captured, $NCALLS skipped$" "$ERR"; then
         sed 's/^/     /' "$ERR" >&2
         fail "$label: expected one line matching /$cause/ and one exit line ($NCALLS skipped); got $n_cause cause lines, $n_all promptlog lines"
@@ -58,7 +66,7 @@ fault_case() {
 # A database in a good state, made by one preloaded call; sets GOOD_DB.
 make_good_db() {
     GOOD_DB="$1"
-    run_pre PROMPTLOG_DATABASE="$GOOD_DB" curl -sS --cacert "$MOCK_CA" -d "$req" "$url"
+    run_pre PROMPTLOG_DATABASE="$GOOD_DB" "${POST[@]}" -d "$req" "$url"
     [ "$(sqlite3 "$GOOD_DB" 'select count(*) from calls' 2>/dev/null)" = 1 ] ||
         fail "could not make a good database at $GOOD_DB"
 }
@@ -112,7 +120,7 @@ assert_eq "$(sqlite3 "$T/newer.db" 'select count(*) from calls')" 1 "no row adde
 head -c 150000 /dev/urandom | base64 -w0 > big.txt
 big_req="{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"$(cat big.txt)\"}]}"
 printf '%s' "$big_req" > big.json
-curl_calls=(curl -sS --cacert "$MOCK_CA" -d @"$T/big.json" "$url" "$url" "$url")
+curl_calls=("${POST[@]}" -d @"$T/big.json" "$url" "$url" "$url")
 mkdir -p full
 if mount -t tmpfs -o size=256k tmpfs "$T/full" 2>/dev/null; then
     MOUNTS+=("$T/full")
@@ -122,7 +130,7 @@ if mount -t tmpfs -o size=256k tmpfs "$T/full" 2>/dev/null; then
     fault_case "disk full (tmpfs)" "$T/full/full.db" "insert failed|full|disk"
     rm -f full/filler
     # Room again: the next program captures normally, the database is intact.
-    run_pre PROMPTLOG_DATABASE="$T/full/full.db" curl -sS --cacert "$MOCK_CA" -d "$req" "$url"
+    run_pre PROMPTLOG_DATABASE="$T/full/full.db" "${POST[@]}" -d "$req" "$url"
     assert_eq "$(sqlite3 "$T/full/full.db" 'PRAGMA integrity_check')" ok "integrity after disk full"
     assert_eq "$(sqlite3 "$T/full/full.db" 'select count(*) from calls')" 2 "capture resumes after disk full"
 else
