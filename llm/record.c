@@ -139,20 +139,27 @@ void pl_norm_finish(pl_norm *n, int choice, const char *reason)
         snprintf(c->finish, sizeof c->finish, "%s", reason);
 }
 
+/* A token count as the provider sent it, when it is one: a finite number in [0, 2^53].
+ * Anything else (negative, NaN, 1e64) is no count at all; converting it to long long would be
+ * undefined behaviour (found by fuzz_llm). */
+static int token_count(const cJSON *num, long long *out)
+{
+    if (!cJSON_IsNumber(num) || !(num->valuedouble >= 0 && num->valuedouble <= 9007199254740992.0))
+        return 0;
+    *out = (long long)num->valuedouble;
+    return 1;
+}
+
 void pl_norm_usage_in(pl_norm *n, const cJSON *num)
 {
-    if (cJSON_IsNumber(num)) {
-        n->in_tok = (long long)num->valuedouble;
+    if (token_count(num, &n->in_tok))
         n->has_in = 1;
-    }
 }
 
 void pl_norm_usage_out(pl_norm *n, const cJSON *num)
 {
-    if (cJSON_IsNumber(num)) {
-        n->out_tok = (long long)num->valuedouble;
+    if (token_count(num, &n->out_tok))
         n->has_out = 1;
-    }
 }
 
 void pl_norm_resp_model(pl_norm *n, const char *model)

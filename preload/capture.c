@@ -181,7 +181,10 @@ static int json_true(const cJSON *o, const char *key)
 static long long json_ll(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (long long)v->valuedouble : -1;
+    /* Range-checked: converting an out-of-range double to long long is undefined behaviour. */
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 9007199254740992.0
+               ? (long long)v->valuedouble
+               : -1;
 }
 
 static void commit(pl_exchange *x, const pl_endpoint *ep)
