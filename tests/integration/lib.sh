@@ -384,3 +384,19 @@ assert_lines() {
 assert_rc() {
     [ "$RC" = "$1" ] || fail "${2:-exit code}: got $RC, expected $1"
 }
+
+# --- hosts for the ASan pass -------------------------------------------------------------------
+
+# curl_host: sets the array CURL to the curl CLI, or in the ASan pass (where Debian's curl cannot
+# run, see _pl_asan_check_host) to $PL_EXAMPLES/cli_libcurl: an ASan-built program that takes the
+# same options and drives libcurl the way the curl tool does (per-URL easy handles on a shared
+# connection cache, curl_easy_perform in order, a multi handle for -Z). Use "${CURL[@]}" for curl.
+curl_host() {
+    if [ "$PL_ASAN" = 1 ]; then
+        [ -x "$PL_EXAMPLES/cli_libcurl" ] || fail "$PL_EXAMPLES/cli_libcurl is not built"
+        CURL=("$PL_EXAMPLES/cli_libcurl")
+    else
+        need curl
+        CURL=(curl)
+    fi
+}
