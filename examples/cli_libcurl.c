@@ -5,7 +5,7 @@
  * initializes first).
  *
  * usage: cli_libcurl [OPTIONS] URL... [--next [OPTIONS] URL...]...
- * Options (as in curl): -s -S --no-progress-meter -Z/--parallel --parallel-max N (global);
+ * Options (as in curl): -s -S -N --no-progress-meter -Z/--parallel --parallel-max N (global);
  * per group (reset by --next): --http1.0 --http1.1 --http2 --cacert F -k -H H -d/--data D|@F
  * --data-binary D|@F --data-raw D -T F -X M -o F --compressed -f -I -i.
  * Exit status: libcurl's code of the last failed transfer (curl's own numbers), 0 if none failed;
@@ -39,12 +39,15 @@ typedef struct transfer {
     char err[CURL_ERROR_SIZE];
 } transfer;
 
-static int silent, show_error, parallel;
+static int silent, show_error, parallel, no_buffer;
 static long parallel_max = 50;
 
 static size_t write_out(char *p, size_t size, size_t n, void *ud)
 {
-    return fwrite(p, size, n, ud) * size;
+    size_t done = fwrite(p, size, n, ud) * size;
+    if (no_buffer)
+        fflush(ud);
+    return done;
 }
 
 static size_t read_in(char *p, size_t size, size_t n, void *ud)
@@ -127,6 +130,8 @@ static int parse(int argc, char **argv, group *gs, int max_groups)
             silent = 1;
         } else if (ARG("--show-error")) {
             show_error = 1;
+        } else if (ARG("--no-buffer")) {
+            no_buffer = 1;
         } else if (ARG("--parallel")) {
             parallel = 1;
         } else if (ARG("--parallel-max")) {
@@ -175,11 +180,12 @@ static int parse(int argc, char **argv, group *gs, int max_groups)
             if (g->nouts == MAX_URLS)
                 return -1;
             g->outs[g->nouts++] = v;
-        } else if (a[0] == '-' && a[1] != '-' && a[1] && strspn(a + 1, "sSkfZIi") == strlen(a + 1)) {
+        } else if (a[0] == '-' && a[1] != '-' && a[1] && strspn(a + 1, "sSNkfZIi") == strlen(a + 1)) {
             for (const char *c = a + 1; *c; c++)
                 switch (*c) {
                 case 's': silent = 1; break;
                 case 'S': show_error = 1; break;
+                case 'N': no_buffer = 1; break;
                 case 'k': g->insecure = 1; break;
                 case 'f': g->fail = 1; break;
                 case 'Z': parallel = 1; break;
