@@ -54,6 +54,13 @@ $(BUILD)/libpromptlog.so: $(CORE_OBJ) $(PRELOAD_OBJ)
 $(BUILD)/prompt-logger: $(CORE_OBJ) $(EXPORTER_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(LIBS) $(CLI_LIBS)
 
+# The report's HTML template is compiled into the CLI (scripts/embed.sh makes a C string of it).
+$(BUILD)/gen/report_template.h: exporter/report_template.html scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed.sh pl_report_template $< > $@
+$(BUILD)/obj/exporter/report.o: $(BUILD)/gen/report_template.h
+$(BUILD)/obj/exporter/report.o: CFLAGS_ALL += -I$(BUILD)/gen
+
 $(BUILD)/examples/%: examples/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fvisibility=default -o $@ $< $(shell pkg-config --libs libcurl)
