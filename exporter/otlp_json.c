@@ -24,7 +24,7 @@ static void add_u64(cJSON *o, const char *name, uint64_t v)
     cJSON_AddStringToObject(o, name, s);
 }
 
-static cJSON *any_value(const pl_otlp_attr *a)
+static cJSON *json_any_value(const pl_otlp_attr *a)
 {
     cJSON *v = cJSON_CreateObject();
     char s[24];
@@ -49,19 +49,19 @@ static cJSON *any_value(const pl_otlp_attr *a)
     return v;
 }
 
-static cJSON *attributes(const pl_otlp_attrs *attrs)
+static cJSON *json_attributes(const pl_otlp_attrs *attrs)
 {
     cJSON *arr = cJSON_CreateArray();
     for (size_t k = 0; k < attrs->n; k++) {
         cJSON *kv = cJSON_CreateObject();
         cJSON_AddStringToObject(kv, "key", attrs->v[k].key);
-        cJSON_AddItemToObject(kv, "value", any_value(&attrs->v[k]));
+        cJSON_AddItemToObject(kv, "value", json_any_value(&attrs->v[k]));
         cJSON_AddItemToArray(arr, kv);
     }
     return arr;
 }
 
-static cJSON *span(const pl_otlp_span *s)
+static cJSON *json_span(const pl_otlp_span *s)
 {
     char id[33];
     cJSON *o = cJSON_CreateObject();
@@ -77,7 +77,7 @@ static cJSON *span(const pl_otlp_span *s)
     cJSON_AddNumberToObject(o, "kind", s->kind);
     add_u64(o, "startTimeUnixNano", s->start_ns);
     add_u64(o, "endTimeUnixNano", s->end_ns);
-    cJSON_AddItemToObject(o, "attributes", attributes(&s->attrs));
+    cJSON_AddItemToObject(o, "attributes", json_attributes(&s->attrs));
     if (s->status != PL_OTLP_STATUS_UNSET) {
         cJSON *st = cJSON_AddObjectToObject(o, "status");
         cJSON_AddNumberToObject(st, "code", s->status);
@@ -95,7 +95,7 @@ int pl_otlp_encode_json(const pl_otlp_span *spans, size_t n, pl_buf *out)
         size_t end = pl_otlp_resource_run(spans, n, i);
         cJSON *rs = cJSON_CreateObject();
         cJSON *res = cJSON_AddObjectToObject(rs, "resource");
-        cJSON_AddItemToObject(res, "attributes", attributes(&spans[i].resource));
+        cJSON_AddItemToObject(res, "attributes", json_attributes(&spans[i].resource));
         cJSON *sss = cJSON_AddArrayToObject(rs, "scopeSpans");
         cJSON *ss = cJSON_CreateObject();
         cJSON *scope = cJSON_AddObjectToObject(ss, "scope");
@@ -103,7 +103,7 @@ int pl_otlp_encode_json(const pl_otlp_span *spans, size_t n, pl_buf *out)
         cJSON_AddStringToObject(scope, "version", PL_OTLP_SCOPE_VERSION);
         cJSON *list = cJSON_AddArrayToObject(ss, "spans");
         for (size_t k = i; k < end; k++)
-            cJSON_AddItemToArray(list, span(&spans[k]));
+            cJSON_AddItemToArray(list, json_span(&spans[k]));
         cJSON_AddItemToArray(sss, ss);
         cJSON_AddItemToArray(rss, rs);
         i = end;

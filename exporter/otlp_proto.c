@@ -75,7 +75,7 @@ static int f_msg(pl_buf *b, unsigned field, pl_buf *sub)
 /* ---- messages ---- */
 
 /* AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4, array_value 5 */
-static int any_value(pl_buf *b, const pl_otlp_attr *a)
+static int pb_any_value(pl_buf *b, const pl_otlp_attr *a)
 {
     switch (a->type) {
     case PL_OTLP_STR: return f_str(b, 1, a->s);
@@ -96,13 +96,13 @@ static int any_value(pl_buf *b, const pl_otlp_attr *a)
 }
 
 /* KeyValue: key 1, value 2 — repeated under the given field of the parent. */
-static int attributes(pl_buf *b, unsigned field, const pl_otlp_attrs *attrs)
+static int pb_attributes(pl_buf *b, unsigned field, const pl_otlp_attrs *attrs)
 {
     int rc = 0;
     for (size_t k = 0; k < attrs->n; k++) {
         pl_buf kv = {0}, v = {0};
         rc |= f_str(&kv, 1, attrs->v[k].key);
-        rc |= any_value(&v, &attrs->v[k]);
+        rc |= pb_any_value(&v, &attrs->v[k]);
         rc |= f_msg(&kv, 2, &v);
         rc |= f_msg(b, field, &kv);
     }
@@ -111,7 +111,7 @@ static int attributes(pl_buf *b, unsigned field, const pl_otlp_attrs *attrs)
 
 /* Span: trace_id 1, span_id 2, parent_span_id 4, name 5, kind 6, start 7, end 8, attributes 9,
  * status 15 (Status: message 2, code 3). */
-static int span(pl_buf *b, const pl_otlp_span *s)
+static int pb_span(pl_buf *b, const pl_otlp_span *s)
 {
     int rc = 0;
     rc |= f_bytes(b, 1, s->trace_id, 16);
@@ -122,7 +122,7 @@ static int span(pl_buf *b, const pl_otlp_span *s)
     rc |= f_varint(b, 6, (uint64_t)s->kind);
     rc |= f_fixed64(b, 7, s->start_ns);
     rc |= f_fixed64(b, 8, s->end_ns);
-    rc |= attributes(b, 9, &s->attrs);
+    rc |= pb_attributes(b, 9, &s->attrs);
     if (s->status != PL_OTLP_STATUS_UNSET) {
         pl_buf st = {0};
         if (s->status_msg)
@@ -139,14 +139,14 @@ int pl_otlp_encode_proto(const pl_otlp_span *spans, size_t n, pl_buf *out)
     for (size_t i = 0; i < n;) {
         size_t end = pl_otlp_resource_run(spans, n, i);
         pl_buf rs = {0}, res = {0}, ss = {0}, scope = {0};
-        rc |= attributes(&res, 1, &spans[i].resource);            /* Resource.attributes 1 */
+        rc |= pb_attributes(&res, 1, &spans[i].resource);            /* Resource.attributes 1 */
         rc |= f_msg(&rs, 1, &res);                                /* ResourceSpans.resource 1 */
         rc |= f_str(&scope, 1, PL_OTLP_SCOPE_NAME);               /* InstrumentationScope name 1 */
         rc |= f_str(&scope, 2, PL_OTLP_SCOPE_VERSION);            /* version 2 */
         rc |= f_msg(&ss, 1, &scope);                              /* ScopeSpans.scope 1 */
         for (size_t k = i; k < end; k++) {
             pl_buf sp = {0};
-            rc |= span(&sp, &spans[k]);
+            rc |= pb_span(&sp, &spans[k]);
             rc |= f_msg(&ss, 2, &sp);                             /* ScopeSpans.spans 2 */
         }
         rc |= f_msg(&rs, 2, &ss);                                 /* ResourceSpans.scope_spans 2 */
