@@ -7,7 +7,7 @@
 #                              --retry-after 1 --then 400 --delay-ms N); sets RECV_URL_<NAME>
 #                              and RECV_LOG_<NAME> ($T/recv_NAME.jsonl); stopped on exit
 #   recv_spans LOG             every span the receiver logged, one JSON object per line
-#   make_calls N [NS]          N real calls through curl under the preload against the mock
+#   set_post                   after start_mock: POST=(curl ...), or post.py under ASan
 
 node_deps() {
     need node npm
@@ -44,4 +44,15 @@ for line in open(sys.argv[1]):
     e = json.loads(line)
     for s in e.get("spans") or []:
         if e["answered"] == 200: print(json.dumps(s))' "$1"
+}
+
+# set_post (after start_mock): POST=(the capturing host): curl, or under ASan (where Debian's curl
+# cannot run) the urllib stand-in tests/progs/post.py.
+set_post() {
+    if [ "${PL_ASAN:-0}" = 1 ]; then
+        POST=("$PY" "$ROOT/tests/progs/post.py" --cacert "$MOCK_CA")
+    else
+        need curl
+        POST=(curl -sS --cacert "$MOCK_CA")
+    fi
 }

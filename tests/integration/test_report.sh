@@ -6,16 +6,17 @@
 # Then 10,000 synthetic calls (inserted through the store API) render in under 2 s, in < 5 MB.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/ship_lib.sh"
-need curl cc
+need cc
 [ -x /usr/bin/chromium ] || skip "Debian chromium is not installed"
 node_deps
 start_mock
+set_post
 chat="$MOCK_HTTPS/v1/chat/completions"
-run_pre curl -sS --cacert "$MOCK_CA" "$chat" -d '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say this is a test"}]}'
-run_pre curl -sS --cacert "$MOCK_CA" "$chat" -d '{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"stream please"}]}'
-run_pre curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/messages" -d '{"model":"claude-3-5-sonnet","max_tokens":64,"messages":[{"role":"user","content":"hello claude"}]}'
-run_pre curl -sS --cacert "$MOCK_CA" "$chat" -d '{"model":"missing-model","messages":[{"role":"user","content":"x"}]}'
-run_pre PROMPTLOG_NAMESPACE=team-b curl -sS --cacert "$MOCK_CA" "$chat" -d '{"model":"gpt-4o","messages":[{"role":"user","content":"from team b"}]}'
+run_pre "${POST[@]}" "$chat" -d '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say this is a test"}]}'
+run_pre "${POST[@]}" "$chat" -d '{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"stream please"}]}'
+run_pre "${POST[@]}" "$MOCK_HTTPS/v1/messages" -d '{"model":"claude-3-5-sonnet","max_tokens":64,"messages":[{"role":"user","content":"hello claude"}]}'
+run_pre "${POST[@]}" "$chat" -d '{"model":"missing-model","messages":[{"role":"user","content":"x"}]}'
+run_pre PROMPTLOG_NAMESPACE=team-b "${POST[@]}" "$chat" -d '{"model":"gpt-4o","messages":[{"role":"user","content":"from team b"}]}'
 # a two-turn agent in one process: the second request resends the history with a tool result
 cat > agent.py <<'PY'
 import json, ssl, sys, urllib.request

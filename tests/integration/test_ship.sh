@@ -6,17 +6,17 @@
 # reach the collector but never our output or the database.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/ship_lib.sh"
-need curl
 node_deps
 start_mock
+set_post
 chat="$MOCK_HTTPS/v1/chat/completions"
 c() { run_pre "$@"; assert_rc 0 "captured call"; }
-c curl -sS --cacert "$MOCK_CA" "$chat" -d '{"model":"gpt-4o-mini","temperature":0.3,"max_tokens":50,"seed":7,"top_p":0.9,"stop":["END"],"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say this is a test"}]}'
-c curl -sS --cacert "$MOCK_CA" "$chat" -d '{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"stream please"}]}'
-c curl -sS --cacert "$MOCK_CA" "$chat" -d '{"model":"gpt-4o-mini","presence_penalty":0.5,"messages":[{"role":"user","content":"weather in Paris?"}],"tools":[{"type":"function","function":{"name":"get_weather","description":"Weather by city","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]}'
-c curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/messages" -d '{"model":"claude-3-5-sonnet","max_tokens":64,"system":"Be brief.","messages":[{"role":"user","content":"hello claude"}]}'
-run_pre curl -sS --cacert "$MOCK_CA" "$chat" -d '{"model":"missing-model","messages":[{"role":"user","content":"x"}]}'
-c PROMPTLOG_NAMESPACE=team-b curl -sS --cacert "$MOCK_CA" "$chat" -d '{"model":"gpt-4o","messages":[{"role":"user","content":"from team b"}]}'
+c "${POST[@]}" "$chat" -d '{"model":"gpt-4o-mini","temperature":0.3,"max_tokens":50,"seed":7,"top_p":0.9,"stop":["END"],"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say this is a test"}]}'
+c "${POST[@]}" "$chat" -d '{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"stream please"}]}'
+c "${POST[@]}" "$chat" -d '{"model":"gpt-4o-mini","presence_penalty":0.5,"messages":[{"role":"user","content":"weather in Paris?"}],"tools":[{"type":"function","function":{"name":"get_weather","description":"Weather by city","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]}'
+c "${POST[@]}" "$MOCK_HTTPS/v1/messages" -d '{"model":"claude-3-5-sonnet","max_tokens":64,"system":"Be brief.","messages":[{"role":"user","content":"hello claude"}]}'
+run_pre "${POST[@]}" "$chat" -d '{"model":"missing-model","messages":[{"role":"user","content":"x"}]}'
+c PROMPTLOG_NAMESPACE=team-b "${POST[@]}" "$chat" -d '{"model":"gpt-4o","messages":[{"role":"user","content":"from team b"}]}'
 assert_eq "$(db_query 'select count(*) from calls')" 6 "six captured calls"
 
 SECRET="sk-otlp-SECRET-$$-header"

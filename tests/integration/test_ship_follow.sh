@@ -4,10 +4,10 @@
 # flight) and a restart deliver every call at least once and skip none; SIGTERM ends it cleanly.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/ship_lib.sh"
-need curl
 node_deps
 start_mock
-call() { run_pre curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/chat/completions" -d "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"call $1\"}]}"; }
+set_post
+call() { run_pre "${POST[@]}" "$MOCK_HTTPS/v1/chat/completions" -d "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"call $1\"}]}"; }
 for i in 1 2 3; do call "$i"; done
 start_receiver A --delay-ms 300
 

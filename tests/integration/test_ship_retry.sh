@@ -5,11 +5,11 @@
 # up after --max-attempts), and --batch splits the calls into several requests.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/ship_lib.sh"
-need curl
 node_deps
 start_mock
+set_post
 for i in 1 2 3 4 5; do
-    run_pre curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/chat/completions" -d "{\"model\":\"m$i\",\"messages\":[{\"role\":\"user\",\"content\":\"call $i\"}]}"
+    run_pre "${POST[@]}" "$MOCK_HTTPS/v1/chat/completions" -d "{\"model\":\"m$i\",\"messages\":[{\"role\":\"user\",\"content\":\"call $i\"}]}"
 done
 assert_eq "$(db_query 'select count(*) from calls')" 5
 
