@@ -51,14 +51,18 @@ import json, math, sqlite3, sys
 page = json.load(open(sys.argv[1])); stats = open(sys.argv[2]).read().splitlines(); db = sys.argv[3]
 assert page["requests"] == [], ("the page made requests", page["requests"])
 assert page["console_errors"] == [], page["console_errors"]
-# `stats` columns: NAMESPACE PROVIDER MODEL CALLS ERRORS IN_TOKENS OUT_TOKENS FIRST(2) LAST(2)
-groups = {}
+# `stats` text: columns found by their header names (NAMESPACE PROVIDER MODEL CALLS ERRORS
+# IN_TOKENS OUT_TOKENS ...); the total line has no namespace/provider/model cells.
+head = stats[0].split()
+col = {k: head.index(k) for k in ("NAMESPACE", "PROVIDER", "MODEL", "CALLS", "ERRORS", "IN_TOKENS", "OUT_TOKENS")}
+nums = ("CALLS", "ERRORS", "IN_TOKENS", "OUT_TOKENS")
+groups, total = {}, None
 for line in stats[1:]:
     f = line.split()
-    if f[0] == "total":
-        total = list(map(int, f[1:5]))
-        continue
-    groups[(f[0], f[1], f[2])] = list(map(int, f[3:7]))
+    if f and f[0] == "total":
+        total = [int(f[col[k] - 2]) for k in nums]
+    elif f:
+        groups[(f[col["NAMESPACE"]], f[col["PROVIDER"]], f[col["MODEL"]])] = [int(f[col[k]]) for k in nums]
 got = {(g["namespace"], g["provider"], g["model"]): [int(g[k]) for k in ("calls", "errors", "input_tokens", "output_tokens")] for g in page["groups"]}
 assert got == groups, ("per-model rows differ from stats", got, groups)
 s = page["stats"]
