@@ -105,6 +105,7 @@ def check_spans(args):
     if set(spans) != want_ids:
         die("span call ids %s, database ids %s" % (sorted(spans), sorted(want_ids)))
     span_ids = set()
+    traces = {}
     for r in calls:
         s, m, a = spans[r["id"]], by_id[r["id"]], spans[r["id"]]["attributes"]
         req = json.loads(m["body"]) if m["body"] else {}
@@ -127,8 +128,7 @@ def check_spans(args):
         if s["spanId"] in span_ids:
             die("%s: span id reused" % where)
         span_ids.add(s["spanId"])
-        if s["parentSpanId"]:
-            die("%s: a parent span without conversation data" % where)
+        check_links(where, r, s, spans, traces)
         eq("gen_ai.operation.name", op)
         eq("gen_ai.provider.name", r["provider"])   # the mock's 127.0.0.1 maps to no well-known name
         eq("gen_ai.request.model", req.get("model", r["model"]))
@@ -175,6 +175,29 @@ def check_spans(args):
     print("check_ship: %d spans match the database and the exchanges" % len(calls))
 
 
+def check_links(where, r, s, spans, traces):
+    """Trace membership. With the store's conversation columns (conversation_id, parent_id), one
+    conversation is one trace and a call hangs under the call it continues; without them, every
+    call is its own trace with no parent."""
+    conv = r.get("conversation_id")
+    if conv is None:
+        if s["parentSpanId"]:
+            die("%s: a parent span without conversation data" % where)
+        if s["traceId"] in traces.values():
+            die("%s: trace id shared without conversation data" % where)
+        traces[("call", r["id"])] = s["traceId"]
+        return
+    prev = traces.setdefault(("conv", conv), s["traceId"])
+    if prev != s["traceId"]:
+        die("%s: conversation %r spread over traces %s and %s" % (where, conv, prev, s["traceId"]))
+    parent = r.get("parent_id")
+    if parent is None:
+        if s["parentSpanId"]:
+            die("%s: first call of a conversation has a parent" % where)
+    elif parent in spans and s["parentSpanId"] != spans[parent]["spanId"]:
+        die("%s: parent span %r, want call %d's span %r" % (where, s["parentSpanId"], parent, spans[parent]["spanId"]))
+
+
 def text_of(content):
     if isinstance(content, str):
         return content
@@ -196,7 +219,15 @@ def check_content(where, a, req, m, r):
         die("%s: %d input messages, request had %d" % (where, len(inp), len(others)))
     for got, want in zip(inp, others):
         texts = "".join(p.get("content", "") for p in got["parts"] if p["type"] == "text")
-        if got["role"] != want["role"] or texts != text_of(want.get("content")):
+        ok = got["role"] == want["role"]
+        if want["role"] == "tool":
+            ok = ok and got["parts"] == [{"type": "tool_call_response", "id": want["tool_call_id"], "response": want["content"]}]
+        else:
+            ok = ok and texts == text_of(want.get("content"))
+            calls = [(p["id"], p["name"], p["arguments"]) for p in got["parts"] if p["type"] == "tool_call"]
+            ok = ok and calls == [(c["id"], c["function"]["name"], json.loads(c["function"]["arguments"]))
+                                  for c in want.get("tool_calls") or []]
+        if not ok:
             die("%s: input message %r vs request %r" % (where, got, want))
     if sys_texts:
         si = json.loads(a.get("gen_ai.system_instructions", "[]"))

@@ -17,7 +17,23 @@ c "${POST[@]}" "$chat" -d '{"model":"gpt-4o-mini","presence_penalty":0.5,"messag
 c "${POST[@]}" "$MOCK_HTTPS/v1/messages" -d '{"model":"claude-3-5-sonnet","max_tokens":64,"system":"Be brief.","messages":[{"role":"user","content":"hello claude"}]}'
 run_pre "${POST[@]}" "$chat" -d '{"model":"missing-model","messages":[{"role":"user","content":"x"}]}'
 c PROMPTLOG_NAMESPACE=team-b "${POST[@]}" "$chat" -d '{"model":"gpt-4o","messages":[{"role":"user","content":"from team b"}]}'
-assert_eq "$(db_query 'select count(*) from calls')" 6 "six captured calls"
+# a two-turn agent in one process: the second request resends the history with the tool result
+# (one trace, the second call under the first, once the store records conversations)
+cat > agent.py <<'PY'
+import json, ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+def post(body):
+    req = urllib.request.Request(sys.argv[1], json.dumps(body).encode(), {"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req, context=ctx))
+msgs = [{"role": "user", "content": "Weather in Lisbon?"}]
+r1 = post({"model": "gpt-4o-mini", "messages": msgs, "tools": [{"type": "function", "function": {"name": "get_current_weather"}}]})
+msgs.append(r1["choices"][0]["message"])
+for tc in r1["choices"][0]["message"]["tool_calls"]:
+    msgs.append({"role": "tool", "tool_call_id": tc["id"], "content": "sunny"})
+print(post({"model": "gpt-4o-mini", "messages": msgs})["choices"][0]["message"]["content"])
+PY
+c "$PY" agent.py "$chat" "$MOCK_CA"
+assert_eq "$(db_query 'select count(*) from calls')" 8 "eight captured calls"
 
 SECRET="sk-otlp-SECRET-$$-header"
 export OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer%20$SECRET, x-tenant = team1"
@@ -25,7 +41,7 @@ export OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer%20$SECRET, x-tenant = te
 start_receiver A
 pl_cli ship -d "$PL_DB" --endpoint "$RECV_URL_A" > ship.out 2> ship.err
 assert_eq "$?" 0 "ship exits 0"
-assert_contains ship.out "6 calls sent to $RECV_URL_A/v1/traces"
+assert_contains ship.out "8 calls sent to $RECV_URL_A/v1/traces"
 "$PY" "$ROOT/tests/integration/check_ship.py" spans "$PL_DB" "$MOCK_LOG" "$RECV_LOG_A" || fail "spans"
 "$PY" - "$RECV_LOG_A" "$SECRET" <<'PY' || fail "wire format"
 import json, sys
@@ -45,7 +61,7 @@ pl_cli ship -d "$PL_DB" --endpoint "$RECV_URL_A" > ship2.out 2> ship2.err || fai
 assert_contains ship2.out "0 calls sent"
 assert_eq "$(grep -c . "$RECV_LOG_A")" 1 "one request in all"
 assert_eq "$(db_query 'select count(*) from ship_cursors')" 1 "one cursor row"
-assert_eq "$(db_query 'select last_id from ship_cursors')" 6 "cursor at the last id"
+assert_eq "$(db_query 'select last_id from ship_cursors')" 8 "cursor at the last id"
 
 note "--content, --namespace, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is)"
 start_receiver B
