@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The exporter's objects are not linked into unit tests; its pure parts are compiled in here. */
 #include "../../exporter/export.c"
@@ -21,6 +22,7 @@
 #include "../../exporter/ship_content.c"
 #include "../../exporter/ship_span.c"
 #include "../../exporter/ship_time.c"
+#include "../../store/cursor.h"
 
 static const char REQ[] = "{\"model\":\"gpt-4o-mini\",\"temperature\":0.25,\"max_completion_tokens\":99,\"stop\":\"X\","
                           "\"messages\":[{\"role\":\"system\",\"content\":\"sys\"},{\"role\":\"user\",\"content\":"
@@ -226,6 +228,63 @@ static void test_parse_time(void **state)
     assert_int_equal(pl_parse_time("", 0, &t), -1);
 }
 
+/* The cursor: absent = 0, durable across reopen, per destination; pending ids honour the cursor,
+ * the namespace and --since; data_version moves when another connection commits. */
+static void test_cursor(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/pl-test-cursor-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    pl_store *st = NULL;
+    char err[256];
+    assert_int_equal(pl_store_open(path, PL_STORE_CREATE, NULL, &st, err, sizeof err), 0);
+    pl_cursor *c = NULL;
+    assert_int_equal(pl_cursor_open(path, &c, err, sizeof err), 0);
+    long long v0 = -1, v1 = -1, last = -1;
+    assert_int_equal(pl_cursor_data_version(c, &v0), 0);
+    for (int k = 0; k < 5; k++) {
+        pl_row r = row();
+        r.ns = k == 2 ? "other" : "default";
+        r.started_at = 1000 + k;
+        assert_true(pl_store_insert(st, &r, err, sizeof err) > 0);
+    }
+    assert_int_equal(pl_cursor_data_version(c, &v1), 0);
+    assert_true(v1 != v0);
+    assert_int_equal(pl_cursor_get(c, "dest-a", &last, err, sizeof err), 0);
+    assert_int_equal(last, 0);
+    long long ids[8];
+    int n = 0;
+    assert_int_equal(pl_cursor_pending(c, 0, NULL, -1, ids, 8, &n, err, sizeof err), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(pl_cursor_pending(c, 1, "default", 1003, ids, 8, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[0], 4);
+    assert_int_equal(ids[1], 5);
+    assert_int_equal(pl_cursor_pending(c, 0, NULL, -1, ids, 2, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(pl_cursor_set(c, "dest-a", 3, err, sizeof err), 0);
+    assert_int_equal(pl_cursor_set(c, "dest-a", 4, err, sizeof err), 0);
+    pl_cursor_close(c);
+    assert_int_equal(pl_cursor_open(path, &c, err, sizeof err), 0);
+    assert_int_equal(pl_cursor_get(c, "dest-a", &last, err, sizeof err), 0);
+    assert_int_equal(last, 4);
+    assert_int_equal(pl_cursor_get(c, "dest-b", &last, err, sizeof err), 0);
+    assert_int_equal(last, 0);
+    pl_cursor_close(c);
+    pl_store_close(st);
+    assert_int_equal(pl_cursor_open("/nonexistent/dir/x.db", &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no database"));
+    char wal[64];
+    unlink(path);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", path);
+    unlink(wal);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_json_encoding),
         cmocka_unit_test(test_proto_layout),
         cmocka_unit_test(test_parse_time),
+        cmocka_unit_test(test_cursor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
