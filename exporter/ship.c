@@ -113,16 +113,23 @@ static int row_cb(const pl_row *row, void *vctx)
     return b->failed;
 }
 
-/* Sends one encoded batch, retrying as the outcome allows. 0 sent, 1 give up. */
-static int send_with_retry(pl_ship_http *h, const pl_buf *body, const ship_opts *o, const char *shown_url)
+/* Sends one encoded batch of n calls, retrying as the outcome allows. 0 sent, 1 give up,
+ * 2 too large (413) for a batch of more than one call: send fewer. */
+static int send_with_retry(pl_ship_http *h, const pl_buf *body, int n, const ship_opts *o, const char *shown_url)
 {
     double backoff = 0.5;
     for (long attempt = 1; !stopping; attempt++) {
         pl_ship_result res;
         int out = pl_ship_http_post(h, body->data, body->len, &res);
-        if (out == PL_SHIP_SENT)
+        if (out == PL_SHIP_SENT) {
+            if (res.rejected > 0)
+                fprintf(stderr, "prompt-logger ship: %s accepted the batch but dropped %lld spans%s%s (not resent)\n",
+                        shown_url, res.rejected, res.msg[0] ? ": " : "", res.msg);
             return 0;
-        if (out == PL_SHIP_REJECTED) {
+        }
+        if (out == PL_SHIP_TOO_LARGE && n > 1)
+            return 2;
+        if (out == PL_SHIP_REJECTED || out == PL_SHIP_TOO_LARGE) {
             fprintf(stderr, "prompt-logger ship: %s rejected the batch with HTTP %ld%s%s; not retrying (fix the\n"
                             "  endpoint, headers or protocol and run ship again: nothing is lost, the cursor did not move)\n",
                     shown_url, res.status, res.msg[0] ? ": " : "", res.msg);
@@ -195,6 +202,7 @@ static int run_ship(const ship_opts *o)
                             .service_name = svc && *svc ? svc : "promptlog"};
 
     long long last = 0, version = -1, total = 0;
+    int batch_size = o->batch;   /* halved when the collector answers 413 */
     if (pl_cursor_get(cur, dest, &last, err, sizeof err) != 0) {
         fprintf(stderr, "prompt-logger ship: %s\n", err);
         goto out;
@@ -205,7 +213,7 @@ static int run_ship(const ship_opts *o)
         long long v = 0;
         pl_cursor_data_version(cur, &v);
         int n = 0;
-        if (pl_cursor_pending(cur, last, o->ns, o->since, ids, o->batch, &n, err, sizeof err) != 0) {
+        if (pl_cursor_pending(cur, last, o->ns, o->since, ids, batch_size, &n, err, sizeof err) != 0) {
             fprintf(stderr, "prompt-logger ship: %s\n", err);
             goto out;
         }
@@ -237,8 +245,13 @@ static int run_ship(const ship_opts *o)
             fprintf(stderr, "prompt-logger ship: cannot build the batch (out of memory or unreadable call)\n");
             goto out;
         }
-        int sent = send_with_retry(h, &body, o, shown);
+        int sent = send_with_retry(h, &body, n, o, shown);
         pl_buf_free(&body);
+        if (sent == 2) {
+            batch_size = n / 2;
+            fprintf(stderr, "prompt-logger ship: %s: HTTP 413 for %d calls; sending %d per request\n", shown, n, batch_size);
+            continue;
+        }
         if (sent != 0)
             goto out;
         if (pl_cursor_set(cur, dest, ids[n - 1], err, sizeof err) != 0) {

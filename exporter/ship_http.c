@@ -3,7 +3,9 @@
 #include "ship_http.h"
 
 #include <ctype.h>
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,8 +90,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
     pl_ship_http *h = ctx;
     size_t len = size * n;
-    if (h->resp.len < 4096)
-        pl_buf_append(&h->resp, p, len < 4096 ? len : 4096);
+    if (h->resp.len < 65536)   /* enough for an error text or a partial_success */
+        pl_buf_append(&h->resp, p, len < 65536 ? len : 65536);
     return len;
 }
 
@@ -198,6 +200,70 @@ static unsigned char *gzip_body(const void *in, size_t len, size_t *outlen)
     return out;
 }
 
+/* ExportTraceServiceResponse.partial_success (1) {rejected_spans (1) int64, error_message (2)
+ * string}: the one response field ship reads, by hand for the same reason as otlp_proto.c. */
+static int pb_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; *p < end && shift < 64; shift += 7) {
+        unsigned char b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+static void partial_success_pb(const unsigned char *p, const unsigned char *end, pl_ship_result *res)
+{
+    uint64_t tag, len, v;
+    while (p < end && pb_varint(&p, end, &tag) == 0) {
+        if ((tag & 7) == 0) {
+            if (pb_varint(&p, end, &v) != 0)
+                return;
+            if (tag >> 3 == 1)
+                res->rejected = (long long)v;
+        } else if ((tag & 7) == 2) {
+            if (pb_varint(&p, end, &len) != 0 || len > (uint64_t)(end - p))
+                return;
+            if (tag >> 3 == 1) {
+                partial_success_pb(p, p + len, res);
+            } else if (tag >> 3 == 2) {
+                size_t n = len < sizeof res->msg - 1 ? len : sizeof res->msg - 1;
+                memcpy(res->msg, p, n);
+                res->msg[n] = '\0';
+            }
+            p += len;
+        } else {
+            return;   /* no other wire type appears in this message */
+        }
+    }
+}
+
+static void partial_success(pl_ship_http *h, pl_ship_result *res)
+{
+    res->rejected = 0;
+    if (!h->resp.len)
+        return;
+    if (strstr(h->ctype, "json")) {
+        cJSON *j = cJSON_ParseWithLength(h->resp.data, h->resp.len);
+        const cJSON *ps = cJSON_GetObjectItemCaseSensitive(j, "partialSuccess");
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(ps, "rejectedSpans");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(ps, "errorMessage");
+        if (cJSON_IsString(r))
+            res->rejected = atoll(r->valuestring);
+        else if (cJSON_IsNumber(r))
+            res->rejected = (long long)r->valuedouble;
+        res->msg[0] = '\0';
+        if (cJSON_IsString(m))
+            snprintf(res->msg, sizeof res->msg, "%s", m->valuestring);
+        cJSON_Delete(j);
+    } else if (strstr(h->ctype, "protobuf")) {
+        res->msg[0] = '\0';
+        partial_success_pb((const unsigned char *)h->resp.data, (const unsigned char *)h->resp.data + h->resp.len, res);
+    }
+}
+
 /* Retry-After is delta-seconds or an HTTP-date (RFC 9110 10.2.3). */
 static double parse_retry_after(const char *v)
 {
@@ -248,10 +314,14 @@ int pl_ship_http_post(pl_ship_http *h, const void *body, size_t len, pl_ship_res
         }
         res->msg[n] = '\0';
     }
-    if (res->status >= 200 && res->status < 300)
+    if (res->status >= 200 && res->status < 300) {
+        partial_success(h, res);
         return PL_SHIP_SENT;
+    }
     res->retry_after = parse_retry_after(h->retry_after);
     if (res->status == 429 || res->status == 408 || res->status >= 500)
         return PL_SHIP_RETRY;
+    if (res->status == 413)
+        return PL_SHIP_TOO_LARGE;
     return PL_SHIP_REJECTED;
 }

@@ -18,12 +18,15 @@ enum {
     PL_SHIP_SENT = 0,       /* 2xx */
     PL_SHIP_RETRY = 1,      /* connection error, timeout, 429, 5xx (and 408): send again later */
     PL_SHIP_REJECTED = 2,   /* any other status: sending again cannot help */
+    PL_SHIP_TOO_LARGE = 3,  /* 413: the same calls may go through in smaller batches */
 };
 
 typedef struct pl_ship_result {
     long status;            /* HTTP status, 0 when no response */
     double retry_after;     /* seconds the server asked us to wait (Retry-After), -1 when none */
     char msg[512];          /* the transport error or the start of the response body (text only) */
+    long long rejected;     /* 2xx with partial_success: spans the collector dropped (not retried,
+                             * as the OTLP spec says); its error_message is in msg */
 } pl_ship_result;
 
 int pl_ship_http_post(pl_ship_http *h, const void *body, size_t len, pl_ship_result *res);

@@ -2,7 +2,8 @@
 # test_ship_retry.sh — ship's delivery rules against a test receiver that misbehaves on purpose:
 # 503 twice then OK (retried with backoff, delivered), 429 with Retry-After (waits that long),
 # 400 (stops at once with a clear message, cursor unmoved), connection refused (retried, gives
-# up after --max-attempts), and --batch splits the calls into several requests.
+# up after --max-attempts), --batch splits the calls into several requests, a 413 halves the
+# batch, and a partial success is reported without a resend.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/ship_lib.sh"
 node_deps
@@ -58,6 +59,21 @@ pl_cli ship -d "$PL_DB" --endpoint "$RECV_URL_D" --batch 2 > e.out 2> e.err || f
 assert_eq "$(grep -c . "$RECV_LOG_D")" 3 "three batches"
 assert_eq "$(grep -c '^sent' e.out)" 3 "three progress lines"
 "$PY" "$ROOT/tests/integration/check_ship.py" delivered "$PL_DB" "$RECV_LOG_D" || fail "batched delivery"
+
+note "413 for more than 2 spans: the batch is halved until it fits, nothing lost"
+start_receiver F --max-spans 2
+pl_cli ship -d "$PL_DB" --endpoint "$RECV_URL_F" --batch 5 > h.out 2> h.err || { cat h.err >&2; fail "413 halving"; }
+assert_contains h.err "HTTP 413 for 5 calls; sending 2 per request"
+"$PY" "$ROOT/tests/integration/check_ship.py" delivered "$PL_DB" "$RECV_LOG_F" || fail "413 delivery"
+
+note "partial success is reported, not resent (protobuf and JSON responses)"
+start_receiver G --partial 1
+pl_cli ship -d "$PL_DB" --endpoint "$RECV_URL_G" > i.out 2> i.err || fail "partial success"
+assert_contains i.err "accepted the batch but dropped 1 spans: test receiver drops spans (not resent)"
+assert_eq "$(grep -c . "$RECV_LOG_G")" 1 "partial success not resent"
+start_receiver H --partial 2
+pl_cli ship -d "$PL_DB" --endpoint "$RECV_URL_H" --protocol http/json > j.out 2> j.err || fail "partial success json"
+assert_contains j.err "dropped 2 spans: test receiver drops spans"
 
 note "--since in the future ships nothing; usage errors exit 2"
 start_receiver E

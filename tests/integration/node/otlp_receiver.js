@@ -3,8 +3,10 @@
 // @opentelemetry/otlp-transformer 0.200.0), never with a parser of ours, and logs one JSON line
 // per request: what arrived (headers, encoding, spans with flattened attributes) and what we
 // answered. Steering (argv): --port-file F --log F [--script 503,503,200] [--retry-after S]
-// [--then STATUS] [--delay-ms N]. The script lists the statuses of the first requests; after it,
-// --then (default 200) answers every request.
+// [--then STATUS] [--delay-ms N] [--max-spans K] [--partial N]. The script lists the statuses of
+// the first requests; after it, --then (default 200) answers every request. --max-spans answers
+// 413 to a request with more than K spans; --partial N answers 200 with a partial_success that
+// reports N rejected spans.
 'use strict';
 const http = require('http');
 const zlib = require('zlib');
@@ -65,7 +67,7 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const n = count++;
-    const status = n < script.length ? script[n] : then;
+    let status = n < script.length ? script[n] : then;
     const entry = { n, at: Date.now() / 1000, method: req.method, url: req.url, headers: req.headers, answered: status };
     try {
       let body = Buffer.concat(chunks);
@@ -78,6 +80,7 @@ const server = http.createServer((req, res) => {
     } catch (e) {
       entry.decode_error = String(e);
     }
+    if (args['max-spans'] && entry.spans && entry.spans.length > Number(args['max-spans'])) status = entry.answered = 413;
     fs.appendFileSync(args.log, JSON.stringify(entry) + '\n');
     setTimeout(() => {
       const headers = {};
@@ -86,7 +89,10 @@ const server = http.createServer((req, res) => {
         const isJson = (req.headers['content-type'] || '').includes('json');
         headers['content-type'] = isJson ? 'application/json' : 'application/x-protobuf';
         res.writeHead(200, headers);
-        res.end(isJson ? '{}' : Buffer.from(ExportResp.encode(ExportResp.create({})).finish()));
+        const partial = args.partial ? { rejectedSpans: Number(args.partial), errorMessage: 'test receiver drops spans' } : null;
+        const obj = partial ? { partialSuccess: partial } : {};
+        res.end(isJson ? JSON.stringify(partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {})
+          : Buffer.from(ExportResp.encode(ExportResp.create(obj)).finish()));
       } else {
         headers['content-type'] = 'application/json';
         res.writeHead(status, headers);
