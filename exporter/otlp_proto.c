@@ -1,8 +1,8 @@
 /* otlp_proto.c — encodes a batch as an OTLP ExportTraceServiceRequest in protobuf wire format.
  *
- * Why a small hand-written encoder and not protoc-c + libprotobuf-c: ship writes twelve message
- * types and never parses any, and the wire format it needs is five rules (varint, tag, fixed64,
- * length-delimited, nesting). Generated protobuf-c code would add a code generator to the build
+ * Why a small hand-written encoder and not protoc-c + libprotobuf-c: ship writes a dozen message
+ * types (and reads one response field, in ship_http.c), and the wire format it needs is five
+ * rules (varint, tag, fixed64, length-delimited, nesting). Generated protobuf-c code would add a code generator to the build
  * and several thousand generated lines to build structs that are serialized once. Correctness is
  * checked the other way round: the integration test decodes every request with the official
  * opentelemetry-proto definitions (protobufjs), not with a parser of ours.

@@ -1,8 +1,8 @@
 /* ship.c — `prompt-logger ship`: reads calls after the destination's cursor, turns each into a
  * GenAI span, sends them in batches over OTLP/HTTP and advances the cursor only after the
  * collector acknowledged a batch (at least once). -f keeps following the database.
- * Retries with exponential backoff on connection errors, 429 and 5xx (Retry-After honoured);
- * any other 4xx stops at once with the status and the collector's message. */
+ * Retries with exponential backoff on connection errors, 408, 429 and 5xx (Retry-After honoured);
+ * a 413 halves the batch; any other 4xx stops at once with the status and the collector's message. */
 #include "ship.h"
 
 #include <errno.h>
