@@ -252,8 +252,10 @@ static void add_version(collector *c, const char *program, const char *text, dou
     if (!pv) {
         if (c->nprogs == MAX_PROGRAMS)
             return;
-        pv = &c->progs[c->nprogs++];
-        pv->program = strdup(program);
+        pv = &c->progs[c->nprogs];
+        if (!(pv->program = strdup(program)))
+            return;
+        c->nprogs++;
     }
     uint64_t h = fnv(0xcbf29ce484222325ULL, text);
     for (int k = 0; k < pv->n; k++) {
