@@ -13,6 +13,8 @@ CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -DCURL_DISABLE_TYPECHECK -Wall -Wextra -Wer
               -fPIC -fvisibility=hidden -MMD -MP $(SAN) \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LIBS       := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -ldl -lpthread
+# Only the CLI links libcurl (ship's OTLP/HTTP); the preload library never does.
+CLI_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null)
 
 CORE_SRC     := $(wildcard util/*.c proto/*.c llm/*.c store/*.c)
 PRELOAD_SRC  := $(wildcard preload/*.c)
@@ -50,7 +52,14 @@ $(BUILD)/libpromptlog.so: $(CORE_OBJ) $(PRELOAD_OBJ)
 	$(CC) -shared -Wl,--no-undefined -Wl,-z,nodelete $(SAN) -o $@ $^ $(LIBS)
 
 $(BUILD)/prompt-logger: $(CORE_OBJ) $(EXPORTER_OBJ)
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+	$(CC) $(SAN) -o $@ $^ $(LIBS) $(CLI_LIBS)
+
+# The report's HTML template is compiled into the CLI (scripts/embed.sh makes a C string of it).
+$(BUILD)/gen/report_template.h: exporter/report_template.html scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed.sh pl_report_template $< > $@
+$(BUILD)/obj/exporter/report.o: $(BUILD)/gen/report_template.h
+$(BUILD)/obj/exporter/report.o: CFLAGS_ALL += -I$(BUILD)/gen
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
