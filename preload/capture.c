@@ -94,12 +94,14 @@ static int say_once_locked(const char *msg)
 __attribute__((destructor)) static void capture_fini(void)
 {
     int saved = errno;
+    pl_self_enter();
     pthread_mutex_lock(&g_store_lock);
     if (g_store && g_store_pid == getpid()) {
         pl_store_close(g_store);
         g_store = NULL;
     }
     pthread_mutex_unlock(&g_store_lock);
+    pl_self_leave();
     errno = saved;
 }
 
@@ -301,9 +303,11 @@ void pl_capture_commit(pl_exchange *x, const pl_endpoint *ep)
         return;
     int saved = errno;
     pl_in_hook++;
+    pl_self_enter(); /* SQLite's file I/O below reaches our exported hooks: straight through */
     if (ep && !pl_config_get()->disabled)
         commit(x, ep);
     pl_exchange_free(x);
+    pl_self_leave();
     pl_in_hook--;
     errno = saved;
 }

@@ -34,9 +34,11 @@ typedef struct conn {
     int in_flight;                  /* kept exchanges not yet committed */
 } conn;
 
-/* One mutex per stripe of buckets, held while a connection is processed (including the commit
- * of what completes): a session is used by one thread at a time anyway, and no refcounts are
- * needed for an entry another thread is freeing. */
+/* One mutex per stripe of buckets, held while a connection is processed: a session is used by
+ * one thread at a time anyway, and no refcounts are needed for an entry another thread is
+ * freeing. Exchanges that complete under it are queued on the thread and committed after it is
+ * released (commit_pending), so no lock of ours is held while the store works: a slow insert
+ * never blocks the other connections of the stripe. */
 static conn *g_buckets[NBUCKETS];
 static pthread_mutex_t g_stripes[NSTRIPES];
 static pthread_once_t g_init_once = PTHREAD_ONCE_INIT;
@@ -85,6 +87,49 @@ __attribute__((constructor)) static void conn_init(void)
     errno = saved;
 }
 
+/* ---- exchanges completed under a stripe lock, committed after it ---------------------------- */
+
+typedef struct pending {
+    pl_exchange *x;
+    pl_endpoint ep;
+    struct pending *next;
+} pending;
+
+/* This thread's queue (FIFO: one connection's records keep their order). */
+static __thread pending *t_pending, *t_pending_last;
+
+static void queue_commit(pl_exchange *x, const pl_endpoint *ep)
+{
+    pending *p = malloc(sizeof *p);
+    if (!p) {
+        /* Out of memory: commit now, under the lock, rather than lose the record. Our own I/O
+         * passes our hooks untouched (pl_in_self), so this is slower for the stripe, not a hang. */
+        pl_capture_commit(x, ep);
+        return;
+    }
+    p->x = x;
+    p->ep = *ep;
+    p->next = NULL;
+    if (t_pending_last)
+        t_pending_last->next = p;
+    else
+        t_pending = p;
+    t_pending_last = p;
+}
+
+/* Called with no lock of ours held, before the hooked call returns to the program. */
+static void commit_pending(void)
+{
+    while (t_pending) {
+        pending *p = t_pending;
+        t_pending = p->next;
+        if (!t_pending)
+            t_pending_last = NULL;
+        pl_capture_commit(p->x, &p->ep);
+        free(p);
+    }
+}
+
 /* ---- events from the reassemblers ---------------------------------------------------------- */
 
 static int ev_request(void *ctx, const pl_exchange *head)
@@ -109,7 +154,7 @@ static void ev_exchange(void *ctx, pl_exchange *x)
     /* The match is a pure function of the request line and Host: recomputing it here gives the
      * endpoint on_request saw, without carrying it through the reassemblers. */
     if (pl_capture_wanted(x->method, x->host ? x->host : "", x->port, x->target, &ep))
-        pl_capture_commit(x, &ep);
+        queue_commit(x, &ep);
     else
         pl_exchange_free(x);
 }
@@ -299,6 +344,7 @@ int pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, s
     ignored = c->kind == K_IGNORED;
 out:
     pthread_mutex_unlock(m);
+    commit_pending();
     errno = saved;
     return ignored;
 }
@@ -325,6 +371,7 @@ static void with_conn(const void *key, int remove, void (*fn)(conn *))
         }
     }
     pthread_mutex_unlock(m);
+    commit_pending();
     errno = saved;
 }
 
@@ -376,6 +423,7 @@ void pl_conn_flush_in_flight(void)
                 if ((c->kind == K_H1 || c->kind == K_H2) && c->in_flight > 0)
                     conn_set_ignored(c);
         pthread_mutex_unlock(&g_stripes[s]);
+        commit_pending();
     }
     errno = saved;
 }
@@ -386,22 +434,14 @@ void pl_conn_finish_all(void)
     pthread_once(&g_init_once, init_once);
     g_exiting = 1;
     for (int s = 0; s < NSTRIPES; s++) {
-        /* A thread stopped inside a hook (e.g. exit from a signal handler) may hold a stripe:
-         * try for a moment, then leave those connections rather than hang the exit. */
-        int locked = 0;
-        for (int tries = 0; tries < 50 && !locked; tries++) {
-            if (pthread_mutex_trylock(&g_stripes[s]) == 0)
-                locked = 1;
-            else
-                nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
-        }
-        if (!locked)
+        if (!lock_briefly(&g_stripes[s]))
             continue;
         for (size_t b = (size_t)s; b < NBUCKETS; b += NSTRIPES)
             for (conn *c = g_buckets[b]; c; c = c->next)
                 if (c->kind == K_H1 || c->kind == K_H2)
                     conn_set_ignored(c); /* commits in flight as incomplete; nothing after */
         pthread_mutex_unlock(&g_stripes[s]);
+        commit_pending();
     }
     errno = saved;
 }

@@ -32,9 +32,20 @@ PL_HIDDEN void pl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2
 
 /* Per-thread depth of libcurl calls in progress. While > 0, TLS hooks must not capture:
  * libcurl's own hooks record the exchange with decoded bodies, once. */
-PL_HIDDEN extern __thread int pl_in_curl;
+/* The flags use the initial-exec TLS model: one %fs-relative load, no __tls_get_addr call, on
+ * every hooked read/write. (A preloaded library has static TLS; a dlopen'ed one gets glibc's
+ * surplus, ample for three ints.) */
+#define PL_TLS __thread __attribute__((tls_model("initial-exec")))
+PL_HIDDEN extern PL_TLS int pl_in_curl;
 /* Per-thread guard against re-entering our own hooks (e.g. SSL_read calling SSL_read_ex). */
-PL_HIDDEN extern __thread int pl_in_hook;
+PL_HIDDEN extern PL_TLS int pl_in_hook;
+/* Per-thread depth of the library's own I/O: store calls (SQLite's open/read/write/close/fsync)
+ * and debug writes. Every exported hook tests it first and, when set, calls the real function
+ * with no lookup and no lock: our own I/O must never re-enter our bookkeeping (a stale fd mark
+ * reused by SQLite would otherwise take a lock this thread already holds). */
+PL_HIDDEN extern PL_TLS int pl_in_self;
+static inline void pl_self_enter(void) { pl_in_self++; }
+static inline void pl_self_leave(void) { pl_in_self--; }
 
 /* Counters, readable for tests and debug output. */
 typedef struct pl_stats {
