@@ -44,6 +44,63 @@ static pthread_mutex_t g_stripes[NSTRIPES];
 static pthread_once_t g_init_once = PTHREAD_ONCE_INIT;
 static volatile int g_exiting; /* set once at exit; read unlocked on the hot path */
 
+/* ---- the ignored set: the hot path for connections that are not ours ------------------------ */
+
+/* Keys of entries whose kind is K_IGNORED, in a fixed open-addressing table read without any
+ * lock: a later SSL_read/SSL_write/read/write on such a connection costs this one probe and a
+ * branch, no stripe mutex, no allocation, no copy. Slots are only ever CASed between 0, a key
+ * and IGN_GONE, never freed, so an unlocked reader is safe. Writers hold the key's stripe lock,
+ * so a key is added/removed by one thread at a time. A key that finds no free slot within
+ * IGN_PROBE stays out of the set and simply takes the locked path (its entry still says
+ * K_IGNORED). Invariant: key in the set => its entry exists and is K_IGNORED. */
+#define IGN_SLOTS 4096
+#define IGN_PROBE 8
+#define IGN_GONE UINTPTR_MAX
+static uintptr_t g_ignored[IGN_SLOTS];
+
+static size_t ign_slot(const void *key, size_t i)
+{
+    uint64_t h = (uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ull;
+    return (size_t)((h >> 52) + i) & (IGN_SLOTS - 1);
+}
+
+static int ign_has(const void *key)
+{
+    for (size_t i = 0; i < IGN_PROBE; i++) {
+        uintptr_t v = __atomic_load_n(&g_ignored[ign_slot(key, i)], __ATOMIC_ACQUIRE);
+        if (v == (uintptr_t)key)
+            return 1;
+        if (!v)
+            return 0;
+    }
+    return 0;
+}
+
+static void ign_add(const void *key)
+{
+    for (size_t i = 0; i < IGN_PROBE; i++) {
+        uintptr_t *slot = &g_ignored[ign_slot(key, i)];
+        uintptr_t v = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        if (v == (uintptr_t)key)
+            return;
+        if ((!v || v == IGN_GONE) &&
+            __atomic_compare_exchange_n(slot, &v, (uintptr_t)key, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+static void ign_del(const void *key)
+{
+    for (size_t i = 0; i < IGN_PROBE; i++) {
+        uintptr_t *slot = &g_ignored[ign_slot(key, i)];
+        uintptr_t v = (uintptr_t)key;
+        if (__atomic_compare_exchange_n(slot, &v, IGN_GONE, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            continue; /* (a duplicate may sit further along after a tombstone was reused) */
+        if (!v)
+            return;
+    }
+}
+
 static size_t bucket_of(const void *key)
 {
     uint64_t h = (uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ull;
@@ -63,6 +120,7 @@ static void atfork_child(void)
     for (int i = 0; i < NSTRIPES; i++)
         pthread_mutex_init(&g_stripes[i], NULL);
     memset(g_buckets, 0, sizeof g_buckets);
+    memset(g_ignored, 0, sizeof g_ignored);
 }
 
 static void at_exit(void)
@@ -159,6 +217,17 @@ static void ev_exchange(void *ctx, pl_exchange *x)
         pl_exchange_free(x);
 }
 
+static void mark_ignored(conn *c)
+{
+    c->kind = K_IGNORED;
+    ign_add(c->key);
+}
+
+int pl_conn_ignored_fast(const void *key)
+{
+    return ign_has(key);
+}
+
 /* ---- per-connection state ------------------------------------------------------------------ */
 
 static conn *conn_create(const void *key, pl_source src)
@@ -199,6 +268,8 @@ static void conn_finish(conn *c, int eof)
 static void conn_reset(conn *c, int eof)
 {
     conn_finish(c, eof);
+    if (c->kind == K_IGNORED)
+        ign_del(c->key);
     c->kind = K_UNDECIDED;
     c->nsniff = 0;
     c->requests = 0;
@@ -208,7 +279,7 @@ static void conn_reset(conn *c, int eof)
 static void conn_set_ignored(conn *c)
 {
     conn_finish(c, 0);
-    c->kind = K_IGNORED;
+    mark_ignored(c);
 }
 
 /* ---- the HTTP/2 branch (proto/http2.h) ------------------------------------------------------ */
@@ -239,7 +310,7 @@ static int proto_feed(conn *c, pl_dir dir, const void *data, size_t len, double 
 static void sniff(conn *c, pl_dir dir, const unsigned char *p, size_t len, double now)
 {
     if (dir == PL_DIR_IN) {
-        c->kind = K_IGNORED; /* the server spoke first: not an HTTP client connection */
+        mark_ignored(c); /* the server spoke first: not an HTTP client connection */
         return;
     }
     size_t take = len < SNIFF_MAX - c->nsniff ? len : SNIFF_MAX - c->nsniff;
@@ -253,19 +324,19 @@ static void sniff(conn *c, pl_dir dir, const unsigned char *p, size_t len, doubl
     }
     if (h2 == 1) {
         if (h2_start(c) != 0) {
-            c->kind = K_IGNORED;
+            mark_ignored(c);
             return;
         }
         c->kind = K_H2;
     } else if (h1 == 1) {
         c->h1 = pl_h1_new(&c->ev, c->src, c->src == PL_SOURCE_SOCKET ? "http" : "https");
         if (!c->h1) {
-            c->kind = K_IGNORED;
+            mark_ignored(c);
             return;
         }
         c->kind = K_H1;
     } else {
-        c->kind = K_IGNORED;
+        mark_ignored(c);
         return;
     }
     /* Replay what was held back, then the rest of this write. */
@@ -322,6 +393,8 @@ int pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, s
         return 1;
     if (!data || !len)
         return 0;
+    if (ign_has(key))
+        return 1; /* decided: not ours. One probe, no lock */
     int saved = errno;
     int ignored = 1;
     pthread_once(&g_init_once, init_once);
@@ -365,6 +438,8 @@ static void with_conn(const void *key, int remove, void (*fn)(conn *))
         if (!g_exiting)
             fn(c);
         if (remove) {
+            if (c->kind == K_IGNORED)
+                ign_del(c->key);
             *pp = c->next;
             conn_finish(c, 0);
             free(c);
