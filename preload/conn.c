@@ -112,7 +112,7 @@ static pthread_mutex_t *stripe_of(size_t b)
     return &g_stripes[b % NSTRIPES];
 }
 
-static void atfork_child(void)
+void pl_conn_fork_child(void)
 {
     /* The child shares no thread with the parent: reset the locks, and forget every connection
      * without committing (the parent commits its own exchanges; a copy here would duplicate
@@ -123,19 +123,10 @@ static void atfork_child(void)
     memset(g_ignored, 0, sizeof g_ignored);
 }
 
-static void at_exit(void)
-{
-    pl_conn_finish_all();
-}
-
 static void init_once(void)
 {
     for (int i = 0; i < NSTRIPES; i++)
         pthread_mutex_init(&g_stripes[i], NULL);
-    pthread_atfork(NULL, NULL, atfork_child);
-    /* atexit handlers run before any shared object's destructor, so the store is still usable;
-     * registered early, this runs after the program's own handlers (which may still talk). */
-    atexit(at_exit);
 }
 
 __attribute__((constructor)) static void conn_init(void)

@@ -39,8 +39,8 @@ PL_HIDDEN void pl_conn_end(const void *key, int forget);
 PL_HIDDEN void pl_conn_new(const void *key);
 /* Stop looking at this session (bytes we cannot account for, e.g. a retry with a NULL buffer). */
 PL_HIDDEN void pl_conn_ignore(const void *key);
-/* Process exit: every connection's in-flight exchanges are committed incomplete (also
- * registered with atexit by this module; callable again, it is idempotent). */
+/* Process exit: every connection's in-flight exchanges are committed incomplete (process.c's
+ * atexit handler; callable again, it is idempotent). */
 PL_HIDDEN void pl_conn_finish_all(void);
 /* The image is about to be replaced (exec*) or the process ends without atexit (_exit): only
  * connections with a kept exchange in flight are touched — it is committed incomplete and the
@@ -51,5 +51,8 @@ PL_HIDDEN void pl_conn_flush_in_flight(void);
 /* Whether key is in the lock-free ignored set that pl_conn_data consults before any lock
  * (for tests and debugging; the hooks just call pl_conn_data). */
 PL_HIDDEN int pl_conn_ignored_fast(const void *key);
+/* Fork child step (process.c): the child shares no thread with the parent: the locks are reset
+ * and every connection forgotten without committing. */
+PL_HIDDEN void pl_conn_fork_child(void);
 
 #endif

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "process.h"
 #include "symbols.h"
 
 #define PL_SOCK_MAX_FD 65536
@@ -84,26 +85,16 @@ extern ssize_t __read_chk(int, void *, size_t, size_t);
 extern ssize_t __recv_chk(int, void *, size_t, size_t, int);
 extern ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 
-/* The process whose table the marks describe. A vfork child (posix_spawn, CPython's subprocess)
- * shares our memory but runs no atfork handler: its close/dup2 calls before exec must not touch
- * the parent's connections, and getpid() tells it apart. */
-static volatile pid_t g_pid;
-
-static void atfork_child(void)
-{
-    g_pid = getpid();
-}
-
+/* A vfork child (posix_spawn, CPython's subprocess) shares our memory: its close/dup2 calls
+ * before exec must not touch the parent's connections (pl_process_is_owner tells it apart). */
 static int in_owner(void)
 {
-    return getpid() == g_pid;
+    return pl_process_is_owner();
 }
 
 __attribute__((constructor)) static void socket_hooks_init(void)
 {
     int saved = errno;
-    g_pid = getpid();
-    pthread_atfork(NULL, NULL, atfork_child);
     (void)PL_REAL(r_connect, "connect", connect);
     (void)PL_REAL(r_write, "write", write);
     (void)PL_REAL(r_writev, "writev", writev);

@@ -1,6 +1,14 @@
-/* runtime.h — the preload library's process-wide state, in one clearly named place:
- * configuration read once from the environment, the per-process store connection, counters and
- * the per-thread re-entrancy flags. Everything else in preload/ is stateless or per-connection.
+/* runtime.h — configuration read once from the environment, debug output, counters and the
+ * per-thread re-entrancy flags; and the map of every other piece of process-wide state:
+ *   process.c      pid, fork generation, the one pthread_atfork registration, atexit, the store
+ *                  connection and its lock (process.h documents the fork and exit order)
+ *   conn.c         the connection table (buckets, stripe locks, the exiting flag), the lock-free
+ *                  ignored set, and a per-thread queue of exchanges awaiting commit
+ *   hook_socket.c  one mark byte and one socket inode per fd below PL_SOCK_MAX_FD
+ *   curl_shadow.c  the libcurl handle → shadow table and its lock
+ *   capture.c      endpoint rules and the program name, each computed once
+ *   hook_*.c       the resolved real functions (one pointer slot per hook, set once, atomically)
+ * Nothing else in preload/ outlives a call.
  *
  * Invariants: nothing here ever writes to stdout, exits, aborts or changes errno as seen by the
  * host; diagnostics go to stderr only when PROMPTLOG_DEBUG is set. */
