@@ -66,6 +66,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(CORE_OBJ) $(LIBS) -lcmocka
 
+# Unit tests of preload internals link the preload objects too (their hooks then interpose
+# libc's functions inside the test program itself, as they do in a host).
+PRELOAD_UNIT_BIN := $(BUILD)/tests/test_conn $(BUILD)/tests/test_hook_socket
+$(PRELOAD_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(PRELOAD_OBJ) $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(PRELOAD_OBJ) $(CORE_OBJ) $(LIBS) -lcmocka
+
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
 	  echo "== $$t"; PROMPTLOG_FIXTURES=$(CURDIR)/tests/fixtures $$t || fail=1; \
