@@ -26,10 +26,9 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "hook_socket.h"
 #include "process.h"
 #include "symbols.h"
-
-#define PL_SOCK_MAX_FD 65536
 
 /* 1: a connected client TCP socket whose traffic conn.c still wants. */
 static unsigned char g_mark[PL_SOCK_MAX_FD];
@@ -120,6 +119,11 @@ __attribute__((constructor)) static void socket_hooks_init(void)
 static inline int marked(int fd)
 {
     return (unsigned)fd < PL_SOCK_MAX_FD && __atomic_load_n(&g_mark[fd], __ATOMIC_RELAXED);
+}
+
+int pl_socket_marked(int fd)
+{
+    return marked(fd);
 }
 
 /* Odd, so never equal to a malloc'ed SSL* or gnutls session sharing the table. */
