@@ -145,7 +145,7 @@ typedef struct pending {
 } pending;
 
 /* This thread's queue (FIFO: one connection's records keep their order). */
-static __thread pending *t_pending, *t_pending_last;
+static PL_TLS pending *t_pending, *t_pending_last;
 
 static void queue_commit(pl_exchange *x, const pl_endpoint *ep)
 {
