@@ -378,6 +378,16 @@ static conn **find_slot(size_t b, const void *key)
     return pp;
 }
 
+/* Takes key's stripe lock (returned in *m) and finds its slot in the bucket chain. */
+static conn **lock_slot(const void *key, pthread_mutex_t **m)
+{
+    pthread_once(&g_init_once, init_once);
+    size_t b = bucket_of(key);
+    *m = stripe_of(b);
+    pthread_mutex_lock(*m);
+    return find_slot(b, key);
+}
+
 int pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, size_t len)
 {
     if (!key || g_exiting)
@@ -388,13 +398,10 @@ int pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, s
         return 1; /* decided: not ours. One probe, no lock */
     int saved = errno;
     int ignored = 1;
-    pthread_once(&g_init_once, init_once);
-    size_t b = bucket_of(key);
-    pthread_mutex_t *m = stripe_of(b);
-    pthread_mutex_lock(m);
-    conn **pp = find_slot(b, key);
+    pthread_mutex_t *m;
+    conn **pp = lock_slot(key, &m);
     conn *c = *pp;
-    if (c && c->kind == K_IGNORED) /* the hot path for everything that is not ours */
+    if (c && c->kind == K_IGNORED) /* not in the ignored set (its probe window was full) */
         goto out;
     if (!c) {
         if (pl_config_get()->disabled)
@@ -419,11 +426,8 @@ static void with_conn(const void *key, int remove, void (*fn)(conn *))
     if (!key)
         return;
     int saved = errno;
-    pthread_once(&g_init_once, init_once);
-    size_t b = bucket_of(key);
-    pthread_mutex_t *m = stripe_of(b);
-    pthread_mutex_lock(m);
-    conn **pp = find_slot(b, key);
+    pthread_mutex_t *m;
+    conn **pp = lock_slot(key, &m);
     conn *c = *pp;
     if (c) {
         if (!g_exiting)

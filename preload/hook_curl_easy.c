@@ -118,18 +118,26 @@ PL_EXPORT CURLcode curl_easy_perform(CURL *h)
     return rc;
 }
 
-PL_EXPORT void curl_easy_cleanup(CURL *h)
+/* A transfer still armed when its handle is cleaned up or reset never got a DONE message: it is
+ * committed now, its completeness judged from the byte counts. Returns the handle's shadow. */
+static pl_curl_shadow *finish_armed(CURL *h)
 {
-    cleanup_fn real = PL_REAL(real_cleanup, "curl_easy_cleanup", curl_easy_cleanup);
     int saved = errno;
     pl_curl_shadow *sh = h ? pl_curl_shadow_get(h, 0) : NULL;
     if (sh && sh->xfer)
         pl_curl_xfer_finish(h, sh, CURLE_OK, 0);
     errno = saved;
+    return sh;
+}
+
+PL_EXPORT void curl_easy_cleanup(CURL *h)
+{
+    cleanup_fn real = PL_REAL(real_cleanup, "curl_easy_cleanup", curl_easy_cleanup);
+    pl_curl_shadow *sh = finish_armed(h);
     if (real)
         real(h);
     if (sh) {
-        saved = errno;
+        int saved = errno;
         pl_curl_shadow_drop(h);
         errno = saved;
     }
@@ -138,11 +146,7 @@ PL_EXPORT void curl_easy_cleanup(CURL *h)
 PL_EXPORT void curl_easy_reset(CURL *h)
 {
     reset_fn real = PL_REAL(real_reset, "curl_easy_reset", curl_easy_reset);
-    int saved = errno;
-    pl_curl_shadow *sh = h ? pl_curl_shadow_get(h, 0) : NULL;
-    if (sh && sh->xfer)
-        pl_curl_xfer_finish(h, sh, CURLE_OK, 0);
-    errno = saved;
+    pl_curl_shadow *sh = finish_armed(h);
     if (real)
         real(h);
     if (sh)

@@ -64,15 +64,7 @@ PL_EXPORT int gnutls_bye(gnutls_session_t s, gnutls_close_request_t how)
 PL_EXPORT void gnutls_deinit(gnutls_session_t s)
 {
     deinit_fn fn = (deinit_fn)PL_REAL(r_deinit, "gnutls_deinit", gnutls_deinit);
-    int observed = pl_tls_enter(0);
-    if (observed)
-        pl_tls_closed(s, 1);
-    if (fn)
-        fn(s);
-    else if (observed)
-        pl_tls_missing("gnutls_deinit");
-    if (observed)
-        pl_tls_leave();
+    PL_TLS_FREE(fn, s, "gnutls_deinit");
 }
 
 PL_EXPORT int gnutls_init(gnutls_session_t *session, unsigned int flags)

@@ -83,15 +83,7 @@ PL_EXPORT int SSL_shutdown(SSL *s)
 PL_EXPORT void SSL_free(SSL *s)
 {
     free_fn fn = (free_fn)PL_REAL(r_free, "SSL_free", SSL_free);
-    int observed = pl_tls_enter(0);
-    if (observed)
-        pl_tls_closed(s, 1);
-    if (fn)
-        fn(s);
-    else if (observed)
-        pl_tls_missing("SSL_free"); /* leaking the object is the only non-crashing choice */
-    if (observed)
-        pl_tls_leave();
+    PL_TLS_FREE(fn, s, "SSL_free");
 }
 
 PL_EXPORT SSL *SSL_new(SSL_CTX *ctx)

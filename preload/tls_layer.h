@@ -50,6 +50,21 @@ PL_HIDDEN void pl_tls_leave(void);
  * is loaded; if it still cannot be found, fail the call the way a broken TLS stack would. */
 PL_HIDDEN void pl_tls_missing(const char *name);
 
+/* The body of a session-free hook: the entry is forgotten before the real free (so the address
+ * cannot be handed out meanwhile); a missing real function leaks the object, the only
+ * non-crashing choice. */
+#define PL_TLS_FREE(fn, session, name) do {                 \
+        int observed_ = pl_tls_enter(0);                    \
+        if (observed_)                                      \
+            pl_tls_closed((session), 1);                    \
+        if (fn)                                             \
+            (fn)(session);                                  \
+        else if (observed_)                                 \
+            pl_tls_missing(name);                           \
+        if (observed_)                                      \
+            pl_tls_leave();                                 \
+    } while (0)
+
 /* type var = the real function, or fail the hook with `fail`. */
 #define PL_TLS_REAL(type, var, slot, name, self, fail)      \
     type var = (type)PL_REAL(slot, name, self);             \
