@@ -8,6 +8,9 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sqlite3.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../../preload/conn.h"
 #include "preload_test_util.h"
@@ -174,10 +177,58 @@ static void test_concurrent_threads_one_stripe(void **st)
     assert_int_equal(captured(), before + NTHREADS * PER_THREAD);
 }
 
+/* A slow insert (the database locked by another connection) must not hold the stripe: another
+ * session of the same stripe is served while the commit waits. Proven by order, not by time: the
+ * database is released only after the other session's call returned; were the stripe held
+ * during the commit, that call could not return, and the insert would fail at the busy timeout. */
+static char g_dbpath[512];
+static const void *g_slow_keys[2];
+static volatile int g_slow_started;
+
+static void *slow_committer(void *arg)
+{
+    (void)arg;
+    char req[1024], resp[2048];
+    int rn = chat_request(req, sizeof req, "/v1/chat/completions"), sn = chat_response(resp, sizeof resp);
+    pl_conn_data(g_slow_keys[0], PL_SOURCE_OPENSSL, PL_DIR_OUT, req, (size_t)rn);
+    g_slow_started = 1;
+    pl_conn_data(g_slow_keys[0], PL_SOURCE_OPENSSL, PL_DIR_IN, resp, (size_t)sn); /* commits */
+    return NULL;
+}
+
+static void test_slow_commit_does_not_hold_the_stripe(void **st)
+{
+    (void)st;
+    find_same_stripe(g_slow_keys, 2, 9000);
+    exchange(key(8999), "/v1/chat/completions"); /* the database exists */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(g_dbpath, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+    unsigned long before = captured();
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, slow_committer, NULL), 0);
+    while (!g_slow_started)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    nanosleep(&(struct timespec){0, 200 * 1000000}, NULL); /* the commit is waiting now */
+    char req[1024];
+    int rn = chat_request(req, sizeof req, "/v1/chat/completions");
+    pl_conn_data(g_slow_keys[1], PL_SOURCE_OPENSSL, PL_DIR_OUT, req, (size_t)rn);
+    assert_int_equal(captured(), before); /* still waiting */
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    pthread_join(th, NULL);
+    assert_int_equal(captured(), before + 1);
+    pl_conn_end(g_slow_keys[0], 1);
+    pl_conn_end(g_slow_keys[1], 1); /* its request in flight: committed incomplete */
+    assert_int_equal(captured(), before + 2);
+}
+
 int main(void)
 {
     char dir[256];
     use_temp_db(dir, sizeof dir);
+    snprintf(g_dbpath, sizeof g_dbpath, "%s/prompts.db", dir);
+    setenv("PROMPTLOG_BUSY_TIMEOUT_MS", "30000", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_llm_exchange_committed_once),
         cmocka_unit_test(test_not_http_is_ignored_lock_free),
@@ -185,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_in_flight_committed_incomplete_on_end),
         cmocka_unit_test(test_stripe_collisions),
         cmocka_unit_test(test_concurrent_threads_one_stripe),
+        cmocka_unit_test(test_slow_commit_does_not_hold_the_stripe),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (remove_temp_db(dir) != 0)
