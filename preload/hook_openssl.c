@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 
 #include "conn.h"
+#include "patch.h"
 #include "symbols.h"
 
 typedef int (*write_fn)(SSL *, const void *, int);
@@ -181,4 +182,31 @@ PL_EXPORT SSL *SSL_new(SSL_CTX *ctx)
     pl_in_hook--;
     errno = saved;
     return s;
+}
+
+/* For the patchers (patch.h): our own hook addresses — `&SSL_write` taken here resolves to the
+ * executable's SSL_write when it exports one, as node does — and the slots they fill. */
+#define PL_OWN(fn) extern __typeof__(fn) pl_own_##fn __attribute__((alias(#fn), visibility("hidden")))
+PL_OWN(SSL_write);
+PL_OWN(SSL_write_ex);
+PL_OWN(SSL_read);
+PL_OWN(SSL_read_ex);
+PL_OWN(SSL_shutdown);
+PL_OWN(SSL_free);
+PL_OWN(SSL_new);
+
+const pl_patch_target *pl_openssl_patch_targets(size_t *n)
+{
+    static const pl_patch_target t[] = {
+        {"SSL_write", (void *)pl_own_SSL_write, &r_write},
+        {"SSL_write_ex", (void *)pl_own_SSL_write_ex, &r_write_ex},
+        {"SSL_read", (void *)pl_own_SSL_read, &r_read},
+        {"SSL_read_ex", (void *)pl_own_SSL_read_ex, &r_read_ex},
+        {"SSL_shutdown", (void *)pl_own_SSL_shutdown, &r_shutdown},
+        {"SSL_free", (void *)pl_own_SSL_free, &r_free},
+        {"SSL_new", (void *)pl_own_SSL_new, &r_new},
+        {"SSL_get_error", NULL, &r_get_error},
+    };
+    *n = sizeof t / sizeof t[0];
+    return t;
 }
