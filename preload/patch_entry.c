@@ -119,21 +119,22 @@ static int relocate(build *b, const cs_insn *in, const char **why)
     return 0;
 }
 
-void *pl_patch_entry(const char *name, void *fnp, size_t size, void *hook)
+int pl_patch_prepare(const char *name, void *fnp, size_t size, void *hook, pl_entry_patch *out)
 {
+    memset(out, 0, sizeof *out);
     const pl_capstone_api *cs = pl_capstone();
     if (!cs)
-        return NULL;
+        return -1;
     uintptr_t fn = (uintptr_t)fnp;
     if (size < JMP_LEN + sizeof ENDBR64 || size > MAX_FN_SCAN)
-        return refuse(name, "unknown or unusual function size"), NULL;
+        return refuse(name, "unknown or unusual function size");
     size_t h;
     if (cs->open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
-        return refuse(name, "capstone would not open"), NULL;
+        return refuse(name, "capstone would not open");
     cs->option(h, CS_OPT_DETAIL, CS_OPT_ON);
     cs_insn *ins = NULL;
     size_t n = cs->disasm(h, (const uint8_t *)fnp, size, fn, 0, &ins);
-    void *tramp = NULL;
+    int rc = -1;
     build b = {name, fn, fn, 0, NULL, 0};
     size_t decoded = 0, first = 0, moved = 0;
     for (size_t i = 0; i < n; i++)
@@ -185,39 +186,75 @@ void *pl_patch_entry(const char *name, void *fnp, size_t size, void *hook)
     static const uint8_t absjmp[6] = {0xff, 0x25, 0, 0, 0, 0};
     memcpy(stub, absjmp, sizeof absjmp);
     memcpy(stub + sizeof absjmp, &hook, sizeof hook);
-    uint8_t patch[16];
-    memset(patch, 0xcc, sizeof patch); /* the rest of a split instruction is never reached */
-    patch[0] = 0xe9;
-    put32(patch + 1, (int32_t)((int64_t)(uintptr_t)stub - (int64_t)(b.at + JMP_LEN)));
+    memset(out->bytes, 0xcc, sizeof out->bytes); /* the rest of a split instruction is never reached */
+    out->bytes[0] = 0xe9;
+    put32(out->bytes + 1, (int32_t)((int64_t)(uintptr_t)stub - (int64_t)(b.at + JMP_LEN)));
+    out->at = b.at;
+    out->n = b.end - b.at;
+    out->name = name;
     if (pl_near_seal(b.page) != 0) {
         b.page = NULL;
         refuse(name, "the system refuses executable memory");
         goto out;
     }
-    if (pl_mem_write((void *)b.at, patch, b.end - b.at) != 0) {
-        refuse(name, "its code page cannot be made writable");
-        goto out; /* the page is unmapped below: nothing jumps to it */
-    }
-    tramp = b.page;
+    out->page = b.page;
     b.page = NULL;
+    rc = 0;
 out:
-    if (b.page && !tramp)
-        pl_near_free(b.page);
+    pl_near_free(b.page);
     if (ins)
         cs->free(ins, n);
     cs->close(&h);
+    return rc;
+}
+
+void *pl_patch_apply(pl_entry_patch *p)
+{
+    if (!p->page)
+        return NULL;
+    if (pl_mem_write((void *)p->at, p->bytes, p->n) != 0) {
+        refuse(p->name, "its code page cannot be made writable");
+        pl_patch_discard(p); /* nothing jumps to the page: the entry was not written */
+        return NULL;
+    }
+    void *tramp = p->page;
+    p->page = NULL;
     return tramp;
+}
+
+void pl_patch_discard(pl_entry_patch *p)
+{
+    pl_near_free(p->page);
+    p->page = NULL;
+}
+
+void *pl_patch_entry(const char *name, void *fn, size_t size, void *hook)
+{
+    pl_entry_patch p;
+    if (pl_patch_prepare(name, fn, size, hook, &p) != 0)
+        return NULL;
+    return pl_patch_apply(&p);
 }
 
 #else
 
-void *pl_patch_entry(const char *name, void *fn, size_t size, void *hook)
+int pl_patch_prepare(const char *name, void *fn, size_t size, void *hook, pl_entry_patch *out)
 {
     (void)fn;
     (void)size;
     (void)hook;
+    out->page = NULL;
     pl_debug("patch: %s left alone: entry patching is implemented for x86-64 only", name);
-    return NULL;
+    return -1;
+}
+
+void *pl_patch_apply(pl_entry_patch *p) { (void)p; return NULL; }
+void pl_patch_discard(pl_entry_patch *p) { (void)p; }
+
+void *pl_patch_entry(const char *name, void *fn, size_t size, void *hook)
+{
+    pl_entry_patch p;
+    return pl_patch_prepare(name, fn, size, hook, &p) == 0 ? pl_patch_apply(&p) : NULL;
 }
 
 #endif

@@ -22,10 +22,30 @@
 #define PL_PATCH_ENTRY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "runtime.h"
 
-/* Redirects fn (size bytes, from its symbol) to hook. Returns the trampoline — calling it runs
+/* A patch built but not yet written: the trampoline page is sealed, the entry untouched. Lets a
+ * caller patch a group all or nothing (a patched SSL_write without its SSL_read would record
+ * requests without answers). */
+typedef struct pl_entry_patch {
+    const char *name;
+    uint8_t *page;      /* trampoline page; NULL once applied or discarded */
+    uintptr_t at;       /* first byte to overwrite */
+    size_t n;           /* bytes to overwrite (the whole moved instructions) */
+    uint8_t bytes[16];
+} pl_entry_patch;
+
+/* Checks and builds everything; 0 when ready, -1 (with one debug line) when fn is refused. */
+PL_HIDDEN int pl_patch_prepare(const char *name, void *fn, size_t size, void *hook,
+                               pl_entry_patch *out);
+/* Writes the entry jump; returns the trampoline, or NULL (page freed) if the write is refused. */
+PL_HIDDEN void *pl_patch_apply(pl_entry_patch *p);
+/* Drops a prepared patch that will not be applied. */
+PL_HIDDEN void pl_patch_discard(pl_entry_patch *p);
+
+/* prepare + apply. Redirects fn (size bytes, from its symbol) to hook. Returns the trampoline — calling it runs
  * the original function — or NULL when fn was left untouched. name is for debug lines. */
 PL_HIDDEN void *pl_patch_entry(const char *name, void *fn, size_t size, void *hook);
 

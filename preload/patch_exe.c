@@ -9,6 +9,7 @@
  * loaded only when there is something to patch. */
 #include <errno.h>
 #include <link.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -72,21 +73,46 @@ __attribute__((constructor)) static void patch_exe_init(void)
     }
     uintptr_t bias = 0;
     dl_iterate_phdr(first_object, &bias);
+    /* Build every patch first, write them only if every data function (read/write) is ready:
+     * a half-patched pair would record requests without answers. */
+    pl_entry_patch p[16];
+    int refused_data = 0;
     for (size_t i = 0; i < n && i < 16; i++) {
+        p[i].page = NULL;
         if (!f[i].where)
             continue;
         void *addr = (void *)(bias + f[i].value);
-        const char *how = f[i].where == PL_ELF_DYNSYM ? "exported" : ".symtab only";
         if (!t[i].hook) {
             __atomic_store_n(t[i].real, addr, __ATOMIC_RELEASE);
             continue;
         }
-        void *tramp = pl_patch_entry(t[i].name, addr, (size_t)f[i].size, t[i].hook);
+        if (pl_patch_prepare(t[i].name, addr, (size_t)f[i].size, t[i].hook, &p[i]) != 0 &&
+            (strstr(t[i].name, "_read") || strstr(t[i].name, "_write")))
+            refused_data = 1;
+    }
+    char list[256] = "";
+    size_t used = 0;
+    const char *how = "";
+    for (size_t i = 0; i < n && i < 16; i++) {
+        if (!p[i].page)
+            continue;
+        if (refused_data) {
+            pl_patch_discard(&p[i]);
+            continue;
+        }
+        void *tramp = pl_patch_apply(&p[i]);
         if (!tramp)
             continue;
         __atomic_store_n(t[i].real, tramp, __ATOMIC_RELEASE);
         g_patched++;
-        pl_debug("patch: %s in the executable (%s) entry-patched", t[i].name, how);
+        how = f[i].where == PL_ELF_DYNSYM ? "exported" : ".symtab only";
+        int w = snprintf(list + used, sizeof list - used, " %s", t[i].name);
+        if (w > 0 && (size_t)w < sizeof list - used)
+            used += (size_t)w;
     }
+    if (refused_data)
+        pl_debug("patch: the executable's OpenSSL is not patched: a read/write function was refused");
+    else if (g_patched)
+        pl_debug("patch: entry-patched in the executable (%s):%s", how, list);
     errno = saved;
 }
