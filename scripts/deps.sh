@@ -2,9 +2,12 @@
 # deps.sh — checks the Debian packages the build and tests need; installs them when root,
 # otherwise prints the exact apt-get line and fails. Used by `make` (build deps) and `make test`.
 set -u
-build_pkgs="gcc make pkg-config libcurl4-openssl-dev libsqlite3-dev libcjson-dev libzstd-dev zlib1g-dev libbrotli-dev libnghttp2-dev libssl-dev libgnutls28-dev libcapstone-dev"
-test_pkgs="libcmocka-dev curl wget python3 python3-h2 python3-httpx python3-requests openssl sqlite3 nodejs php-cli php-curl"
+build_pkgs="gcc make pkg-config libcurl4-openssl-dev libsqlite3-dev libcjson-dev libzstd-dev zlib1g-dev libbrotli-dev libnghttp2-dev libssl-dev libgnutls28-dev"
+test_pkgs="libcmocka-dev curl wget python3 python3-h2 python3-httpx python3-requests openssl sqlite3"
 fuzz_pkgs="clang libclang-rt-dev"
+# entry/GOT patching decodes with capstone (dlopen'ed at run time); node and PHP are test hosts
+build_pkgs="$build_pkgs libcapstone-dev"
+test_pkgs="$test_pkgs nodejs php-cli php-curl"
 case "${1:-build}" in
   build) want="$build_pkgs" ;;
   test) want="$build_pkgs $test_pkgs" ;;
