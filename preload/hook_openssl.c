@@ -3,8 +3,8 @@
  *
  * Rules every hook follows: the real function is called exactly once with the program's
  * arguments and its return value and errno come back untouched; bytes are fed only when the
- * call transferred them (return > 0, *readbytes, *written); nested calls (pl_in_hook, e.g.
- * SSL_read implemented over SSL_read_ex) and calls inside libcurl (pl_in_curl: the curl hooks
+ * call transferred them (return > 0, *readbytes, *written); nested calls in the same direction
+ * (e.g. SSL_read implemented over SSL_read_ex) and calls inside libcurl (pl_in_curl: the curl hooks
  * record those) pass straight through. SSL_peek is not hooked: peeked bytes are read again.
  * libssl is never linked: <openssl/ssl.h> is included for the types and constants only. */
 #include <errno.h>
@@ -22,6 +22,12 @@ typedef int (*shutdown_fn)(SSL *);
 typedef void (*free_fn)(SSL *);
 typedef SSL *(*new_fn)(SSL_CTX *);
 typedef int (*get_error_fn)(const SSL *, int);
+
+/* Re-entrancy guard per direction: a read nested in a read (or a write in a write) is libssl
+ * calling itself and must not be fed twice; but a write nested in a read is the program's own:
+ * node runs JavaScript from inside SSL_read (handshake done, session ticket) and that JavaScript
+ * writes the request. pl_in_hook is still raised so the socket hooks ignore libssl's own I/O. */
+static __thread int g_in_read, g_in_write;
 
 static void *r_write, *r_write_ex, *r_read, *r_read_ex, *r_shutdown, *r_free, *r_new, *r_get_error;
 
@@ -51,13 +57,15 @@ PL_EXPORT int SSL_write(SSL *s, const void *buf, int num)
         missing("SSL_write");
         return -1;
     }
-    if (pl_in_hook || pl_in_curl)
+    if (g_in_write || pl_in_curl)
         return fn(s, buf, num);
     pl_in_hook++;
+    g_in_write++;
     int r = fn(s, buf, num);
     int saved = errno;
     if (r > 0)
         pl_conn_data(s, PL_SOURCE_OPENSSL, PL_DIR_OUT, buf, (size_t)r);
+    g_in_write--;
     pl_in_hook--;
     errno = saved;
     return r;
@@ -70,13 +78,15 @@ PL_EXPORT int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)
         missing("SSL_write_ex");
         return 0;
     }
-    if (pl_in_hook || pl_in_curl)
+    if (g_in_write || pl_in_curl)
         return fn(s, buf, num, written);
     pl_in_hook++;
+    g_in_write++;
     int r = fn(s, buf, num, written);
     int saved = errno;
     if (r > 0 && written && *written)
         pl_conn_data(s, PL_SOURCE_OPENSSL, PL_DIR_OUT, buf, *written);
+    g_in_write--;
     pl_in_hook--;
     errno = saved;
     return r;
@@ -89,15 +99,17 @@ PL_EXPORT int SSL_read(SSL *s, void *buf, int num)
         missing("SSL_read");
         return -1;
     }
-    if (pl_in_hook || pl_in_curl)
+    if (g_in_read || pl_in_curl)
         return fn(s, buf, num);
     pl_in_hook++;
+    g_in_read++;
     int r = fn(s, buf, num);
     int saved = errno;
     if (r > 0)
         pl_conn_data(s, PL_SOURCE_OPENSSL, PL_DIR_IN, buf, (size_t)r);
     else if (read_ended(s, r))
         pl_conn_eof(s);
+    g_in_read--;
     pl_in_hook--;
     errno = saved;
     return r;
@@ -110,9 +122,10 @@ PL_EXPORT int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
         missing("SSL_read_ex");
         return 0;
     }
-    if (pl_in_hook || pl_in_curl)
+    if (g_in_read || pl_in_curl)
         return fn(s, buf, num, readbytes);
     pl_in_hook++;
+    g_in_read++;
     int r = fn(s, buf, num, readbytes);
     int saved = errno;
     if (r > 0) {
@@ -121,6 +134,7 @@ PL_EXPORT int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
     } else if (read_ended(s, r)) {
         pl_conn_eof(s);
     }
+    g_in_read--;
     pl_in_hook--;
     errno = saved;
     return r;
