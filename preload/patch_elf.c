@@ -122,14 +122,9 @@ int pl_elf_find(pl_elf *e, const char *name, uint64_t *value, uint64_t *size)
     if (!e->symtab)
         return PL_ELF_NONE;
     /* Probe the string table first: memmem is far cheaper than walking every symbol, and
-     * most programs do not contain the name at all. */
-    size_t nl = strlen(name);
-    char key[128];
-    if (nl + 2 > sizeof key)
-        return PL_ELF_NONE;
-    key[0] = '\0';
-    memcpy(key + 1, name, nl + 1);
-    if (!memmem(e->strtab, e->strtab_len, key, nl + 2))
+     * most programs do not contain the name at all. Only "name\0" is searched: the linker
+     * stores a name as the tail of a longer one ("t_x" inside "test_x") when it can. */
+    if (!memmem(e->strtab, e->strtab_len, name, strlen(name) + 1))
         return PL_ELF_NONE;
     if (lookup(e->symtab, e->nsymtab, e->strtab, e->strtab_len, name, value, size))
         return PL_ELF_SYMTAB;
