@@ -15,7 +15,7 @@
 #include <strings.h>
 
 #include "patch.h"
-#include "patch_elf.h"
+#include "../util/elf.h"
 #include "patch_entry.h"
 #include "patch_mem.h"
 

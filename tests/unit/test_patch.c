@@ -2,7 +2,7 @@
  * RIP-relative first instruction after endbr64, a jcc rel8 and a call rel32 in the moved bytes
  * (patched; hook runs; trampoline gives the original result), a branch into the patched bytes
  * (refused, untouched), and W^X refusals simulated through pl_mprotect_fn (untouched, working).
- * Also the ELF reader on this very file. Compiles the preload files it needs in. */
+ * Also the ELF reader (util/elf.c) on this very file. Compiles the preload files it needs in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "../../preload/patch_elf.c"
+#include "../../util/elf.h"
 #include "../../preload/patch_entry.c"
 #include "../../preload/patch_mem.c"
 #include "../../preload/runtime.c"

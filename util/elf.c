@@ -1,6 +1,6 @@
-/* patch_elf.c — symbol lookup in an ELF64 file mapped read-only from disk (see patch_elf.h).
+/* elf.c — symbol lookup in an ELF64 file mapped read-only from disk (see elf.h).
  * Every offset read from the file is bounds-checked: the file is input, not trusted. */
-#include "patch_elf.h"
+#include "elf.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -166,7 +166,24 @@ const uint8_t *pl_elf_section(pl_elf *e, const char *name, size_t *len)
     return NULL;
 }
 
-void pl_elf_needed(pl_elf *e, int (*fn)(const char *lib, void *arg), void *arg)
+const uint8_t *pl_elf_bytes(pl_elf *e, size_t *len)
+{
+    *len = e ? e->size : 0;
+    return e ? e->map : NULL;
+}
+
+int pl_elf_native(pl_elf *e)
+{
+#if defined(__x86_64__)
+    return e && e->eh->e_machine == EM_X86_64;
+#elif defined(__aarch64__)
+    return e && e->eh->e_machine == EM_AARCH64;
+#else
+    return 0;
+#endif
+}
+
+void pl_elf_dynstr(pl_elf *e, long tag, int (*fn)(const char *value, void *arg), void *arg)
 {
     if (!e)
         return;
@@ -181,7 +198,7 @@ void pl_elf_needed(pl_elf *e, int (*fn)(const char *lib, void *arg), void *arg)
         const char *str = (const char *)(e->map + t->sh_offset);
         const Elf64_Dyn *d = (const Elf64_Dyn *)(e->map + s->sh_offset);
         for (size_t j = 0; j < s->sh_size / sizeof *d && d[j].d_tag != DT_NULL; j++) {
-            if (d[j].d_tag != DT_NEEDED || d[j].d_un.d_val >= t->sh_size)
+            if (d[j].d_tag != tag || d[j].d_un.d_val >= t->sh_size)
                 continue;
             const char *lib = str + d[j].d_un.d_val;
             if (!memchr(lib, '\0', t->sh_size - d[j].d_un.d_val))
