@@ -15,6 +15,7 @@
 #include <link.h>
 #include <string.h>
 
+#include "doctor_report.h"
 #include "patch.h"
 #include "patch_got.h"
 
@@ -101,6 +102,7 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
         pl_debug("patch: %d import slot%s of deep-bound %s pointed at our hooks", n,
                  n == 1 ? "" : "s", info->dlpi_name);
     w->slots += n;
+    pl_doctor_note_got(n);
     return 0;
 }
 
