@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "doctor.h"
 
 #define DEFAULT_DATABASE "sqlite:///prompts.db"
 #define DEFAULT_NAMESPACE "default"
@@ -21,6 +22,7 @@ static const char USAGE[] =
     "  list                   one line per captured call, newest last\n"
     "  show ID                everything stored for one call: columns, headers, bodies\n"
     "  stats                  call and token counts per namespace, provider and model\n"
+    "  doctor PROGRAM         will PROGRAM be captured, and how (run this first when nothing is)\n"
     "\n"
     "Run `prompt-logger COMMAND --help` for a command's options.\n"
     "The database defaults to $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ".\n";
@@ -262,6 +264,8 @@ int main(int argc, char **argv)
         fputs(USAGE, stdout);
         return 0;
     }
+    if (strcmp(cmd, "doctor") == 0)
+        return pl_doctor_main(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0) {
         if (argc < 3) {
             fprintf(stderr, "prompt-logger export: missing what to export (models or prompts)\n%s", USAGE_EXPORT);
