@@ -20,6 +20,8 @@
 PL_HIDDEN void pl_doctor_note_sniff(pl_source src, int http, const void *sniff, size_t n);
 /* capture.c: one row committed by this layer. */
 PL_HIDDEN void pl_doctor_note_captured(pl_source src);
+/* patch_exe.c: functions entry-patched at start-up. */
+PL_HIDDEN void pl_doctor_note_patched(int functions);
 /* patch_dlopen.c: import slots rewritten. */
 PL_HIDDEN void pl_doctor_note_got(int slots);
 

@@ -28,8 +28,4 @@ PL_HIDDEN const pl_patch_target *pl_openssl_patch_targets(size_t *n);
  * not supported; read once. */
 PL_HIDDEN int pl_patch_enabled(void);
 
-/* How the executable's OpenSSL was reached, for doctor --run and tests: number of functions
- * entry-patched at start-up (0 when none were found or all were refused). */
-PL_HIDDEN int pl_patch_exe_count(void);
-
 #endif

@@ -14,14 +14,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "doctor_report.h"
 #include "patch.h"
 #include "../util/elf.h"
 #include "patch_entry.h"
 #include "patch_mem.h"
 
 static int g_patched;
-
-int pl_patch_exe_count(void) { return g_patched; }
 
 int pl_patch_enabled(void)
 {
@@ -96,7 +95,8 @@ __attribute__((constructor)) static void patch_exe_init(void)
     for (size_t i = 0; i < n && i < 16; i++) {
         if (!p[i].page)
             continue;
-        if (refused_data) {
+        pl_doctor_note_patched(g_patched);
+    if (refused_data) {
             pl_patch_discard(&p[i]);
             continue;
         }
@@ -110,6 +110,7 @@ __attribute__((constructor)) static void patch_exe_init(void)
         if (w > 0 && (size_t)w < sizeof list - used)
             used += (size_t)w;
     }
+    pl_doctor_note_patched(g_patched);
     if (refused_data)
         pl_debug("patch: the executable's OpenSSL is not patched: a read/write function was refused");
     else if (g_patched)
