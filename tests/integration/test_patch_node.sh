@@ -2,9 +2,9 @@
 # test_patch_node.sh — Node.js (OpenSSL inside the executable, called directly, over memory BIOs)
 # under the preload: fetch (undici), https.request, http2.connect, and the npm openai and
 # @anthropic-ai/sdk packages (chat plain and streamed, tool-call deltas, Anthropic streamed); then
-# 16 concurrent streams from one process, each recorded once. Same output with and without the
-# preload; each export line equals what the mock received and sent; the capture came from the
-# entry patch (node links no shared libssl), not from a PLT hook.
+# 16 concurrent streams from one process, and a child node process, each recorded once. Same
+# output with and without the preload; each export line equals what the mock received and sent;
+# the capture came from the entry patch (node links no shared libssl), not from a PLT hook.
 . "$(dirname "$0")/api_lib.sh"
 need node npm
 skip_under_asan "node under a preloaded ASan runtime is not a supported host"
@@ -75,6 +75,13 @@ export_prompts > conc.jsonl
 assert_lines conc.jsonl 16
 users="$("$PY" -c 'import json,sys; print(len({json.loads(l)["generation_kwargs"]["user"] for l in open(sys.argv[1])}))' conc.jsonl)"
 assert_eq "$users" 16 "each of the 16 requests recorded once"
+
+# A child node process started by node (fork+exec) patches itself: both calls recorded once.
+rm -f "$PL_DB"
+run_both node "$CLIENT" spawn "$MOCK_HTTPS"
+assert_rc 0
+assert_eq "$(db_query "select count(*) from calls where status=200 and incomplete=0")" 2
+assert_eq "$(db_query "select count(distinct pid) from calls")" 2 "one row from each process"
 
 # PROMPTLOG_PATCH=0: node runs the same and nothing is captured.
 rm -f "$PL_DB"

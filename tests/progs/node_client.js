@@ -105,6 +105,13 @@ async function main() {
     out(lens.join(',') + '\n');
     break;
   }
+  case 'spawn': {
+    // A child node process (its own start-up, its own patch) makes one call, then this one.
+    const { execFileSync } = require('child_process');
+    out(execFileSync(process.execPath, [__filename, 'https', base]).toString());
+    out(await httpsPost('/v1/chat/completions', chat({ user: 'parent' })));
+    break;
+  }
   default: throw new Error('unknown mode ' + mode);
   }
 }
