@@ -194,7 +194,8 @@ static int run_under_library(char **argv, run_totals *t)
     if (pid == 0) {
         const char *old = getenv("LD_PRELOAD");
         char pre[8192];
-        snprintf(pre, sizeof pre, "%s%s%s", lib, old && *old ? " " : "", old ? old : "");
+        /* After what is already preloaded: a sanitizer runtime must stay first. */
+        snprintf(pre, sizeof pre, "%s%s%s", old ? old : "", old && *old ? " " : "", lib);
         setenv("LD_PRELOAD", pre, 1);
         setenv("PROMPTLOG_DOCTOR_REPORT", report, 1);
         dup2(STDERR_FILENO, STDOUT_FILENO);

@@ -57,7 +57,11 @@ PY
     start_mock
     printf '%s' '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' > b.json
     export PROMPTLOG_DATABASE="$PL_DB" PROMPTLOG_LIB="$PL_LIB"
-    prog=run; doc --json --run -- ./c_sym "$MOCK_HTTPS_PORT" "$MOCK_CA" /v1/chat/completions b.json
+    # The command inherits doctor's environment: under ASan the sanitizer runtime goes first
+    # (doctor appends the library) and leak checks stay off for the host, as in run_pre.
+    [ "$PL_ASAN" = 1 ] && export LD_PRELOAD="${PL_PRELOAD% *}"
+    docrun() { timeout -k 5 60 "$PL_CLI" doctor "$@"; }
+    prog=run; docrun --json --run -- ./c_sym "$MOCK_HTTPS_PORT" "$MOCK_CA" /v1/chat/completions b.json > doc.out 2> doc.err
     "$PY" - doc.out <<'PY' || fail "doctor --run (patched)"
 import json, sys
 r = json.load(open(sys.argv[1]))["run"]
@@ -65,10 +69,10 @@ assert r["exit"] == 0 and r["captured"]["openssl"] == 1 and r["tls_sessions"]["o
 assert r["patched_entries"] >= 4 and r["tls_sockets_undecrypted"] == 0, r
 PY
     assert_contains doc.err "HTTP/1.1 200" "the command's stdout went to stderr"
-    PROMPTLOG_PATCH=0 pl_cli doctor --run -- ./c_sym "$MOCK_HTTPS_PORT" "$MOCK_CA" /v1/chat/completions b.json > doc.out 2>/dev/null
+    PROMPTLOG_PATCH=0 docrun --run -- ./c_sym "$MOCK_HTTPS_PORT" "$MOCK_CA" /v1/chat/completions b.json > doc.out 2>/dev/null
     line "LLM calls captured: 0"
     line "sockets that carried TLS no hook decrypted: 1"
-    unset PROMPTLOG_DATABASE PROMPTLOG_LIB
+    unset PROMPTLOG_DATABASE PROMPTLOG_LIB LD_PRELOAD
 fi
 
 if command -v go >/dev/null; then
