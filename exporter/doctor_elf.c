@@ -3,6 +3,7 @@
  * object's DT_RUNPATH/DT_RPATH ($ORIGIN expanded), $LD_LIBRARY_PATH, then the system dirs. */
 #include "doctor_elf.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -186,6 +187,41 @@ static int follow_script(pl_diag *d)
     return 0;
 }
 
+/* CPython loads libssl through its _ssl extension module (dlopen), not through DT_NEEDED: for
+ * pythonX.Y, read lib-dynload/_ssl*.so of the matching /usr/lib or /usr/local/lib tree. */
+static void python_ssl(pl_diag *d, const char *base)
+{
+    unsigned major, minor;
+    if (d->ssl_lib[0] || sscanf(base, "python%u.%u", &major, &minor) != 2)
+        return;
+    static const char *const roots[] = {"/usr/lib", "/usr/local/lib"};
+    for (size_t r = 0; r < 2; r++) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/python%u.%u/lib-dynload", roots[r], major, minor);
+        DIR *dh = opendir(dir);
+        if (!dh)
+            continue;
+        struct dirent *de;
+        while ((de = readdir(dh))) {
+            if (strncmp(de->d_name, "_ssl.", 5) != 0)
+                continue;
+            char path[PATH_MAX];
+            if (snprintf(path, sizeof path, "%.3800s/%.255s", dir, de->d_name) >= (int)sizeof path)
+                continue;
+            pl_elf *m = pl_elf_open(path);
+            walk *w = m ? calloc(1, sizeof *w) : NULL;
+            if (w) {
+                w->d = d;
+                snprintf(w->queue[w->nqueue++], PATH_MAX, "%s", path);
+                pl_elf_dynstr(m, DT_NEEDED, on_needed, w); /* notes libssl via note_lib */
+                free(w);
+            }
+            pl_elf_close(m);
+        }
+        closedir(dh);
+    }
+}
+
 int pl_diag_program(const char *program, pl_diag *d)
 {
     memset(d, 0, sizeof *d);
@@ -243,6 +279,7 @@ int pl_diag_program(const char *program, pl_diag *d)
         free(w);
     }
     pl_elf_close(e);
+    python_ssl(d, base);
     if (d->exe_ssl == PL_EXE_SSL_STRIPPED && d->ssl_lib[0])
         d->exe_ssl = PL_EXE_SSL_NONE; /* the marker came with code calling the shared libssl */
     return 0;

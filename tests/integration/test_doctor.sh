@@ -17,8 +17,8 @@ applies() { # PATH-NAME yes|no [TEXT]
 prog=curl; need curl; doc curl
 applies "libcurl (shared)" yes libcurl.so; applies "OpenSSL (shared libssl)" yes libssl.so
 line "verdict: capturable"
-prog=python3; doc /usr/bin/python3
-applies "libraries loaded at run time" yes; line "verdict: maybe"
+prog=python3; doc /usr/bin/python3   # libssl comes with its _ssl module, not DT_NEEDED
+applies "OpenSSL (shared libssl)" yes libssl.so; line "verdict: capturable"
 prog=wget; need wget; doc wget
 applies "GnuTLS (shared)" yes libgnutls; applies "libcurl (shared)" no
 if command -v node >/dev/null && ! ldd "$(command -v node)" | grep -q libssl; then
