@@ -75,7 +75,7 @@ typedef struct {
     void *self;            /* our handle */
     void *self_base;
     int index, first_new;  /* objects at index >= first_new were mapped by this dlopen */
-    int slots;
+    int slots, objects;
 } walk;
 
 static void *choose(const char *name, void *arg)
@@ -98,10 +98,8 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
     if (w->index++ < w->first_new || (void *)info->dlpi_addr == w->self_base)
         return 0;
     int n = pl_got_patch(info, choose, w);
-    if (n)
-        pl_debug("patch: %d import slot%s of deep-bound %s pointed at our hooks", n,
-                 n == 1 ? "" : "s", info->dlpi_name);
     w->slots += n;
+    w->objects += n > 0;
     pl_doctor_note_got(n);
     return 0;
 }
@@ -122,7 +120,7 @@ void *pl_dlopen_slow(const char *file, int mode)
         return NULL; /* dlerror() still describes the failure: we made no dl* call since */
     int saved = errno;
     Dl_info me;
-    walk w = {NULL, NULL, 0, before, 0};
+    walk w = {NULL, NULL, 0, before, 0, 0};
     if (dladdr((void *)self_marker(), &me) && me.dli_fname) {
         w.self_base = me.dli_fbase;
         w.self = real(me.dli_fname, RTLD_NOLOAD | RTLD_LAZY);
@@ -130,6 +128,9 @@ void *pl_dlopen_slow(const char *file, int mode)
     if (w.self) {
         dl_iterate_phdr(patch_object, &w);
         dlclose(w.self);
+        if (w.slots)
+            pl_debug("patch: deep-bound %s: %d import slots in %d objects pointed at our hooks",
+                     file ? file : "(main)", w.slots, w.objects);
     }
     errno = saved;
     return h;

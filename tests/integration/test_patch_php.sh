@@ -53,8 +53,8 @@ assert_not_contains "$PL_DB" "sk-test-php-secret" "the API key is not stored"
 # The curl extension was reached through its patched import slots.
 PROMPTLOG_DEBUG=1 PROMPTLOG_DATABASE="$T/dbg.db" MOCK_CA="$MOCK_CA" LD_PRELOAD="$PL_PRELOAD" \
     php "$CLIENT" exec "$MOCK_HTTPS" >/dev/null 2>dbg.err
-assert_contains dbg.err "of deep-bound /usr/lib/php/"
-assert_contains dbg.err "curl.so pointed at our hooks"
+assert_contains dbg.err "patch: deep-bound /usr/lib/php/"
+assert_contains dbg.err "curl.so: "
 
 # PROMPTLOG_PATCH=0: curl_exec runs the same and is not captured (the stream wrapper still is).
 rm -f "$PL_DB"
