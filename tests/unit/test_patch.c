@@ -2,6 +2,7 @@
  * RIP-relative first instruction after endbr64, a jcc rel8 and a call rel32 in the moved bytes
  * (patched; hook runs; trampoline gives the original result), a branch into the patched bytes
  * (refused, untouched), and W^X refusals simulated through pl_mprotect_fn (untouched, working).
+ * GOT patching of this program's own import of getpid (RELRO made writable and restored).
  * Also the ELF reader (util/elf.c) on this very file. Compiles the preload files it needs in. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,9 +12,11 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "../../util/elf.h"
 #include "../../preload/patch_entry.c"
+#include "../../preload/patch_got.c"
 #include "../../preload/patch_mem.c"
 #include "../../preload/runtime.c"
 
@@ -142,6 +145,36 @@ static void test_elf(void **st)
     assert_null(pl_elf_open("/etc/hostname"));
 }
 
+static pid_t fake_getpid(void) { return 424242; }
+static void *g_to;
+static void *choose_getpid(const char *name, void *arg)
+{
+    (void)arg;
+    return strcmp(name, "getpid") == 0 ? g_to : NULL;
+}
+static int got_main(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    *(int *)arg = pl_got_patch(info, choose_getpid, NULL);
+    return 1; /* the executable only */
+}
+
+static void test_got(void **st)
+{
+    (void)st;
+    pid_t real = getpid();
+    void *real_fn = dlsym(RTLD_DEFAULT, "getpid");
+    assert_non_null(real_fn);
+    int n = 0;
+    g_to = (void *)fake_getpid;
+    dl_iterate_phdr(got_main, &n);
+    assert_true(n >= 1);
+    assert_int_equal(getpid(), 424242);      /* the import slot now leads to the replacement */
+    g_to = real_fn;
+    dl_iterate_phdr(got_main, &n);
+    assert_int_equal(getpid(), real);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_patched),
         cmocka_unit_test(test_elf),
+        cmocka_unit_test(test_got),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
