@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "report.h"
 #include "ship.h"
+#include "doctor.h"
 
 #define DEFAULT_DATABASE "sqlite:///prompts.db"
 #define DEFAULT_NAMESPACE "default"
@@ -25,6 +26,7 @@ static const char USAGE[] =
     "  stats                  call and token counts per namespace, provider and model\n"
     "  ship                   send calls to an OpenTelemetry collector (OTLP GenAI spans)\n"
     "  report                 write a one-file HTML report\n"
+    "  doctor PROGRAM         will PROGRAM be captured, and how (run this first when nothing is)\n"
     "\n"
     "Run `prompt-logger COMMAND --help` for a command's options.\n"
     "The database defaults to $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ".\n";
@@ -270,6 +272,8 @@ int main(int argc, char **argv)
         return pl_ship_main(argc - 1, argv + 1, o.database);
     if (strcmp(cmd, "report") == 0)
         return pl_report_main(argc - 1, argv + 1, o.database);
+    if (strcmp(cmd, "doctor") == 0)
+        return pl_doctor_main(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0) {
         if (argc < 3) {
             fprintf(stderr, "prompt-logger export: missing what to export (models or prompts)\n%s", USAGE_EXPORT);

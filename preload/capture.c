@@ -1,6 +1,7 @@
 /* capture.c — the one way from a hook into the pipeline: is this request an LLM call, and
  * exchange → normalized record → row in the per-process store, committed before we return. */
 #include "capture.h"
+#include "doctor_report.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -180,6 +181,7 @@ static void commit(pl_exchange *x, const pl_endpoint *ep)
     long long id = pl_process_store_insert(&row, &say, err, sizeof err);
     if (id > 0) {
         pl_stats_count(1);
+        pl_doctor_note_captured(x->source);
         pl_debug("captured %s %s -> %d (%s, row %lld)", x->method ? x->method : "?", url ? url : "?",
                  x->status, pl_source_name(x->source), id);
     } else {

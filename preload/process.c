@@ -1,6 +1,7 @@
 /* process.c — the process lifecycle (process.h): pid and fork generation, the one pthread_atfork
  * registration and its documented step order, exit flushing and the per-process store. */
 #include "process.h"
+#include "doctor_report.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -120,6 +121,7 @@ static void fork_child(void)
     pthread_mutex_unlock(&g_store_lock); /* store_get_locked forgets the inherited connection */
     pl_curl_shadow_fork_release();
     pl_conn_fork_child();
+    pl_doctor_fork_child();
 }
 
 /* ---- exit ---- */

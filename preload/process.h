@@ -9,7 +9,8 @@
  *   child:   1. pid and generation renewed, 2. the store lock released and the inherited
  *            connection forgotten (never closed: it is the parent's), 3. the shadow table lock
  *            released, 4. the connection table reset (conn.c: the parent commits its own
- *            exchanges; a copy here would duplicate them).
+ *            exchanges; a copy here would duplicate them), 5. the doctor --run counters
+ *            zeroed (doctor_report.c: the parent reports what it saw).
  * No step takes a lock another step holds, and no lock of ours is held while the store works
  * except the store lock itself, so the prepare order cannot deadlock.
  *
