@@ -173,7 +173,8 @@ static void generate_event(pl_norm *n, const char *event, const cJSON *d)
         n->terminal = 1;
 }
 
-const pl_provider pl_gemini_generate = {generate_request, generate_response, generate_event};
+const pl_api_desc pl_gemini_generate = {"gemini.generate", "chat", &pl_gemini, generate_request, generate_response,
+                                        generate_event};
 
 static void embed_request(pl_norm *n, const cJSON *req)
 {
@@ -190,4 +191,37 @@ static void embed_response(pl_norm *n, const cJSON *resp)
     pl_norm_usage_in(n, pl_jget(u, "promptTokenCount"));
 }
 
-const pl_provider pl_gemini_embed = {embed_request, embed_response, NULL};
+const pl_api_desc pl_gemini_embed = {"gemini.embed", "embedding", &pl_gemini, embed_request, embed_response, NULL};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Where Gemini is spoken: paths and hosts */
+
+/* ".../models/{m}:generateContent|streamGenerateContent|embedContent" (Gemini API and Vertex);
+ * model = m, stream_hint for streamGenerateContent. */
+static int match_path(const char *p, size_t n, pl_endpoint *out)
+{
+    pl_model_verb mv;
+    if (!pl_path_model_verb(p, n, &mv))
+        return 0;
+    if (pl_path_seg_is(mv.verb, mv.verb_len, "generateContent")) {
+        out->api = PL_API_GEMINI_GENERATE;
+    } else if (pl_path_seg_is(mv.verb, mv.verb_len, "streamGenerateContent")) {
+        out->api = PL_API_GEMINI_GENERATE;
+        out->stream_hint = 1;
+    } else if (pl_path_seg_is(mv.verb, mv.verb_len, "embedContent")) {
+        out->api = PL_API_GEMINI_EMBED;
+    } else {
+        return 0;
+    }
+    pl_path_copy(out->model, sizeof out->model, mv.model, mv.model_len);
+    return 1;
+}
+
+static const pl_host_rule hosts[] = {
+    {"generativelanguage.googleapis.com", "google"},
+    {"aiplatform.googleapis.com", "vertex"},
+    {"*-aiplatform.googleapis.com", "vertex"},
+    {NULL, NULL},
+};
+
+const pl_provider_desc pl_gemini = {hosts, 0, "google-compatible", "t", match_path};

@@ -88,7 +88,7 @@ static void chat_event(pl_norm *n, const char *event, const cJSON *d)
     chat_object(n, d);
 }
 
-const pl_provider pl_ollama_chat = {chat_request, chat_object, chat_event};
+const pl_api_desc pl_ollama_chat = {"ollama.chat", "chat", &pl_ollama, chat_request, chat_object, chat_event};
 
 static void generate_request(pl_norm *n, const cJSON *req)
 {
@@ -114,7 +114,8 @@ static void generate_event(pl_norm *n, const char *event, const cJSON *d)
     generate_object(n, d);
 }
 
-const pl_provider pl_ollama_generate = {generate_request, generate_object, generate_event};
+const pl_api_desc pl_ollama_generate = {"ollama.generate", "text", &pl_ollama, generate_request, generate_object,
+                                        generate_event};
 
 static void embed_request(pl_norm *n, const cJSON *req)
 {
@@ -129,4 +130,29 @@ static void embed_response(pl_norm *n, const cJSON *o)
     pl_norm_usage_in(n, pl_jget(o, "prompt_eval_count"));
 }
 
-const pl_provider pl_ollama_embed = {embed_request, embed_response, NULL};
+const pl_api_desc pl_ollama_embed = {"ollama.embed", "embedding", &pl_ollama, embed_request, embed_response, NULL};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Where Ollama is spoken: paths, hosts and its port */
+
+/* .../api/chat, /api/generate, /api/embed, /api/embeddings. */
+static int match_path(const char *p, size_t n, pl_endpoint *out)
+{
+    if (pl_path_ends(p, n, "/api/chat"))
+        out->api = PL_API_OLLAMA_CHAT;
+    else if (pl_path_ends(p, n, "/api/generate"))
+        out->api = PL_API_OLLAMA_GENERATE;
+    else if (pl_path_ends(p, n, "/api/embed") || pl_path_ends(p, n, "/api/embeddings"))
+        out->api = PL_API_OLLAMA_EMBED;
+    else
+        return 0;
+    return 1;
+}
+
+static const pl_host_rule hosts[] = {
+    {"ollama.com", "ollama"},
+    {NULL, NULL},
+};
+
+/* Port 11434 names Ollama on any host, whichever API path (it serves OpenAI's too). */
+const pl_provider_desc pl_ollama = {hosts, 11434, "ollama", "tsed", match_path};

@@ -121,7 +121,7 @@ static void chat_event(pl_norm *n, const char *event, const cJSON *d)
     openai_usage(n, d);
 }
 
-const pl_provider pl_openai_chat = {chat_request, chat_response, chat_event};
+const pl_api_desc pl_openai_chat = {"openai.chat", "chat", &pl_openai, chat_request, chat_response, chat_event};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Legacy completions: a "text" record */
@@ -162,7 +162,8 @@ static void completions_event(pl_norm *n, const char *event, const cJSON *d)
     completions_choices(n, d);
 }
 
-const pl_provider pl_openai_completions = {completions_request, completions_response, completions_event};
+const pl_api_desc pl_openai_completions = {"openai.completions", "text", &pl_openai, completions_request,
+                                           completions_response, completions_event};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Responses API */
@@ -328,7 +329,8 @@ static void responses_event(pl_norm *n, const char *event, const cJSON *d)
     }
 }
 
-const pl_provider pl_openai_responses = {responses_request, responses_response, responses_event};
+const pl_api_desc pl_openai_responses = {"openai.responses", "chat", &pl_openai, responses_request, responses_response,
+                                         responses_event};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Embeddings: model and usage only; vectors are not part of the record */
@@ -347,4 +349,75 @@ static void embeddings_response(pl_norm *n, const cJSON *resp)
     pl_norm_usage_in(n, pl_jget(u, "prompt_tokens"));
 }
 
-const pl_provider pl_openai_embeddings = {embeddings_request, embeddings_response, NULL};
+const pl_api_desc pl_openai_embeddings = {"openai.embeddings", "embedding", &pl_openai, embeddings_request,
+                                          embeddings_response, NULL};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Where the OpenAI shape is spoken: paths and hosts */
+
+/* Azure classic: ".../openai/deployments/{dep}" ends at p[end]. Fills the model on a match. */
+static int azure_deployment(const char *p, size_t end, pl_endpoint *out)
+{
+    const char *dep, *d;
+    size_t dlen, len;
+    pl_path_seg_before(p, end, &dep, &dlen);
+    if (dlen == 0 || dep == p)
+        return 0;
+    size_t dstart = (size_t)(dep - p) - 1; /* the '/' before dep */
+    pl_path_seg_before(p, dstart, &d, &len);
+    if (!pl_path_seg_is(d, len, "deployments"))
+        return 0;
+    pl_path_copy(out->model, sizeof out->model, dep, dlen);
+    return 1;
+}
+
+/* A resource after a version (or /openai) segment, or after an Azure deployment. */
+static int resource(const char *p, size_t n, const char *suffix, pl_api api, pl_endpoint *out)
+{
+    if (!pl_path_ends(p, n, suffix))
+        return 0;
+    size_t end = n - strlen(suffix);
+    const char *seg;
+    size_t len;
+    pl_path_seg_before(p, end, &seg, &len);
+    if (pl_path_version_seg(seg, len) || pl_path_seg_is(seg, len, "openai") || azure_deployment(p, end, out)) {
+        out->api = api;
+        return 1;
+    }
+    return 0;
+}
+
+/* .../chat/completions under any prefix (/v1, /openai/v1, /api/v1, /v1beta/openai, none at all as
+ * DeepSeek and Perplexity allow); completions, responses and embeddings after a version segment,
+ * /openai, or an Azure deployment (/openai/deployments/{dep}/..., model = dep). */
+static int match_path(const char *p, size_t n, pl_endpoint *out)
+{
+    if (pl_path_ends(p, n, "/chat/completions")) {
+        azure_deployment(p, n - strlen("/chat/completions"), out);
+        out->api = PL_API_OPENAI_CHAT;
+        return 1;
+    }
+    return resource(p, n, "/completions", PL_API_OPENAI_COMPLETIONS, out) ||
+           resource(p, n, "/responses", PL_API_OPENAI_RESPONSES, out) ||
+           resource(p, n, "/embeddings", PL_API_OPENAI_EMBEDDINGS, out);
+}
+
+static const pl_host_rule hosts[] = {
+    {"api.openai.com", "openai"},
+    {"*.openai.azure.com", "azure"},
+    {"*.cognitiveservices.azure.com", "azure"},
+    {"*.services.ai.azure.com", "azure"},
+    {"api.groq.com", "groq"},
+    {"api.mistral.ai", "mistral"},
+    {"api.deepseek.com", "deepseek"},
+    {"openrouter.ai", "openrouter"},
+    {"api.together.xyz", "together"},
+    {"api.together.ai", "together"},
+    {"api.fireworks.ai", "fireworks"},
+    {"api.x.ai", "xai"},
+    {"api.perplexity.ai", "perplexity"},
+    {"api.cerebras.ai", "cerebras"},
+    {NULL, NULL},
+};
+
+const pl_provider_desc pl_openai = {hosts, 0, "openai-compatible", "s", match_path};
