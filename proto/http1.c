@@ -33,6 +33,7 @@ typedef struct side {
     txn *t;                 /* OUT: request whose body is flowing (NULL between requests) */
     pl_body body;           /* IN: the kept response body in progress */
     double started;         /* when the first byte of the current head arrived */
+    int oom;                /* an allocation failed while this side was being read */
 } side;
 
 struct pl_h1 {
@@ -86,6 +87,7 @@ static void side_reset(side *s)
     s->t = NULL;
     pl_body_free(&s->body);
     s->started = 0;
+    s->oom = 0;
 }
 
 /* Reports everything in flight (incomplete) and frees all transactions. */
@@ -93,6 +95,11 @@ static void drop_all(pl_h1 *c, double now)
 {
     txn *t = c->qh;
     c->qh = c->qt = NULL;
+    /* After a failed allocation the bytes kept so far are sound but the rest is missing. */
+    if (c->in.oom && t && t->x)
+        t->x->resp_truncated = 1;
+    if (c->out.oom && c->out.t && c->out.t->x)
+        c->out.t->x->req_truncated = 1;
     while (t) {
         txn *next = t->next;
         report(c, t, 1, now);
@@ -114,6 +121,14 @@ static int malformed(pl_h1 *c, double now)
 {
     pl_h1_ignore(c, now);
     return -1;
+}
+
+/* Memory ran out: the connection is given up as if malformed, but what is in flight is reported
+ * truncated (see drop_all), not merely incomplete. */
+static int out_of_memory(pl_h1 *c, side *s, double now)
+{
+    s->oom = 1;
+    return malformed(c, now);
 }
 
 /* ---- heads --------------------------------------------------------------------------------- */
@@ -305,7 +320,7 @@ static void message_done(pl_h1 *c, pl_dir dir, double now)
 }
 
 /* Accumulates one line (without its LF) into s->line. Returns bytes consumed; *done when the
- * line is complete; -1 when it is too long. */
+ * line is complete; -1 when it is too long, -2 when memory ran out. */
 static long take_line(side *s, const unsigned char *p, size_t n, int *done)
 {
     const unsigned char *nl = memchr(p, '\n', n);
@@ -313,7 +328,7 @@ static long take_line(side *s, const unsigned char *p, size_t n, int *done)
     if (s->line.len + k > PL_H1_MAX_HEAD)
         return -1;
     if (k && pl_buf_append(&s->line, p, k) != 0)
-        return -1;
+        return -2;
     *done = nl != NULL;
     return (long)(k + (nl ? 1 : 0));
 }
@@ -356,8 +371,12 @@ static size_t step(pl_h1 *c, pl_dir dir, const unsigned char *p, size_t n, doubl
                 s->eol = 0;
             }
         }
-        if (s->line.len + (i - start) > PL_H1_MAX_HEAD || pl_buf_append(&s->line, p + start, i - start) != 0) {
+        if (s->line.len + (i - start) > PL_H1_MAX_HEAD) {
             malformed(c, now);
+            return 0;
+        }
+        if (pl_buf_append(&s->line, p + start, i - start) != 0) {
+            out_of_memory(c, s, now);
             return 0;
         }
         if (end) {
@@ -392,7 +411,10 @@ static size_t step(pl_h1 *c, pl_dir dir, const unsigned char *p, size_t n, doubl
         int done = 0;
         long k = take_line(s, p, n, &done);
         if (k < 0) {
-            malformed(c, now);
+            if (k == -2)
+                out_of_memory(c, s, now);
+            else
+                malformed(c, now);
             return 0;
         }
         if (!done)

@@ -13,7 +13,9 @@
  *   HEAD, 204 and 304 have no body), or flagged incomplete when the connection ends first.
  * - Malformed input (either direction) switches the connection to "ignored" for good: exchanges
  *   in flight are reported incomplete with what was parsed before the error, nothing is parsed
- *   afterwards, and every feed returns -1. So do a 101 Switching Protocols and a CONNECT tunnel.
+ *   afterwards, and every feed returns -1. So do a 101 Switching Protocols and a CONNECT tunnel,
+ *   and a failed allocation while buffering a head or a chunk line (the exchange in flight in
+ *   that direction is then also flagged *_truncated: what it holds is sound, the rest is missing).
  * Not thread-safe: one connection, one caller at a time. */
 #ifndef PL_HTTP1_H
 #define PL_HTTP1_H

@@ -68,14 +68,20 @@ int pl_h2_kept_in_flight(const pl_h2 *h)
     return (int)h->n_streams;
 }
 
-/* The permanent failed state: whatever was in flight is dropped unreported, because after a
- * decoding error we can no longer tell which bytes belong to which exchange. */
-static int fail(pl_h2 *h)
+/* The permanent failed state. After a decoding error we can no longer tell which bytes belong to
+ * which exchange, so whatever was in flight is dropped unreported. After a failed allocation the
+ * bytes so far are sound: the streams in flight are reported incomplete and truncated instead. */
+static int fail(pl_h2 *h, double now)
 {
+    while (h->oom && h->n_streams) {
+        h->streams[0].x->resp_truncated = 1;
+        pl_h2_emit(h, &h->streams[0], 1, now);
+    }
     h->failed = 1;
     release(h);
     return -1;
 }
+
 static void set_table_limit(h2_dir *d, size_t v)
 {
     if (nghttp2_hd_inflate_change_table_size(d->hd, v) == 0)
@@ -215,13 +221,19 @@ static int frame_end(pl_h2 *h, pl_dir dir, double now)
         d->hb_sid = d->sid;
         d->hb_end_stream = d->flags & FL_END_STREAM;
         pl_buf_reset(&d->hb);
-        if (pl_buf_append(&d->hb, p + off, n - off - pad) != 0)
+        if (pl_buf_append(&d->hb, p + off, n - off - pad) != 0) {
+            h->oom = 1;
             return -1;
+        }
         return (d->flags & FL_END_HEADERS) ? pl_h2_header_block_done(h, dir, now) : 0;
     }
     case F_CONTINUATION:
-        if (d->hb.len + n > PL_H2_MAX_HEADER_BLOCK || pl_buf_append(&d->hb, p, n) != 0)
+        if (d->hb.len + n > PL_H2_MAX_HEADER_BLOCK)
             return -1;
+        if (pl_buf_append(&d->hb, p, n) != 0) {
+            h->oom = 1;
+            return -1;
+        }
         return (d->flags & FL_END_HEADERS) ? pl_h2_header_block_done(h, dir, now) : 0;
     case F_SETTINGS:
         return settings(h, dir, p, n);
@@ -281,13 +293,13 @@ int pl_h2_feed(pl_h2 *h, pl_dir dir, const void *data, size_t len, double now)
     while (len || (d->in_frame && d->pos == d->len)) {
         if (d->in_frame && d->pos == d->len) {   /* empty payloads end right after the header */
             if (frame_end(h, dir, now) != 0)
-                return fail(h);
+                return fail(h, now);
             continue;
         }
         if (d->preface_left) {
             size_t n = len < d->preface_left ? len : d->preface_left;
             if (memcmp(p, &PL_H2_PREFACE[PL_H2_PREFACE_LEN - d->preface_left], n) != 0)
-                return fail(h);
+                return fail(h, now);
             d->preface_left -= n;
             p += n;
             len -= n;
@@ -303,17 +315,19 @@ int pl_h2_feed(pl_h2 *h, pl_dir dir, const void *data, size_t len, double now)
                 continue;
             d->head_have = 0;
             if (frame_begin(h, dir) != 0)
-                return fail(h);
+                return fail(h, now);
             continue;
         }
         size_t n = d->len - d->pos < len ? d->len - d->pos : len;
         if (d->type == F_DATA) {
             if (data_bytes(h, dir, p, n, now) != 0)
-                return fail(h);
+                return fail(h, now);
         } else if (d->pos < d->keep) {
             size_t k = d->keep - d->pos < n ? d->keep - d->pos : n;
-            if (pl_buf_append(&d->payload, p, k) != 0)
-                return fail(h);
+            if (pl_buf_append(&d->payload, p, k) != 0) {
+                h->oom = 1;
+                return fail(h, now);
+            }
         }
         d->pos += n;
         p += n;

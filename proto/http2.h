@@ -13,7 +13,8 @@
  * - Any decoding error (HPACK, absurd sizes, protocol violation) or a server PUSH_PROMISE puts the
  *   parser into a permanent failed state: everything buffered is dropped, streams in flight are
  *   discarded without being reported, and every later feed returns -1. The owner should then
- *   ignore the connection. Nothing here ever aborts.
+ *   ignore the connection. A failed allocation fails the parser the same way, except that the
+ *   streams in flight are reported first, incomplete and resp_truncated. Nothing here ever aborts.
  * - Kept streams store both bodies through proto/body.h: up to events->max_body (then
  *   *_truncated, as after a failed allocation), the response content-decoded as it arrives, or
  *   kept undecoded and flagged decode_error when its coding is corrupt; pl_exchange_mark()

@@ -65,6 +65,7 @@ struct pl_h2 {
     size_t n_streams, cap_streams;
     uint32_t max_client_sid;    /* highest client stream opened so far */
     int failed, closed;
+    int oom;                    /* an allocation failed: the failure that follows is not the peer's */
 };
 
 /* Stream layer (http2_stream.c). */

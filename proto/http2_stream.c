@@ -57,7 +57,7 @@ static void block_free(h2_block *b)
     pl_headers_free(&b->regular);
 }
 
-static int inflate_block(h2_dir *d, h2_block *out)
+static int inflate_block(pl_h2 *h, h2_dir *d, h2_block *out)
 {
     static const uint8_t empty[1];
     const uint8_t *in = d->hb.len ? (const uint8_t *)d->hb.data : empty;
@@ -66,8 +66,10 @@ static int inflate_block(h2_dir *d, h2_block *out)
         nghttp2_nv nv;
         int flags = 0;
         ssize_t rv = nghttp2_hd_inflate_hd2(d->hd, &nv, &flags, in, inlen, 1);
-        if (rv < 0)
+        if (rv < 0) {
+            h->oom = rv == NGHTTP2_ERR_NOMEM;
             return -1;
+        }
         in += rv;
         inlen -= (size_t)rv;
         if (flags & NGHTTP2_HD_INFLATE_EMIT) {
@@ -76,8 +78,10 @@ static int inflate_block(h2_dir *d, h2_block *out)
             if (decoded > PL_H2_MAX_DECODED_HEADERS)
                 return -1;
             pl_headers *dst = nv.namelen && nv.name[0] == ':' ? &out->pseudo : &out->regular;
-            if (pl_headers_add(dst, (const char *)nv.name, nv.namelen, (const char *)nv.value, nv.valuelen) != 0)
+            if (pl_headers_add(dst, (const char *)nv.name, nv.namelen, (const char *)nv.value, nv.valuelen) != 0) {
+                h->oom = 1;
                 return -1;
+            }
         }
         if (flags & NGHTTP2_HD_INFLATE_FINAL) {
             nghttp2_hd_inflate_end_headers(d->hd);
@@ -156,7 +160,7 @@ int pl_h2_header_block_done(pl_h2 *h, pl_dir dir, double now)
     uint32_t sid = d->hb_sid;
     int end_stream = d->hb_end_stream;
     h2_block b = {0};
-    int rc = inflate_block(d, &b);
+    int rc = inflate_block(h, d, &b);
     d->hb_active = 0;
     pl_buf_reset(&d->hb);
     if (rc != 0) {
