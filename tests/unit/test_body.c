@@ -19,9 +19,10 @@
 #include "../../proto/http1.h"
 #include "../../proto/http2.h"
 
-/* Under ASan a failed huge allocation must return NULL, as it does without ASan. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
+/* Under ASan a failed huge allocation must return NULL, as it does without ASan (exported: the
+ * build hides symbols by default, and the ASan runtime looks this one up dynamically). */
+__attribute__((visibility("default"))) const char *__asan_default_options(void);
+__attribute__((visibility("default"))) const char *__asan_default_options(void)
 {
     return "allocator_may_return_null=1";
 }
