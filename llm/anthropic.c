@@ -43,11 +43,7 @@ static char *blocks_text(const cJSON *blocks)
         pl_buf_append_str(&b, pl_js(bl, "text") ? pl_js(bl, "text") : "");
         any = 1;
     }
-    if (!any || !b.len) {
-        pl_buf_free(&b);  /* appending "" may still have allocated */
-        return any ? pl_strdup("") : NULL;
-    }
-    return pl_buf_detach(&b);
+    return pl_text_result(&b, any);
 }
 
 static void request_message(pl_norm *n, const cJSON *m)

@@ -26,11 +26,7 @@ static char *parts_text(const cJSON *parts)
             any = 1;
         }
     }
-    if (!any || !b.len) {
-        pl_buf_free(&b);  /* appending "" may still have allocated */
-        return any ? pl_strdup("") : NULL;
-    }
-    return pl_buf_detach(&b);
+    return pl_text_result(&b, any);
 }
 
 static void request_content(pl_norm *n, const cJSON *c)

@@ -75,6 +75,9 @@ void pl_norm_mark_token(pl_norm *n);
 char *pl_strdup(const char *s);
 /* A string as is; an array of parts as the concatenation of their "text" members; else NULL. */
 char *pl_content_text(const cJSON *content);
+/* Text joined from parts into b, handed out: NULL when no part had text (any == 0), "" when the
+ * parts were all empty, else b's contents (b is left empty either way). */
+char *pl_text_result(pl_buf *b, int any);
 /* Copy of req without the listed keys (NULL-terminated); NULL when nothing is left. */
 cJSON *pl_kwargs(const cJSON *req, const char *const *exclude);
 /* A provider's error message from an error body: {"error":{"message"}}, {"error":"..."},

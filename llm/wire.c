@@ -16,6 +16,15 @@ char *pl_strdup(const char *s)
     return d;
 }
 
+char *pl_text_result(pl_buf *b, int any)
+{
+    if (!any || b->len == 0) {
+        pl_buf_free(b);  /* appending "" may still have allocated */
+        return any ? pl_strdup("") : NULL;
+    }
+    return pl_buf_detach(b);
+}
+
 char *pl_content_text(const cJSON *content)
 {
     if (cJSON_IsString(content))
@@ -32,11 +41,7 @@ char *pl_content_text(const cJSON *content)
             any = 1;
         }
     }
-    if (!any || b.len == 0) {
-        pl_buf_free(&b);  /* appending "" may still have allocated */
-        return any ? pl_strdup("") : NULL;
-    }
-    return pl_buf_detach(&b);
+    return pl_text_result(&b, any);
 }
 
 cJSON *pl_kwargs(const cJSON *req, const char *const *exclude)
