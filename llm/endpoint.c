@@ -3,6 +3,7 @@
  * on every request the host program makes: no allocation, no regex on the built-in path. */
 #include "llm.h"
 #include "provider.h"
+#include "../util/url.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -178,12 +179,11 @@ int pl_endpoint_match_rules(const pl_endpoint_rules *r, const char *method, cons
         return 0;
     /* Absolute-form targets ("http://host/path", proxies) carry the path after the authority. */
     if (target[0] != '/') {
-        const char *sep = strstr(target, "://");
-        if (!sep)
+        pl_url u;
+        pl_url_split(target, &u);
+        if (!u.scheme || !u.path_len)
             return 0;
-        target = strchr(sep + 3, '/');
-        if (!target)
-            return 0;
+        target = u.path;
     }
     size_t n = strcspn(target, "?#");
 
