@@ -8,7 +8,8 @@
  * - A response body is decoded while its coding holds. The undecoded bytes are kept aside
  *   (up to the cap) until pl_body_end: when the data turns out corrupt (the decoder fails, or a
  *   complete message ends inside the compressed stream), resp_body becomes the bytes that arrived,
- *   undecoded, and x->decode_error is set. The arrival marks then restart at that point.
+ *   undecoded, and x->decode_error is set. The arrival marks then restart at that point. A
+ *   decoder that runs out of memory is handled the same way (the bytes that arrived are sound).
  * Not thread-safe: one exchange, one caller at a time. */
 #ifndef PL_BODY_H
 #define PL_BODY_H
