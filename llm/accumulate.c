@@ -161,6 +161,18 @@ void pl_norm_usage_out(pl_norm *n, const cJSON *num)
         n->has_out = 1;
 }
 
+void pl_norm_model(pl_norm *n, const char *model)
+{
+    if (!n->model && model && *model && !(n->model = pl_strdup(model)))
+        n->oom = 1;
+}
+
+void pl_norm_tools(pl_norm *n, const cJSON *tools)
+{
+    if (tools && !n->tools && !(n->tools = cJSON_Duplicate(tools, 1)))
+        n->oom = 1;
+}
+
 void pl_norm_resp_model(pl_norm *n, const char *model)
 {
     if (!n->resp_model && model && *model && !(n->resp_model = pl_strdup(model)))

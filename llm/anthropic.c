@@ -99,9 +99,7 @@ static void request_message(pl_norm *n, const cJSON *m)
 static void messages_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "messages", "system", "tools", NULL};
-    const char *m = pl_js(req, "model");
-    if (m && *m)
-        n->model = pl_strdup(m);
+    pl_norm_model(n, pl_js(req, "model"));
     const cJSON *sys = pl_jget(req, "system");
     if (sys) {
         char *t = blocks_text(sys);
@@ -112,9 +110,7 @@ static void messages_request(pl_norm *n, const cJSON *req)
     const cJSON *msg;
     cJSON_ArrayForEach(msg, pl_jarr(req, "messages"))
         request_message(n, msg);
-    const cJSON *tools = pl_jarr(req, "tools");
-    if (tools)
-        n->tools = cJSON_Duplicate(tools, 1);
+    pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
 

@@ -14,6 +14,13 @@ static const cJSON *get2(const cJSON *o, const char *camel, const char *snake)
     return v ? v : pl_jget(o, snake);
 }
 
+/* The model the body names ("models/x" or "x"; Vertex batch forms may name it, usually absent). */
+static void take_model(pl_norm *n, const cJSON *req)
+{
+    const char *m = pl_js(req, "model");
+    pl_norm_model(n, m && strncmp(m, "models/", 7) == 0 ? m + 7 : m);
+}
+
 static char *parts_text(const cJSON *parts)
 {
     pl_buf b = {0};
@@ -70,9 +77,7 @@ static void generate_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "contents", "systemInstruction", "system_instruction",
                                        "tools", NULL};
-    const char *m = pl_js(req, "model");  /* Vertex batch forms may name it; usually absent */
-    if (m && *m)
-        n->model = pl_strdup(strncmp(m, "models/", 7) == 0 ? m + 7 : m);
+    take_model(n, req);
     const cJSON *sys = get2(req, "systemInstruction", "system_instruction");
     if (sys) {
         char *t = cJSON_IsString(sys) ? pl_strdup(sys->valuestring) : parts_text(pl_jarr(sys, "parts"));
@@ -88,9 +93,7 @@ static void generate_request(pl_norm *n, const cJSON *req)
         cJSON_ArrayForEach(c, contents)
             request_content(n, c);
     }
-    const cJSON *tools = pl_jarr(req, "tools");
-    if (tools)
-        n->tools = cJSON_Duplicate(tools, 1);
+    pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -175,9 +178,7 @@ const pl_api_desc pl_gemini_generate = {"gemini.generate", "chat", &pl_gemini, g
 static void embed_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "content", "requests", NULL};
-    const char *m = pl_js(req, "model");
-    if (m && *m)
-        n->model = pl_strdup(strncmp(m, "models/", 7) == 0 ? m + 7 : m);
+    take_model(n, req);
     n->kwargs = pl_kwargs(req, excl);
 }
 

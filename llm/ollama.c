@@ -5,13 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void take_model(pl_norm *n, const cJSON *req)
-{
-    const char *m = pl_js(req, "model");
-    if (m && *m && !(n->model = pl_strdup(m)))
-        n->oom = 1;
-}
-
 /* Ollama tool-call arguments are JSON objects; the chat shape wants them as JSON text. */
 static void stringify_arguments(cJSON *messages)
 {
@@ -36,15 +29,13 @@ static void stringify_arguments(cJSON *messages)
 static void chat_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "messages", "tools", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     const cJSON *msgs = pl_jarr(req, "messages");
     if (msgs) {
         n->messages = cJSON_Duplicate(msgs, 1);
         stringify_arguments(n->messages);
     }
-    const cJSON *tools = pl_jarr(req, "tools");
-    if (tools)
-        n->tools = cJSON_Duplicate(tools, 1);
+    pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -93,7 +84,7 @@ const pl_api_desc pl_ollama_chat = {"ollama.chat", "chat", &pl_ollama, chat_requ
 static void generate_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "prompt", "system", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     n->prompt = pl_json_text(pl_jget(req, "prompt"), 1);
     const char *sys = pl_js(req, "system");
     if (sys && *sys)
@@ -120,7 +111,7 @@ const pl_api_desc pl_ollama_generate = {"ollama.generate", "text", &pl_ollama, g
 static void embed_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "input", "prompt", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     n->kwargs = pl_kwargs(req, excl);
 }
 

@@ -6,13 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void take_model(pl_norm *n, const cJSON *req)
-{
-    const char *m = pl_js(req, "model");
-    if (m && *m && !n->model && !(n->model = pl_strdup(m)))
-        n->oom = 1;
-}
-
 static cJSON *dup_or_null(const cJSON *v)
 {
     return v ? cJSON_Duplicate(v, 1) : NULL;
@@ -32,9 +25,9 @@ static char *args_text(const cJSON *args)
 static void chat_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "messages", "tools", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     n->messages = dup_or_null(pl_jarr(req, "messages"));
-    n->tools = dup_or_null(pl_jarr(req, "tools"));
+    pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -129,7 +122,7 @@ const pl_api_desc pl_openai_chat = {"openai.chat", "chat", &pl_openai, chat_requ
 static void completions_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "prompt", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     const cJSON *p = pl_jget(req, "prompt");
     if (cJSON_IsArray(p) && cJSON_GetArraySize(p) == 1 && cJSON_IsString(cJSON_GetArrayItem(p, 0)))
         p = cJSON_GetArrayItem(p, 0);
@@ -208,7 +201,7 @@ static void responses_input_item(pl_norm *n, const cJSON *it, cJSON **last_calls
 static void responses_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "input", "instructions", "tools", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     const char *instr = pl_js(req, "instructions");
     if (instr && *instr)
         pl_msg_add(n, "system", instr);
@@ -221,7 +214,7 @@ static void responses_request(pl_norm *n, const cJSON *req)
         cJSON_ArrayForEach(it, input)
             responses_input_item(n, it, &last_calls);
     }
-    n->tools = dup_or_null(pl_jarr(req, "tools"));
+    pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -338,7 +331,7 @@ const pl_api_desc pl_openai_responses = {"openai.responses", "chat", &pl_openai,
 static void embeddings_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "input", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     n->kwargs = pl_kwargs(req, excl);
 }
 

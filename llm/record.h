@@ -66,6 +66,8 @@ void pl_norm_tool_frag(pl_norm *n, pl_tool_acc *t, const char *id, const char *n
 void pl_norm_finish(pl_norm *n, int choice, const char *reason);
 void pl_norm_usage_in(pl_norm *n, const cJSON *num);
 void pl_norm_usage_out(pl_norm *n, const cJSON *num);
+void pl_norm_model(pl_norm *n, const char *model);        /* the request's; first non-empty wins */
+void pl_norm_tools(pl_norm *n, const cJSON *tools);       /* a copy of the request's tools, once */
 void pl_norm_resp_model(pl_norm *n, const char *model);   /* first non-empty wins */
 void pl_norm_error(pl_norm *n, const char *msg);          /* first one wins */
 void pl_norm_parse_error(pl_norm *n, const char *what);   /* accumulates, "; "-separated */
