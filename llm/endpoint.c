@@ -1,6 +1,5 @@
-/* endpoint.c — decides which HTTP requests are LLM API calls: the user's rules (PROMPTLOG_ENDPOINTS,
- * PROMPTLOG_IGNORE) over the registry's built-in path rules and host table (provider.h). It runs
- * on every request the host program makes: no allocation, no regex on the built-in path. */
+/* endpoint.c — which requests are LLM API calls: the user's rules (PROMPTLOG_ENDPOINTS/IGNORE) over
+ * the registry's path rules and hosts (provider.h). Runs on every request: no allocation, no regex. */
 #include "llm.h"
 #include "provider.h"
 #include "../util/url.h"

@@ -1,6 +1,5 @@
-/* normalize.c — pl_llm_normalize: picks the API's normalizer from the registry (provider.h) and the
- * stream framing by what actually arrived (Content-Type, then the body's shape), never by what the
- * request asked for. */
+/* normalize.c — pl_llm_normalize: the API's normalizer from the registry (provider.h), the stream
+ * framing from what arrived (Content-Type, then the body's shape), never from what was asked. */
 #include "record.h"
 #include "../proto/sse.h"
 

@@ -1,7 +1,5 @@
-/* http1.c — incremental HTTP/1.1 message framing for one connection (http1.h): each direction is
- * a small state machine (head, Content-Length body, chunked body, until-close body) consuming
- * bytes as they come; requests queue until their response, so pipelining works. What a complete
- * head says is parsed by http1_head.c; bodies are stored by body.c. */
+/* http1.c — HTTP/1.1 message framing for one connection (http1.h): per direction a state machine
+ * (head, length, chunked, until-close); requests queue for pipelining. Heads: http1_head.c. */
 #include "http1.h"
 
 #include <stdlib.h>

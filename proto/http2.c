@@ -1,6 +1,5 @@
-/* http2.c — the HTTP/2 frame layer (http2.h): preface, frame headers, SETTINGS and the HPACK table
- * sizes they bind, padding, GOAWAY and RST_STREAM. Streams and header blocks are http2_stream.c's.
- * Pure: no I/O, no globals; time comes from the caller. */
+/* http2.c — the HTTP/2 frame layer (http2.h): preface, frames, SETTINGS and the HPACK table sizes
+ * they bind, padding, GOAWAY, RST_STREAM. Pure; streams and header blocks are http2_stream.c's. */
 #include "http2_int.h"
 
 #include <stdlib.h>
