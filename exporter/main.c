@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "report.h"
+#include "ship.h"
 
 #define DEFAULT_DATABASE "sqlite:///prompts.db"
 #define DEFAULT_NAMESPACE "default"
@@ -21,6 +23,8 @@ static const char USAGE[] =
     "  list                   one line per captured call, newest last\n"
     "  show ID                everything stored for one call: columns, headers, bodies\n"
     "  stats                  call and token counts per namespace, provider and model\n"
+    "  ship                   send calls to an OpenTelemetry collector (OTLP GenAI spans)\n"
+    "  report                 write a one-file HTML report\n"
     "\n"
     "Run `prompt-logger COMMAND --help` for a command's options.\n"
     "The database defaults to $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ".\n";
@@ -262,6 +266,10 @@ int main(int argc, char **argv)
         fputs(USAGE, stdout);
         return 0;
     }
+    if (strcmp(cmd, "ship") == 0)
+        return pl_ship_main(argc - 1, argv + 1, o.database);
+    if (strcmp(cmd, "report") == 0)
+        return pl_report_main(argc - 1, argv + 1, o.database);
     if (strcmp(cmd, "export") == 0) {
         if (argc < 3) {
             fprintf(stderr, "prompt-logger export: missing what to export (models or prompts)\n%s", USAGE_EXPORT);

@@ -12,8 +12,9 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-__thread int pl_in_curl;
-__thread int pl_in_hook;
+PL_TLS int pl_in_curl;
+PL_TLS int pl_in_hook;
+PL_TLS int pl_in_self;
 
 static pl_config g_config;
 static pthread_once_t g_config_once = PTHREAD_ONCE_INIT;
@@ -122,7 +123,9 @@ void pl_debug(const char *fmt, ...)
     if (len > sizeof line - 2)
         len = sizeof line - 2;
     line[len++] = '\n';
+    pl_self_enter();
     ssize_t w = write(STDERR_FILENO, line, len);
+    pl_self_leave();
     (void)w;
     errno = saved;
 }
