@@ -2,8 +2,8 @@
 # deps.sh — checks the Debian packages the build and tests need; installs them when root,
 # otherwise prints the exact apt-get line and fails. Used by `make` (build deps) and `make test`.
 set -u
-build_pkgs="gcc make pkg-config libcurl4-openssl-dev libsqlite3-dev libcjson-dev libzstd-dev zlib1g-dev libbrotli-dev libnghttp2-dev libssl-dev libgnutls28-dev"
-test_pkgs="libcmocka-dev curl wget python3 python3-h2 python3-httpx python3-requests openssl sqlite3"
+build_pkgs="gcc make pkg-config libcurl4-openssl-dev libsqlite3-dev libcjson-dev libzstd-dev zlib1g-dev libbrotli-dev libnghttp2-dev libssl-dev libgnutls28-dev libcapstone-dev"
+test_pkgs="libcmocka-dev curl wget python3 python3-h2 python3-httpx python3-requests openssl sqlite3 golang-go"
 fuzz_pkgs="clang libclang-rt-dev"
 case "${1:-build}" in
   build) want="$build_pkgs" ;;

@@ -1,0 +1,201 @@
+/* go_hook.c — Go's crypto/tls in dynamically linked Go programs: (*Conn).Write, Read and Close
+ * are patched at constructor time (go_patch.h) and feed the connection table, source "go".
+ *
+ * The key is the *tls.Conn pointer, so no Go struct layout is needed; the bytes are the
+ * plaintext the program wrote or read, HTTP/1.1 or HTTP/2 as for OpenSSL.
+ * - Write: taken at entry (c in RAX, b.ptr RBX, b.len RCX). crypto/tls writes all of b or fails
+ *   the connection, and net/http serialises writers per connection (HTTP/2: under its write
+ *   lock for the whole Write), so entry order is wire order.
+ * - Read: its byte count exists only at return, so Read has an entry site and a site at each
+ *   `ret`. The entry records (c, b) per goroutine, keyed by g (R14): a goroutine may move to
+ *   another thread while Read blocks, so per-thread storage would not do, and g is the one
+ *   identity that survives both a thread switch and a stack move. A buffer on the goroutine
+ *   stack is remembered relative to the stack top, the way Go itself moves stack pointers
+ *   (g.stack = {lo, hi} are the first words of g: the prologue's [r14+16] stackguard0 check,
+ *   verified at patch time, depends on that layout). At return, RAX = n and RBX != 0 is an error.
+ *   A nested Read on the same goroutine (TLS inside TLS) overwrites the outer record, and the
+ *   outer connection then loses those bytes and is dropped by its parser.
+ * - Close: the connection ends and is forgotten (the address may be reused by Go's allocator).
+ * Patching happens only for Go >= 1.17 (the register ABI) and never with PROMPTLOG_PATCH=0 or
+ * PROMPTLOG_DISABLE=1; anything unexpected patches nothing and says why in one debug line. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "go_elf.h"
+#include "go_patch.h"
+
+_Static_assert(offsetof(pl_go_regs, r14) == 96 && offsetof(pl_go_regs, rsp) == 120 &&
+               offsetof(pl_go_regs, stack_top) == 128, "go_stub.S offsets");
+_Static_assert(offsetof(pl_go_site, cont) == 0, "go_stub.S jumps through site->cont");
+
+enum { HK_WRITE, HK_READ_IN, HK_READ_OUT, HK_CLOSE };
+
+static pl_go_plan g_plan; /* the sites live as long as the code that jumps to them */
+
+/* ---- Read records, one per goroutine that ever read TLS --------------------------------------
+ * Go never frees a g (dead ones are reused), so a node per distinct g is bounded by the peak
+ * number of goroutines; only the goroutine itself touches its node's fields, and the scheduler's
+ * hand-off orders them across threads. Nodes are only ever pushed, with a CAS. */
+typedef struct rd {
+    uintptr_t g;
+    struct rd *next;
+    const void *conn;
+    uintptr_t buf;
+    size_t len;
+    uintptr_t stack_hi; /* g.stack.hi at entry when buf is on the goroutine stack, else 0 */
+    int active;
+} rd;
+
+#define RD_BUCKETS 1024
+static rd *g_reads[RD_BUCKETS];
+
+static rd **bucket(uintptr_t g)
+{
+    return &g_reads[((uint64_t)g * 0x9E3779B97F4A7C15ull) >> 54];
+}
+
+static rd *rd_find(uintptr_t g)
+{
+    for (rd *r = __atomic_load_n(bucket(g), __ATOMIC_ACQUIRE); r; r = r->next)
+        if (r->g == g)
+            return r;
+    return NULL;
+}
+
+static rd *rd_get(uintptr_t g)
+{
+    rd *r = rd_find(g);
+    if (r)
+        return r;
+    r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->g = g;
+    rd **b = bucket(g);
+    r->next = __atomic_load_n(b, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(b, &r->next, r, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
+    return r;
+}
+
+static void read_begin(const pl_go_regs *x)
+{
+    uintptr_t g = x->r14;
+    if (!g)
+        return;
+    rd *r = rd_get(g);
+    if (!r)
+        return;
+    const uintptr_t *stack = (const uintptr_t *)g; /* g.stack.lo, g.stack.hi */
+    r->conn = (const void *)x->rax;
+    r->buf = x->rbx;
+    r->len = x->rcx;
+    r->stack_hi = (x->rbx >= stack[0] && x->rbx < stack[1]) ? stack[1] : 0;
+    r->active = 1;
+}
+
+static void read_end(const pl_go_regs *x)
+{
+    rd *r = x->r14 ? rd_find(x->r14) : NULL;
+    if (!r || !r->active)
+        return;
+    r->active = 0;
+    int64_t n = (int64_t)x->rax;
+    uintptr_t buf = r->buf;
+    if (r->stack_hi) /* the stack may have moved while Read ran */
+        buf += ((const uintptr_t *)x->r14)[1] - r->stack_hi;
+    if (n > 0 && (uint64_t)n <= r->len && buf)
+        pl_conn_data(r->conn, PL_SOURCE_GO, PL_DIR_IN, (const void *)buf, (size_t)n);
+    else if (n == 0 && x->rbx)
+        pl_conn_eof(r->conn); /* io.EOF or a fatal error: the connection is over */
+}
+
+void pl_go_on_hook(const pl_go_site *site, pl_go_regs *x)
+{
+    int saved = errno;
+    switch (site->hook) {
+    case HK_WRITE:
+        if (x->rax && x->rbx && (int64_t)x->rcx > 0)
+            pl_conn_data((const void *)x->rax, PL_SOURCE_GO, PL_DIR_OUT, (const void *)x->rbx, x->rcx);
+        break;
+    case HK_READ_IN:
+        read_begin(x);
+        break;
+    case HK_READ_OUT:
+        read_end(x);
+        break;
+    case HK_CLOSE:
+        if (x->rax)
+            pl_conn_end((const void *)x->rax, 1);
+        break;
+    }
+    errno = saved;
+}
+
+/* ---- patching ------------------------------------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    int entry, ret;
+} targets[] = {
+    {"crypto/tls.(*Conn).Write", HK_WRITE, -1},
+    {"crypto/tls.(*Conn).Read", HK_READ_IN, HK_READ_OUT},
+    {"crypto/tls.(*Conn).Close", HK_CLOSE, -1},
+};
+
+static void patch_go(void)
+{
+    const char *why = NULL, *how = "";
+    pl_go_exe e;
+    if (pl_go_exe_open(&e, &why) != 0) {
+        pl_debug("Go program: %s; crypto/tls not hooked", why);
+        return;
+    }
+    if (e.major != 1 || e.minor < 17) {
+        pl_debug("Go program built by %s: only go1.17+ (register ABI) is supported; crypto/tls not hooked",
+                 e.version[0] ? e.version : "an unknown Go version");
+        goto out;
+    }
+    if (pl_go_patch_init(&why) != 0) {
+        pl_debug("Go %s: %s; crypto/tls not hooked", e.version, why);
+        goto out;
+    }
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        uintptr_t addr;
+        size_t size;
+        if (pl_go_exe_func(&e, targets[i].name, &addr, &size, &how) != 0) {
+            pl_debug("Go %s: %s not found (no TLS in this program?); crypto/tls not hooked", e.version, targets[i].name);
+            goto out;
+        }
+        if (pl_go_patch_plan(&g_plan, addr, size, targets[i].entry, targets[i].ret, &why) != 0) {
+            pl_debug("Go %s: %s: %s; crypto/tls not hooked", e.version, targets[i].name, why);
+            goto out;
+        }
+    }
+    if (pl_go_patch_apply(&g_plan, &why) != 0) {
+        pl_debug("Go %s: %s; crypto/tls not hooked", e.version, why);
+        goto out;
+    }
+    pl_debug("Go %s: crypto/tls hooked at %zu sites (functions from %s)", e.version, g_plan.n, how);
+out:
+    pl_go_exe_close(&e);
+}
+
+/* Runs before the Go runtime starts its threads: the constructors of preloaded libraries run
+ * before the executable's entry point. */
+__attribute__((constructor)) static void go_hooks_init(void)
+{
+    int saved = errno;
+    if (pl_go_exe_is_go() && !pl_config_get()->disabled) {
+        const char *v = getenv("PROMPTLOG_PATCH");
+        if (v && strcmp(v, "0") == 0)
+            pl_debug("Go program: PROMPTLOG_PATCH=0, crypto/tls not hooked");
+        else
+            patch_go();
+    }
+    errno = saved;
+}
