@@ -172,7 +172,8 @@ int pl_go_exe_open(pl_go_exe *e, const char **why)
                 e->strtab = e->file + st->sh_offset;
                 e->strtab_size = st->sh_size;
             }
-        } else if (strncmp(nm, ".gopclntab", room) == 0 && loaded) {
+        } else if ((strncmp(nm, ".gopclntab", room) == 0 || /* PIE: in relro */
+                    strncmp(nm, ".data.rel.ro.gopclntab", room) == 0) && loaded) {
             e->pclntab = (const unsigned char *)(e->bias + sh[i].sh_addr);
             e->pclntab_size = sh[i].sh_size;
         } else if (strncmp(nm, ".go.buildinfo", room) == 0 && loaded) {

@@ -19,10 +19,12 @@
  * Patching happens only for Go >= 1.17 (the register ABI) and never with PROMPTLOG_PATCH=0 or
  * PROMPTLOG_DISABLE=1; anything unexpected patches nothing and says why in one debug line. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "go_elf.h"
@@ -185,8 +187,32 @@ out:
     pl_go_exe_close(&e);
 }
 
+/* Threads in this process (/proc/self/stat field 20), or -1. */
+static int threads_now(void)
+{
+    char buf[512];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    int field = 2, threads = -1;
+    for (; p && *p && field < 20; p++)
+        if (*p == ' ')
+            field++;
+    if (p && field == 20)
+        threads = atoi(p);
+    return threads;
+}
+
 /* Runs before the Go runtime starts its threads: the constructors of preloaded libraries run
- * before the executable's entry point. */
+ * before the executable's entry point. Loaded later (dlopen into a running Go program), code
+ * that goroutines may be executing must not be rewritten: a second thread means the runtime is
+ * up, and nothing is patched. */
 __attribute__((constructor)) static void go_hooks_init(void)
 {
     int saved = errno;
@@ -194,6 +220,8 @@ __attribute__((constructor)) static void go_hooks_init(void)
         const char *v = getenv("PROMPTLOG_PATCH");
         if (v && strcmp(v, "0") == 0)
             pl_debug("Go program: PROMPTLOG_PATCH=0, crypto/tls not hooked");
+        else if (threads_now() != 1)
+            pl_debug("Go program already running (library loaded late?): crypto/tls not hooked");
         else
             patch_go();
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_go_variants.sh — the Go hooks beyond the plain case: 16 goroutines streaming at once on one
 # HTTP/2 connection (all 16 recorded once, exactly); the client stripped (-ldflags='-s -w': found
-# through .gopclntab); a CGO_ENABLED=0 (static) build, which never loads the library: unchanged,
+# through .gopclntab), also as a PIE; a CGO_ENABLED=0 (static) build, which never loads the library: unchanged,
 # nothing recorded; a non-LLM HTTPS keep-alive loop: unchanged, no database; PROMPTLOG_PATCH=0:
 # unchanged, nothing recorded. Every run gives the same output with and without the preload.
 . "$(dirname "$0")/go_lib.sh"
@@ -42,6 +42,16 @@ assert_eq "$(db_query "select source from calls")" go
 PROMPTLOG_DEBUG=1 PROMPTLOG_DATABASE="$T/debug.db" SSL_CERT_FILE="$MOCK_CA" LD_PRELOAD="$PL_PRELOAD" \
     ./go_llm_stripped chat "$MOCK_HTTPS$C" chat.req >/dev/null 2>debug.err
 assert_contains debug.err "(functions from gopclntab)" "found through .gopclntab"
+rm -f "$PL_DB"*
+
+# --- a stripped PIE: .gopclntab lives in .data.rel.ro there, relocated at load time --------------
+go_build go_llm_pie -buildmode=pie -ldflags='-s -w'
+run_both SSL_CERT_FILE="$MOCK_CA" ./go_llm_pie stream "$MOCK_HTTPS$C" chat.req
+assert_rc 0
+cp "$OUT" pie.out
+export_prompts > pie.jsonl
+assert_lines pie.jsonl 1 "the stripped PIE client is captured"
+check chat pie.jsonl --request chat.req --response pie.out --no-stream
 rm -f "$PL_DB"*
 
 # --- static (CGO_ENABLED=0): LD_PRELOAD cannot reach it ------------------------------------------

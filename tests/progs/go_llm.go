@@ -6,6 +6,8 @@
 //	go_llm concurrent BASE N DIR                  GET BASE/other, then N streamed chats at once
 //	                                              on that connection; DIR/i.req, DIR/i.resp
 //	go_llm loop URL N                             N keep-alive GETs of a non-LLM URL
+//	go_llm bench other|llm BASE N                 N keep-alive GET /other or chat POSTs after a
+//	                                              first one; prints the loop's wall and CPU seconds
 //
 // The protocol and status go to stderr, the body to stdout.
 package main
@@ -21,7 +23,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 )
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
 
 func die(err error) {
 	fmt.Fprintln(os.Stderr, "error:", err)
@@ -127,6 +137,26 @@ func main() {
 				fmt.Printf("%d %s %d %q\n", i, resp.Proto, resp.StatusCode, b)
 			}
 		}
+	case "bench":
+		n, _ := strconv.Atoi(os.Args[4])
+		body := []byte(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say this is a test"}]}`)
+		one := func() {
+			var resp *http.Response
+			var err error
+			if os.Args[2] == "llm" {
+				resp = post(c, os.Args[3]+"/v1/chat/completions", body, nil)
+			} else if resp, err = c.Get(os.Args[3] + "/other"); err != nil {
+				die(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		one() // the handshake and the first request are not timed
+		t0, c0 := time.Now(), cpuSeconds()
+		for i := 0; i < n; i++ {
+			one()
+		}
+		fmt.Printf("%.6f %.6f\n", time.Since(t0).Seconds(), cpuSeconds()-c0)
 	default:
 		die(fmt.Errorf("unknown mode %s", os.Args[1]))
 	}
