@@ -53,6 +53,7 @@ typedef struct rd {
 } rd;
 
 #define RD_BUCKETS 1024
+static int g_said_moved;
 static rd *g_reads[RD_BUCKETS];
 
 static rd **bucket(uintptr_t g)
@@ -108,8 +109,12 @@ static void read_end(const pl_go_regs *x)
     r->active = 0;
     int64_t n = (int64_t)x->rax;
     uintptr_t buf = r->buf;
-    if (r->stack_hi) /* the stack may have moved while Read ran */
-        buf += ((const uintptr_t *)x->r14)[1] - r->stack_hi;
+    if (r->stack_hi) { /* the stack may have moved while Read ran */
+        uintptr_t hi = ((const uintptr_t *)x->r14)[1];
+        if (hi != r->stack_hi && !__atomic_exchange_n(&g_said_moved, 1, __ATOMIC_RELAXED))
+            pl_debug("Go: a Read buffer on a goroutine stack moved with the stack (followed)");
+        buf += hi - r->stack_hi;
+    }
     if (n > 0 && (uint64_t)n <= r->len && buf)
         pl_conn_data(r->conn, PL_SOURCE_GO, PL_DIR_IN, (const void *)buf, (size_t)n);
     else if (n == 0 && x->rbx)

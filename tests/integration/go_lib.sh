@@ -1,7 +1,8 @@
-# go_lib.sh — building the Go test client (tests/progs/go_llm.go) at test time with Debian's
+# go_lib.sh — building the Go test programs (tests/progs/go_*.go) at test time with Debian's
 # golang-go, offline: standard library only, GOPROXY=off, caches under $BUILD/go. Sources lib.sh.
 #
 #   go_build OUT [go build args...]    e.g. go_build go_llm_s -ldflags='-s -w'
+#   GO_SRC=go_stackbuf.go go_build OUT  another program of tests/progs
 #   CGO_ENABLED=0 go_build OUT         a static binary (never loads LD_PRELOAD libraries)
 #   go_call NAME API MODE TARGET BODY [VAR=VAL...] [-- 'Name: value'...]
 #       like api_lib.sh's api_call, with ./go_llm MODE (chat or stream) as the program: runs it
@@ -15,7 +16,7 @@ export GOCACHE="$BUILD/go/cache" GOPATH="$BUILD/go/path" GOPROXY=off GO111MODULE
 go_build() {
     local out="$1"; shift
     mkdir -p "$GOCACHE" "$GOPATH"
-    go build -o "$out" "$@" "$ROOT/tests/progs/go_llm.go" >"$T/go_build.log" 2>&1 \
+    go build -o "$out" "$@" "$ROOT/tests/progs/${GO_SRC:-go_llm.go}" >"$T/go_build.log" 2>&1 \
         || { cat "$T/go_build.log" >&2; fail "go build $* failed"; }
 }
 
