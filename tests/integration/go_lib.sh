@@ -1,5 +1,5 @@
 # go_lib.sh — building the Go test programs (tests/progs/go_*.go) at test time with Debian's
-# golang-go, offline: standard library only, GOPROXY=off, caches under $BUILD/go. Sources lib.sh.
+# golang-go, offline: standard library only, GOPROXY=off, caches under build/go. Sources lib.sh.
 #
 #   go_build OUT [go build args...]    e.g. go_build go_llm_s -ldflags='-s -w'
 #   GO_SRC=go_stackbuf.go go_build OUT  another program of tests/progs
@@ -11,7 +11,9 @@
 declare -F api_call >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/api_lib.sh"
 
 need go
-export GOCACHE="$BUILD/go/cache" GOPATH="$BUILD/go/path" GOPROXY=off GO111MODULE=off GOFLAGS= GOTOOLCHAIN=local
+# One Go build cache for every build dir (build, build-asan): the Go programs do not depend on
+# how the library was built, and compiling the standard library per build mode is the slow part.
+export GOCACHE="$ROOT/build/go/cache" GOPATH="$ROOT/build/go/path" GOPROXY=off GO111MODULE=off GOFLAGS= GOTOOLCHAIN=local
 
 go_build() {
     local out="$1"; shift
