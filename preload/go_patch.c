@@ -80,6 +80,27 @@ static int plain(const cs_insn *in)
     return 1;
 }
 
+/* An epilogue instruction: writes nothing but RSP, RBP and flags. A return site's hook runs
+ * before the displaced instructions, so they must not be the ones that set the results
+ * (RAX, RBX, RCX) or anything else the hook reads. */
+static int epilogue_only(const cs_insn *in)
+{
+    const cs_x86 *x = &in->detail->x86;
+    for (int i = 0; i < x->op_count; i++) {
+        const cs_x86_op *o = &x->operands[i];
+        if (!(o->access & CS_AC_WRITE))
+            continue;
+        if (o->type != X86_OP_REG || (o->reg != X86_REG_RSP && o->reg != X86_REG_RBP))
+            return 0;
+    }
+    for (int i = 0; i < in->detail->regs_write_count; i++) {
+        unsigned r = in->detail->regs_write[i];
+        if (r != X86_REG_RSP && r != X86_REG_RBP && r != X86_REG_EFLAGS)
+            return 0;
+    }
+    return 1;
+}
+
 /* Every address control can arrive at other than by falling through: direct branch targets and
  * the return address after each call. */
 typedef struct targets {
@@ -144,9 +165,15 @@ int pl_go_patch_plan(pl_go_plan *p, uintptr_t addr, size_t size, int entry_hook,
             continue;
         if (call)
             t.v[t.n++] = in[i].address + in[i].size;
-        else if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+        else if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
             t.v[t.n++] = (uint64_t)x->operands[0].imm;
-        else {
+            /* A jump out of the function (a tail call) would be a way out that skips the
+             * return sites. */
+            if ((uint64_t)x->operands[0].imm < addr || (uint64_t)x->operands[0].imm >= addr + size) {
+                *why = "a jump leaves the function";
+                goto out;
+            }
+        } else {
             *why = "indirect jump (jump table) in the function";
             goto out;
         }
@@ -180,11 +207,16 @@ int pl_go_patch_plan(pl_go_plan *p, uintptr_t addr, size_t size, int entry_hook,
     if (add_site(p, (uintptr_t)in[i + 2].address, len, entry_hook, 0, why) != 0)
         goto out;
     /* Returns: `ret` and the plain instructions before it (the epilogue), at least 5 bytes. */
+    size_t rets = 0;
     for (size_t r = 0; ret_hook >= 0 && r < n; r++) {
-        if (in[r].id != X86_INS_RET || in[r].detail->x86.op_count != 0)
+        if (!in_group(&in[r], CS_GRP_RET))
             continue;
+        if (in[r].id != X86_INS_RET || in[r].detail->x86.op_count != 0) {
+            *why = "an unusual return instruction";
+            goto out;
+        }
         size_t k = r, rlen = in[r].size;
-        while (rlen < 5 && k > 0 && plain(&in[k - 1]))
+        while (rlen < 5 && k > 0 && plain(&in[k - 1]) && epilogue_only(&in[k - 1]))
             rlen += in[--k].size;
         if (rlen < 5 || lands_inside(&t, in[k].address, in[r].address + 1)) {
             *why = "a return sequence cannot be moved";
@@ -192,6 +224,11 @@ int pl_go_patch_plan(pl_go_plan *p, uintptr_t addr, size_t size, int entry_hook,
         }
         if (add_site(p, (uintptr_t)in[k].address, rlen, ret_hook, 1, why) != 0)
             goto out;
+        rets++;
+    }
+    if (ret_hook >= 0 && !rets) {
+        *why = "no return instruction";
+        goto out;
     }
     rc = 0;
 out:
