@@ -1,14 +1,31 @@
 /* test_go_patch.c — the Go hook planner on hand-assembled Go-shaped functions: the entry site is
  * right after the stack check, each `ret` gets a site over its epilogue, and everything we cannot
  * move exactly is refused (jump table, branch into a displaced sequence, no stack check,
- * RIP-relative operand, an epilogue that sets a result, a tail jump). Compiles preload/go_patch.c in. */
+ * RIP-relative operand, an epilogue that sets a result, a tail jump); applying writes a jump to a
+ * trampoline holding the displaced bytes, or, when writable code is refused, nothing at all.
+ * Compiles preload/go_patch.c in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <sys/mman.h>
+
+/* W^X simulated: with g_deny_wx set, any request for writable code fails like an MDWE kernel. */
+static int g_deny_wx;
+static int fake_mprotect(void *a, size_t n, int prot)
+{
+    if (g_deny_wx && (prot & PROT_WRITE) && (prot & PROT_EXEC)) {
+        errno = EACCES;
+        return -1;
+    }
+    return mprotect(a, n, prot);
+}
+#define mprotect fake_mprotect
 #include "../../preload/go_patch.c"
+#undef mprotect
 
 void pl_go_stub(void) {}
 void pl_go_on_hook(const pl_go_site *site, pl_go_regs *r) { (void)site; (void)r; }
@@ -137,6 +154,66 @@ static void test_undecodable(void **state)
     refused(c, sizeof c, "undecodable bytes in the function");
 }
 
+/* GOOD copied into executable memory of its own, as the code of a loaded binary would be. */
+static uint8_t *load_good(void)
+{
+    uint8_t *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(m != MAP_FAILED);
+    memcpy(m + 64, GOOD, sizeof GOOD);
+    assert_int_equal(mprotect(m, 4096, PROT_READ | PROT_EXEC), 0);
+    return m + 64;
+}
+
+static void test_apply(void **state)
+{
+    (void)state;
+    static pl_go_plan p; /* sites must outlive the code that jumps to them */
+    const char *why;
+    uint8_t *code = load_good();
+    assert_int_equal(plan(code, sizeof GOOD, 2, &p, &why), 0);
+    assert_int_equal(pl_go_patch_apply(&p, &why), 0);
+    for (size_t i = 0; i < p.n; i++) {
+        const pl_go_site *s = &p.sites[i];
+        const uint8_t *at = (const uint8_t *)s->at;
+        assert_int_equal(at[0], 0xE9); /* jmp rel32 */
+        int32_t rel;
+        memcpy(&rel, at + 1, 4);
+        const uint8_t *tramp = at + 5 + rel;
+        /* the trampoline parks r12 with an %fs store, and its way back (cont) holds the
+         * displaced instructions byte for byte, then a jump back unless they end in ret */
+        assert_int_equal(tramp[0], 0x64);
+        const uint8_t *cont = s->cont;
+        assert_true(cont > tramp && cont < tramp + TRAMP_SLOT);
+        assert_memory_equal(cont + 18, GOOD + (s->at - (uintptr_t)code), s->len);
+        if (!s->ends_in_ret) {
+            uint64_t back;
+            assert_int_equal(cont[18 + s->len], 0xFF);
+            memcpy(&back, cont + 18 + s->len + 6, 8);
+            assert_int_equal(back, s->at + s->len);
+        }
+        for (size_t k = 5; k < s->len; k++)
+            assert_int_equal(at[k], 0xCC);
+    }
+    /* untouched bytes stay */
+    assert_memory_equal(code, GOOD, 6);
+    assert_memory_equal(code + 15, GOOD + 15, 10);
+}
+
+static void test_apply_wx_denied(void **state)
+{
+    (void)state;
+    static pl_go_plan p;
+    const char *why;
+    uint8_t *code = load_good();
+    assert_int_equal(plan(code, sizeof GOOD, 2, &p, &why), 0);
+    g_deny_wx = 1;
+    int r = pl_go_patch_apply(&p, &why);
+    g_deny_wx = 0;
+    assert_int_equal(r, -1);
+    assert_string_equal(why, "cannot make the code writable (W^X policy?)");
+    assert_memory_equal(code, GOOD, sizeof GOOD); /* nothing written */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +225,8 @@ int main(void)
         cmocka_unit_test(test_epilogue_sets_result),
         cmocka_unit_test(test_tail_jump),
         cmocka_unit_test(test_undecodable),
+        cmocka_unit_test(test_apply),
+        cmocka_unit_test(test_apply_wx_denied),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
