@@ -10,10 +10,17 @@
  * jumps back. C never runs on a goroutine stack, and our code is never at a PC the Go runtime
  * knows, so asynchronous preemption (SIGURG) leaves it alone.
  *
- * Only what capstone decodes exactly is moved: the displaced instructions must be plain
- * (no branch, call, RIP-relative operand), no branch in the function may land inside them, and
- * a function with an indirect jump (a jump table) is refused. pl_go_patch_plan() only reads;
- * pl_go_patch_apply() writes everything or nothing. Constructor time only (no Go thread runs). */
+ * Only what capstone decodes exactly is moved. A function is refused when: some byte does not
+ * decode; it has an indirect jump (a jump table) or a jump out of itself (a tail call); its
+ * entry has no `cmp reg,[r14+16]; jbe` stack check in the first three instructions; the
+ * instructions after that check are not plain (a branch, call, RIP-relative operand) or some
+ * branch or call return lands inside them; a `ret` has an operand, or its epilogue has fewer
+ * than 5 bytes of plain instructions that write only RSP/RBP (a result-setting `mov` must run
+ * before the hook, not after); with a return hook, it has no `ret`.
+ * pl_go_patch_plan() only reads; pl_go_patch_apply() writes everything or nothing (trampolines
+ * within +-2 GiB of the code, then RWX -> write -> RX on the code pages). The plan must live as
+ * long as the process (its sites are what the trampolines point to). Constructor time only: no
+ * Go thread runs yet. Single-threaded use. */
 #ifndef PL_GO_PATCH_H
 #define PL_GO_PATCH_H
 
