@@ -13,8 +13,10 @@
  *   stack is remembered relative to the stack top, the way Go itself moves stack pointers
  *   (g.stack = {lo, hi} are the first words of g: the prologue's [r14+16] stackguard0 check,
  *   verified at patch time, depends on that layout). At return, RAX = n and RBX != 0 is an error.
- *   A nested Read on the same goroutine (TLS inside TLS) overwrites the outer record, and the
- *   outer connection then loses those bytes and is dropped by its parser.
+ *   The records form a small stack per goroutine: TLS inside TLS (an HTTPS proxy) nests one
+ *   Read in another, and each return takes the innermost. A Read that panics leaves its record
+ *   behind, below any later one, so returns still pair with the right entry; a full stack is
+ *   emptied (those stale records are the only way it fills).
  * - Close: the connection ends and is forgotten (the address may be reused by Go's allocator).
  * Patching happens only for Go >= 1.17 (the register ABI) and never with PROMPTLOG_PATCH=0 or
  * PROMPTLOG_DISABLE=1; anything unexpected patches nothing and says why in one debug line. */
@@ -42,14 +44,20 @@ static pl_go_plan g_plan; /* the sites live as long as the code that jumps to th
  * Go never frees a g (dead ones are reused), so a node per distinct g is bounded by the peak
  * number of goroutines; only the goroutine itself touches its node's fields, and the scheduler's
  * hand-off orders them across threads. Nodes are only ever pushed, with a CAS. */
-typedef struct rd {
-    uintptr_t g;
-    struct rd *next;
+#define RD_DEPTH 4
+
+typedef struct rd_frame {
     const void *conn;
     uintptr_t buf;
     size_t len;
     uintptr_t stack_hi; /* g.stack.hi at entry when buf is on the goroutine stack, else 0 */
-    int active;
+} rd_frame;
+
+typedef struct rd {
+    uintptr_t g;
+    struct rd *next;
+    int depth;
+    rd_frame f[RD_DEPTH];
 } rd;
 
 #define RD_BUCKETS 1024
@@ -94,31 +102,33 @@ static void read_begin(const pl_go_regs *x)
     if (!r)
         return;
     const uintptr_t *stack = (const uintptr_t *)g; /* g.stack.lo, g.stack.hi */
-    r->conn = (const void *)x->rax;
-    r->buf = x->rbx;
-    r->len = x->rcx;
-    r->stack_hi = (x->rbx >= stack[0] && x->rbx < stack[1]) ? stack[1] : 0;
-    r->active = 1;
+    if (r->depth == RD_DEPTH)
+        r->depth = 0;
+    rd_frame *f = &r->f[r->depth++];
+    f->conn = (const void *)x->rax;
+    f->buf = x->rbx;
+    f->len = x->rcx;
+    f->stack_hi = (x->rbx >= stack[0] && x->rbx < stack[1]) ? stack[1] : 0;
 }
 
 static void read_end(const pl_go_regs *x)
 {
     rd *r = x->r14 ? rd_find(x->r14) : NULL;
-    if (!r || !r->active)
+    if (!r || !r->depth)
         return;
-    r->active = 0;
+    const rd_frame *f = &r->f[--r->depth];
     int64_t n = (int64_t)x->rax;
-    uintptr_t buf = r->buf;
-    if (r->stack_hi) { /* the stack may have moved while Read ran */
+    uintptr_t buf = f->buf;
+    if (f->stack_hi) { /* the stack may have moved while Read ran */
         uintptr_t hi = ((const uintptr_t *)x->r14)[1];
-        if (hi != r->stack_hi && !__atomic_exchange_n(&g_said_moved, 1, __ATOMIC_RELAXED))
+        if (hi != f->stack_hi && !__atomic_exchange_n(&g_said_moved, 1, __ATOMIC_RELAXED))
             pl_debug("Go: a Read buffer on a goroutine stack moved with the stack (followed)");
-        buf += hi - r->stack_hi;
+        buf += hi - f->stack_hi;
     }
-    if (n > 0 && (uint64_t)n <= r->len && buf)
-        pl_conn_data(r->conn, PL_SOURCE_GO, PL_DIR_IN, (const void *)buf, (size_t)n);
+    if (n > 0 && (uint64_t)n <= f->len && buf)
+        pl_conn_data(f->conn, PL_SOURCE_GO, PL_DIR_IN, (const void *)buf, (size_t)n);
     else if (n == 0 && x->rbx)
-        pl_conn_eof(r->conn); /* io.EOF or a fatal error: the connection is over */
+        pl_conn_eof(f->conn); /* io.EOF or a fatal error: the connection is over */
 }
 
 void pl_go_on_hook(const pl_go_site *site, pl_go_regs *x)

@@ -4,7 +4,9 @@
 # not where it was at entry (tests/progs/go_stackbuf.go: in-process TLS over net.Pipe, one
 # HTTP/1.1 chat read 16 bytes at a time at changing recursion depths, GC shrinking the stack).
 # Output identical with and without the preload; the record equals what the program read; the
-# debug line proves a stack move did happen under a Read.
+# debug line proves a stack move did happen under a Read. Then the same over TLS inside TLS (an
+# HTTPS proxy's shape: each inner Read nests an outer Read on the same goroutine): the inner
+# connection is captured exactly, the outer one (TLS records, not HTTP) leaves nothing.
 . "$(dirname "$0")/go_lib.sh"
 GO_SRC=go_stackbuf.go go_build go_stackbuf
 req='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say this is a test"}]}'
@@ -31,3 +33,11 @@ done
 [ "$moved" = 1 ] || fail "no Read saw its goroutine stack move: the test did not test anything"
 assert_eq "$(sqlite3 "$T/debug$i.db" "select completion_preview from calls")" "This is a test." \
     "the record of the run whose stack moved is right"
+
+rm -f "$PL_DB"*
+run_both ./go_stackbuf chat.req "$resp" nested
+assert_rc 0
+assert_file_eq "$OUT" "$resp" "the program read the whole response through both layers"
+export_prompts > nested.jsonl
+assert_lines nested.jsonl 1 "one record: the inner connection"
+check chat nested.jsonl --request chat.req --response "$OUT" --no-stream

@@ -3,6 +3,10 @@
 // client sends one HTTP/1.1 chat request and reads the response 16 bytes at a time into an array
 // local to a recursive function, at a depth that changes per read, so Read's own callees grow
 // (move) the stack between Read's entry and its return. Prints the response body.
+// With a third argument "nested", the chat runs over TLS inside TLS (as through an HTTPS proxy):
+// each inner Read calls the outer connection's Read on the same goroutine.
+//
+//	go_stackbuf REQFILE RESPFILE [nested]
 package main
 
 import (
@@ -67,9 +71,15 @@ func main() {
 		NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"api.openai.com"}}
 	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	a, b := net.Pipe()
-	srv := tls.Server(b, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}})
+	var ca, sb net.Conn = a, b
+	scfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	if len(os.Args) > 3 && os.Args[3] == "nested" {
+		ca = tls.Client(a, &tls.Config{InsecureSkipVerify: true})
+		sb = tls.Server(b, scfg)
+	}
+	srv := tls.Server(sb, scfg)
 	go serve(srv, respBody)
-	cli := tls.Client(a, &tls.Config{InsecureSkipVerify: true})
+	cli := tls.Client(ca, &tls.Config{InsecureSkipVerify: true})
 	fmt.Fprintf(cli, "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(reqBody), reqBody)
 	for i := 0; ; i++ {
 		if i%4 == 0 {
