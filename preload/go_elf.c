@@ -56,6 +56,20 @@ int pl_go_exe_is_go(void)
     return 0;
 }
 
+/* Whether [a, a+len) lies inside one loaded segment of the executable: a pointer read from the
+ * image is followed only then, so an odd binary cannot make us fault. */
+static int in_image(uintptr_t a, size_t len)
+{
+    size_t n;
+    uintptr_t bias;
+    const Elf64_Phdr *ph = main_phdrs(&n, &bias);
+    for (size_t i = 0; ph && i < n; i++)
+        if (ph[i].p_type == PT_LOAD && a >= bias + ph[i].p_vaddr &&
+            len <= ph[i].p_memsz && a - (bias + ph[i].p_vaddr) <= ph[i].p_memsz - len)
+            return 1;
+    return 0;
+}
+
 /* Go's uvarint (encoding/binary): the length prefix of the strings in .go.buildinfo. */
 static int uvarint(const unsigned char *p, size_t n, size_t *val, size_t *used)
 {
@@ -89,11 +103,11 @@ static void read_version(pl_go_exe *e, const unsigned char *bi, size_t size)
     } else {
         uint64_t hdr;
         memcpy(&hdr, bi + 16, 8);
-        if (hdr < e->text_lo) /* a pointer into the loaded image; anything odd: unknown */
+        if (!in_image((uintptr_t)hdr, 16)) /* anything odd: the version stays unknown */
             return;
         uint64_t str[2];
         memcpy(str, (const void *)(uintptr_t)hdr, sizeof str);
-        if (str[0] < e->text_lo || str[1] == 0 || str[1] >= sizeof e->version)
+        if (str[1] == 0 || str[1] >= sizeof e->version || !in_image((uintptr_t)str[0], (size_t)str[1]))
             return;
         s = (const unsigned char *)(uintptr_t)str[0];
         len = str[1];
@@ -163,7 +177,8 @@ int pl_go_exe_open(pl_go_exe *e, const char **why)
         size_t room = shs->sh_size - sh[i].sh_name;
         int in_file = sh[i].sh_type != SHT_NOBITS && sh[i].sh_offset <= e->file_size &&
                       sh[i].sh_size <= e->file_size - sh[i].sh_offset;
-        int loaded = (sh[i].sh_flags & SHF_ALLOC) && sh[i].sh_addr;
+        int loaded = (sh[i].sh_flags & SHF_ALLOC) && sh[i].sh_addr &&
+                     in_image(e->bias + sh[i].sh_addr, sh[i].sh_size);
         if (strncmp(nm, ".symtab", room) == 0 && in_file && sh[i].sh_link < eh->e_shnum) {
             const Elf64_Shdr *st = &sh[sh[i].sh_link];
             if (st->sh_offset <= e->file_size && st->sh_size <= e->file_size - st->sh_offset) {
