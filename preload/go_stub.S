@@ -7,24 +7,25 @@
  * The hook stack (256 KiB + a guard page) is mapped with raw syscalls the first time a thread
  * gets here, so nothing runs on the goroutine stack, not even an allocator; if the mapping
  * fails the hook is skipped. Flags are not preserved: no site has live flags (go_patch.c). */
-#define STACK_SIZE (256 * 1024)
-#define GUARD 4096
-/* offsets in pl_go_regs */
-#define RAX 0
-#define RBX 8
-#define RCX 16
-#define RDX 24
-#define RSI 32
-#define RDI 40
-#define R8 48
-#define R9 56
-#define R10 64
-#define R11 72
-#define R14 96
-#define R15 104
-#define RBP 112
-#define RSP 120
-#define TOP 128
+/* Plain assembler symbols, no preprocessor: tests/unit/test_go_patch.c `.include`s this file. */
+        .set    STACK_SIZE, 256 * 1024
+        .set    GUARD, 4096
+        /* offsets in pl_go_regs (checked by _Static_assert in go_hook.c) */
+        .set    RAX, 0
+        .set    RBX, 8
+        .set    RCX, 16
+        .set    RDX, 24
+        .set    RSI, 32
+        .set    RDI, 40
+        .set    R8, 48
+        .set    R9, 56
+        .set    R10, 64
+        .set    R11, 72
+        .set    R14, 96
+        .set    R15, 104
+        .set    RBP, 112
+        .set    RSP, 120
+        .set    TOP, 128
 
         .text
         .globl  pl_go_stub

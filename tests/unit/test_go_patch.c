@@ -2,7 +2,9 @@
  * right after the stack check, each `ret` gets a site over its epilogue, and everything we cannot
  * move exactly is refused (jump table, branch into a displaced sequence, no stack check,
  * RIP-relative operand, an epilogue that sets a result, a tail jump); applying writes a jump to a
- * trampoline holding the displaced bytes, or, when writable code is refused, nothing at all.
+ * trampoline holding the displaced bytes, or, when writable code is refused, nothing at all; a
+ * patched function really runs through the stub (preload/go_stub.S, included): registers kept,
+ * hooks on a stack of their own, XMM15 zeroed.
  * Compiles preload/go_patch.c in. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,8 +29,53 @@ static int fake_mprotect(void *a, size_t n, int prot)
 #include "../../preload/go_patch.c"
 #undef mprotect
 
-void pl_go_stub(void) {}
-void pl_go_on_hook(const pl_go_site *site, pl_go_regs *r) { (void)site; (void)r; }
+/* The real stub (plain assembler, no preprocessor), and call_go(fn, in, out): loads every
+ * general register but RSP from *in (pl_go_regs layout), sets XMM15 to all ones, calls fn,
+ * stores every register to *out and XMM15's low half to out->rsp. */
+__asm__(".include \"preload/go_stub.S\"\n"
+        "        .text\n"
+        "        .type call_go, @function\n"
+        "call_go:\n"
+        "        push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
+        "        push %rdx\n"                       /* out */
+        "        push %rdi\n"                       /* fn */
+        "        mov %rsi, %rax\n"
+        "        mov 8(%rax), %rbx; mov 16(%rax), %rcx; mov 24(%rax), %rdx; mov 40(%rax), %rdi\n"
+        "        mov 48(%rax), %r8; mov 56(%rax), %r9; mov 64(%rax), %r10; mov 72(%rax), %r11\n"
+        "        mov 80(%rax), %r12; mov 88(%rax), %r13; mov 96(%rax), %r14; mov 104(%rax), %r15\n"
+        "        mov 112(%rax), %rbp; mov 32(%rax), %rsi; mov 0(%rax), %rax\n"
+        "        pcmpeqd %xmm15, %xmm15\n"
+        "        call *(%rsp)\n"
+        "        push %rax\n"
+        "        mov 16(%rsp), %rax\n"               /* out */
+        "        mov %rbx, 8(%rax); mov %rcx, 16(%rax); mov %rdx, 24(%rax); mov %rsi, 32(%rax)\n"
+        "        mov %rdi, 40(%rax); mov %r8, 48(%rax); mov %r9, 56(%rax); mov %r10, 64(%rax)\n"
+        "        mov %r11, 72(%rax); mov %r12, 80(%rax); mov %r13, 88(%rax); mov %r14, 96(%rax)\n"
+        "        mov %r15, 104(%rax); mov %rbp, 112(%rax); movq %xmm15, 120(%rax)\n"
+        "        pop %rbx; mov %rbx, 0(%rax)\n"
+        "        add $16, %rsp\n"
+        "        pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n"
+        "        ret\n");
+void call_go(const void *fn, const pl_go_regs *in, pl_go_regs *out);
+
+/* What the hooks saw: tag, registers, and whether they ran off the caller's stack. */
+static struct {
+    int n;
+    int hook[4];
+    pl_go_regs regs[4];
+    uintptr_t sp[4];
+} g_seen;
+
+void pl_go_on_hook(const pl_go_site *site, pl_go_regs *r)
+{
+    if (g_seen.n < 4) {
+        int probe;
+        g_seen.hook[g_seen.n] = site->hook;
+        g_seen.regs[g_seen.n] = *r;
+        g_seen.sp[g_seen.n] = (uintptr_t)&probe;
+        g_seen.n++;
+    }
+}
 
 /* A Go 1.19-shaped method:
  *  0 cmp rsp,[r14+0x10]   4 jbe 30   6 sub rsp,0x18   10 mov [rsp+0x10],rbp   15 lea rbp,[rsp+0x10]
@@ -214,6 +261,50 @@ static void test_apply_wx_denied(void **state)
     assert_memory_equal(code, GOOD, sizeof GOOD); /* nothing written */
 }
 
+/* The patched function really runs: the hooks see the Go argument registers and g at entry and
+ * return, on a stack of their own; the caller gets every register back and XMM15 zeroed. */
+static void test_execute(void **state)
+{
+    (void)state;
+    static pl_go_plan p;
+    const char *why;
+    uint8_t *code = load_good();
+    assert_int_equal(plan(code, sizeof GOOD, 2, &p, &why), 0);
+    assert_int_equal(pl_go_patch_apply(&p, &why), 0);
+    uintptr_t fake_g[4] = {0x1000, 0x2000, 0 /* stackguard0: never below rsp */, 0};
+    pl_go_regs in, out;
+    uint64_t *w = (uint64_t *)&in;
+    for (size_t i = 0; i < 15; i++)
+        w[i] = 0x1111111111111111ull * (i + 1);
+    in.r14 = (uintptr_t)fake_g;
+    memset(&out, 0x5a, sizeof out);
+    memset(&g_seen, 0, sizeof g_seen);
+    call_go(code, &in, &out);
+    assert_int_equal(g_seen.n, 2);
+    assert_int_equal(g_seen.hook[0], 1); /* entry */
+    assert_int_equal(g_seen.hook[1], 2); /* return */
+    for (int k = 0; k < 2; k++) {
+        const pl_go_regs *r = &g_seen.regs[k];
+        assert_int_equal(r->rax, in.rax);
+        assert_int_equal(r->rbx, in.rbx);
+        assert_int_equal(r->rcx, in.rcx);
+        assert_int_equal(r->rdi, in.rdi);
+        assert_int_equal(r->r11, in.r11);
+        assert_int_equal(r->r12, in.r12); /* parked by the trampoline, before anything used it */
+        assert_int_equal(r->r13, in.r13);
+        assert_int_equal(r->r14, in.r14);
+        assert_int_equal(r->r15, in.r15);
+        /* on the thread's hook stack, not the caller's */
+        assert_true(g_seen.sp[k] < pl_go_tls.stack_top && g_seen.sp[k] > pl_go_tls.stack_top - 256 * 1024);
+    }
+    const uint64_t *a = (const uint64_t *)&in, *b = (const uint64_t *)&out;
+    for (size_t i = 0; i < 15; i++)
+        assert_int_equal(b[i], a[i]);
+    assert_int_equal(out.rsp, 0); /* XMM15 zeroed */
+    call_go(code, &in, &out); /* a second call: the stack is reused */
+    assert_int_equal(g_seen.n, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_undecodable),
         cmocka_unit_test(test_apply),
         cmocka_unit_test(test_apply_wx_denied),
+        cmocka_unit_test(test_execute),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
