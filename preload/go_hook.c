@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -233,7 +234,8 @@ __attribute__((constructor)) static void go_hooks_init(void)
     int saved = errno;
     if (pl_go_exe_is_go() && !pl_config_get()->disabled) {
         const char *v = getenv("PROMPTLOG_PATCH");
-        if (v && strcmp(v, "0") == 0)
+        if (v && (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 ||
+                  strcasecmp(v, "off") == 0))
             pl_debug("Go program: PROMPTLOG_PATCH=0, crypto/tls not hooked");
         else if (threads_now() != 1)
             pl_debug("Go program already running (library loaded late?): crypto/tls not hooked");
