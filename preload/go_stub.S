@@ -6,7 +6,9 @@
  * with every other general register as it found it and %xmm15 = 0 (the Go ABI's zero register).
  * The hook stack (256 KiB + a guard page) is mapped with raw syscalls the first time a thread
  * gets here, so nothing runs on the goroutine stack, not even an allocator; if the mapping
- * fails the hook is skipped. Flags are not preserved: no site has live flags (go_patch.c). */
+ * fails the hook is skipped. It is never unmapped: Go keeps its threads for the life of the
+ * process (one that ends leaves 256 KiB of reserved, mostly untouched, address space).
+ * Flags are not preserved: no site has live flags (go_patch.c). */
 /* Plain assembler symbols, no preprocessor: tests/unit/test_go_patch.c `.include`s this file. */
         .set    STACK_SIZE, 256 * 1024
         .set    GUARD, 4096
