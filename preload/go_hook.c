@@ -129,7 +129,11 @@ static void read_end(const pl_go_regs *x)
     if (n > 0 && (uint64_t)n <= f->len && buf)
         pl_conn_data(f->conn, PL_SOURCE_GO, PL_DIR_IN, (const void *)buf, (size_t)n);
     else if (n == 0 && x->rbx)
-        pl_conn_eof(f->conn); /* io.EOF or a fatal error: the connection is over */
+        /* io.EOF or a fatal error: the connection is over. (A read-deadline timeout also lands
+         * here although crypto/tls lets the program read on: that connection is then dropped by
+         * its parser. HTTP clients set no read deadline; telling the error values apart would
+         * need Go's type layouts.) */
+        pl_conn_eof(f->conn);
 }
 
 void pl_go_on_hook(const pl_go_site *site, pl_go_regs *x)
