@@ -13,7 +13,7 @@ declare -F api_call >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/api_lib.sh"
 need go
 # One Go build cache for every build dir (build, build-asan): the Go programs do not depend on
 # how the library was built, and compiling the standard library per build mode is the slow part.
-export GOCACHE="$ROOT/build/go/cache" GOPATH="$ROOT/build/go/path" GOPROXY=off GO111MODULE=off GOFLAGS= GOTOOLCHAIN=local
+export GOCACHE="$ROOT/build/go/cache" GOPATH="$ROOT/build/go/path" GOPROXY=off GO111MODULE=off GOFLAGS= GOTOOLCHAIN=local GOENV=off
 
 go_build() {
     local out="$1"; shift
