@@ -53,6 +53,13 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+# Assembly stubs of the preload library (preload/go_stub.S: the Go hooks; test_go_patch includes it).
+PRELOAD_OBJ += $(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard preload/*.S))
+$(BUILD)/tests/test_go_patch: preload/go_stub.S
+$(BUILD)/obj/%.o: %.S $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
 # --no-undefined proves we do not link libcurl/libssl/gnutls: their functions come from dlsym.
 $(BUILD)/libpromptlog.so: $(CORE_OBJ) $(PRELOAD_OBJ)
 	$(CC) -shared -Wl,--no-undefined -Wl,-z,nodelete $(SAN) -o $@ $^ $(LIBS)

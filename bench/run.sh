@@ -49,3 +49,8 @@ BUILD="$BUILD" bash "$ROOT/bench/socket_overhead.sh"
 
 echo "== entry patching: node https keep-alive loops (bench/node_overhead.sh)"
 BUILD="$BUILD" bash "$ROOT/bench/node_overhead.sh"
+
+if command -v go >/dev/null; then
+    echo "== Go crypto/tls hooks: net/http keep-alive HTTPS loops (bench/go_overhead.sh)"
+    BUILD="$BUILD" bash "$ROOT/bench/go_overhead.sh"
+fi

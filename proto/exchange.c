@@ -16,6 +16,7 @@ const char *pl_source_name(pl_source s)
     case PL_SOURCE_OPENSSL: return "openssl";
     case PL_SOURCE_GNUTLS: return "gnutls";
     case PL_SOURCE_SOCKET: return "socket";
+    case PL_SOURCE_GO: return "go";
     default: return "unknown";
     }
 }

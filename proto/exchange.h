@@ -19,6 +19,7 @@ typedef enum pl_source {
     PL_SOURCE_OPENSSL,  /* SSL_read/SSL_write */
     PL_SOURCE_GNUTLS,   /* gnutls_record_recv/send */
     PL_SOURCE_SOCKET,   /* plain TCP read/write/send/recv (HTTP without TLS, outside libcurl) */
+    PL_SOURCE_GO,       /* Go's crypto/tls (*Conn).Write/Read, patched in place (preload/go_hook.c) */
 } pl_source;
 
 const char *pl_source_name(pl_source s);
