@@ -2,8 +2,9 @@
 # client.py — the benchmark's program, run by bench/run.sh with and without the preload: one loop
 # (keep-alive HTTP(S) requests, file I/O, or process spawns), timed inside the process.
 #
-# Prints one line "WALL CPU MAXRSS": the loop's wall seconds and process CPU seconds (all threads;
-# for `spawn`, the children's CPU), and the process's peak RSS in KiB at the end. The connection's
+# The loop runs BENCH_LOOPS times (default 1) in the process, on the same connection; prints one
+# line "WALL CPU MAXRSS": the median loop's wall seconds and process CPU seconds (all threads; for
+# `spawn`, the children's CPU), and the process's peak RSS in KiB at the end. The connection's
 # handshake and first request happen before the timing, so interpreter start-up and the preload's
 # own initialisation (database open) are not counted.
 #
@@ -70,16 +71,22 @@ def spawn(n, argv):
         for _ in range(n):
             pid = os.posix_spawn(argv[0], argv, env, file_actions=acts)
             os.waitpid(pid, 0)
-    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, _ = timed(loop)
-    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
+    return timed(loop, children_cpu)
 
 
-def timed(fn):
-    c0, t0 = time.process_time(), time.perf_counter()
-    fn()
-    return time.perf_counter() - t0, time.process_time() - c0
+def timed(fn, cpu_clock=time.process_time):
+    walls, cpus = [], []
+    for _ in range(int(os.environ.get("BENCH_LOOPS", "1"))):
+        c0, t0 = cpu_clock(), time.perf_counter()
+        fn()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(cpu_clock() - c0)
+    return sorted(walls)[len(walls) // 2], sorted(cpus)[len(cpus) // 2]
+
+
+def children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def main(a):

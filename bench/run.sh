@@ -9,13 +9,16 @@
 # cancels. bench/capture_cost.c adds the in-process cost of one commit. Nothing asserts a
 # timing; the bench only checks that the loops captured what they should (rows) and that non-LLM
 # loops left no database. Knobs: BUILD, BENCH_RUNS (7), BENCH_N (400 requests a loop),
-# BENCH_IO_N (100000), BENCH_SPAWN_N (200 processes a run), BENCH_ITERATIONS (500 commits).
+# BENCH_IO_N (100000), BENCH_SPAWN_N (100 processes a loop), BENCH_LOOPS (3 loops a run, on the
+# same connection, of which the program reports the median), BENCH_ITERATIONS (500 commits).
 set -u
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RUNS="${BENCH_RUNS:-7}"
 N="${BENCH_N:-400}"
 IO_N="${BENCH_IO_N:-100000}"
-SPAWN_N="${BENCH_SPAWN_N:-200}"
+SPAWN_N="${BENCH_SPAWN_N:-100}"
+BENCH_LOOPS="${BENCH_LOOPS:-3}"
+export BENCH_LOOPS
 ITER="${BENCH_ITERATIONS:-500}"
 . "$ROOT/tests/integration/lib.sh"     # mock server, certificates, $PL_LIB, $PL_PRELOAD, $PY; temp dir $T
 [ -e "$PL_LIB" ] || { echo "build $PL_LIB first (make)" >&2; exit 1; }
@@ -83,11 +86,11 @@ call_line() {
 }
 
 echo "promptlog bench: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "each figure: median over $RUNS alternating runs without/with the preload of the per-pair ratio or difference"
+echo "each figure: median over $RUNS alternating runs without/with the preload of the per-pair ratio or"
+echo "difference; each run reports the median of its $BENCH_LOOPS loops (on one connection for HTTP)"
 start_mock --delay-ms 0 --no-h2 --tcp-nodelay
 
 echo "== start-up: $SPAWN_N x posix_spawn(/bin/true), LD_PRELOAD only in the children"
-LOOP_N=$SPAWN_N
 measure spawn BENCH_CHILD_PRELOAD "$PY" "$client" spawn "$SPAWN_N" /bin/true
 add_ms="$(LOOP_N=$SPAWN_N stat spawn '(w1-w0)/n*1e3')"
 printf '  added per process: %+.3f ms wall, %+.3f ms CPU (a process takes %.3f ms without)\n' "$add_ms" \
@@ -100,13 +103,13 @@ measure https_get LD_PRELOAD "$PY" "$client" https-get "$MOCK_HTTPS_PORT" "$MOCK
 expect_no_db "the non-LLM HTTPS loop"
 ratio_line "HTTPS GET /other (non-LLM)" https_get
 measure https_chat LD_PRELOAD "$PY" "$client" https-chat "$MOCK_HTTPS_PORT" "$MOCK_CA" "$N"
-expect_rows $((N + 1)) "captured non-stream chat"
+expect_rows $((BENCH_LOOPS * N + 1)) "captured non-stream chat"
 call_line "HTTPS captured chat, non-stream" https_chat "<= 100 us" "(no goal; 262 us at filing)"
 rss="$(stat https_chat '(r1-r0)/1024')"
 printf '  %-46s %+.1f MB peak RSS (without: %.1f MB)\n' "HTTPS captured chat, non-stream" "$rss" "$(stat https_chat 'r0/1024')"
-row "peak RSS added over the $N-call captured loop" "$(printf '%+.1f MB' "$rss")" "<= 4 MB"
+row "peak RSS added over $BENCH_LOOPS x $N captured calls" "$(printf '%+.1f MB' "$rss")" "<= 4 MB"
 measure https_stream LD_PRELOAD "$PY" "$client" https-stream "$MOCK_HTTPS_PORT" "$MOCK_CA" "$N"
-expect_rows $((N + 1)) "captured streamed chat"
+expect_rows $((BENCH_LOOPS * N + 1)) "captured streamed chat"
 call_line "HTTPS captured chat, streamed" https_stream "" "<= 150 us"
 
 echo "== plain sockets: HTTP keep-alive loops ($N requests) and file I/O ($IO_N x 4 KiB reads + writes)"
@@ -118,7 +121,7 @@ measure fileio LD_PRELOAD "$PY" "$client" fileio "$T/data.bin" "$IO_N"
 expect_no_db "the file I/O loop"
 ratio_line "file os.read + os.write" fileio
 measure http_chat LD_PRELOAD "$PY" "$client" http-chat "$MOCK_HTTP_PORT" "$N"
-expect_rows $((N + 1)) "captured plain-HTTP chat"
+expect_rows $((BENCH_LOOPS * N + 1)) "captured plain-HTTP chat"
 call_line "plain HTTP captured chat, non-stream" http_chat "" "(no goal)"
 
 echo "== libcurl: $N curl_easy_perform on one handle (non-LLM, plain HTTP)"
@@ -137,3 +140,4 @@ fi
 echo
 echo "== summary ($(nproc) cores, $RUNS alternating runs, medians of per-pair figures; goals from issue 14)"
 awk -F'|' '{printf "  %-62s %-30s %s\n", $1, $2, $3}' <(echo "figure|measured|goal"; cat "$SUMMARY")
+echo "(bench took ${SECONDS} s; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
