@@ -5,11 +5,13 @@ set -u
 build_pkgs="gcc make pkg-config libcurl4-openssl-dev libsqlite3-dev libcjson-dev libzstd-dev zlib1g-dev libbrotli-dev libnghttp2-dev libssl-dev libgnutls28-dev"
 test_pkgs="libcmocka-dev curl wget python3 python3-h2 python3-httpx python3-requests openssl sqlite3"
 fuzz_pkgs="clang libclang-rt-dev"
+profile_pkgs="valgrind"
 case "${1:-build}" in
   build) want="$build_pkgs" ;;
   test) want="$build_pkgs $test_pkgs" ;;
   fuzz) want="$build_pkgs $fuzz_pkgs" ;;
-  *) echo "usage: $0 build|test|fuzz" >&2; exit 2 ;;
+  profile) want="$build_pkgs $test_pkgs $profile_pkgs" ;;
+  *) echo "usage: $0 build|test|fuzz|profile" >&2; exit 2 ;;
 esac
 missing=""
 for p in $want; do
