@@ -15,6 +15,7 @@ LONG="${PROFILE_LONG:-60}"
 [ -e "$PL_LIB" ] || { echo "build $PL_LIB first (make)" >&2; exit 1; }
 [ "$PL_ASAN" = 0 ] || { echo "profile a non-ASan build" >&2; exit 1; }
 need valgrind callgrind_annotate
+unset LD_PRELOAD
 . "$ROOT/bench/build.sh"
 bench_build || exit 1
 OUTDIR="${PROFILE_DIR:-$BUILD/profile}"
@@ -39,7 +40,7 @@ echo
 echo "== 2. python3 http.client, non-stream chat over one keep-alive HTTPS connection (bench/client.py)"
 start_mock --delay-ms 0 --no-h2 --tcp-nodelay
 for n in "$SHORT" "$LONG"; do
-    cg "$OUTDIR/py_plain.$n.out" env -u LD_PRELOAD "$PY" "$ROOT/bench/client.py" https-chat "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
+    cg "$OUTDIR/py_plain.$n.out" "$PY" "$ROOT/bench/client.py" https-chat "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
     rm -f "$T/py.db"
     PROMPTLOG_DATABASE="sqlite:///$T/py.db" LD_PRELOAD="$PL_LIB" \
         cg "$OUTDIR/py_pre.$n.out" "$PY" "$ROOT/bench/client.py" https-chat "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
