@@ -64,6 +64,8 @@ def main(argv):
     if len(argv) >= 5:
         _, base_total = per_call(argv[3], argv[4], calls, True)
         added = total - base_total
+        print("the loop costs %s instructions per call without the preload, %s with it"
+              % ("{:,.0f}".format(base_total), "{:,.0f}".format(total)))
 
     conn = incl(inc, "pl_conn_data")
     feed = incl(inc, "pl_h1_feed", "pl_h2_feed")
