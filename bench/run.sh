@@ -30,6 +30,8 @@ SUMMARY="$T/summary"
 : > "$SUMMARY"
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; else print "nan"}'; }
+# quartiles: "Q1 Q3" of the numbers on stdin (nearest rank), how far the pairs disagree.
+quartiles() { sort -g | awk '{a[NR]=$1} END {q1=int((NR+3)/4); q3=int((3*NR+3)/4); print a[q1], a[q3]}'; }
 
 # measure NAME VAR CMD...: RUNS alternating runs of CMD, without then with the preload put in the
 # environment variable VAR (LD_PRELOAD, or BENCH_CHILD_PRELOAD for the spawn loop); each run's
@@ -49,15 +51,21 @@ measure() {
     done
 }
 
-# stat NAME EXPR: median over the run pairs of the awk EXPR, which sees w0 c0 r0 (without: wall s,
-# CPU s, peak RSS KiB) and w1 c1 r1 (with), and n (loop count, $LOOP_N).
-stat() {
+# pairs NAME EXPR: the awk EXPR for each run pair, which sees w0 c0 r0 (without: wall s, CPU s,
+# peak RSS KiB) and w1 c1 r1 (with), and n (loop count, $LOOP_N). stat: their median.
+pairs() {
     paste -d' ' "$T/$1.0" "$T/$1.1" |
-        awk -v n="${LOOP_N:-1}" '{w0=$1; c0=$2; r0=$3; w1=$4; c1=$5; r1=$6; print '"$2"'}' | median
+        awk -v n="${LOOP_N:-1}" '{w0=$1; c0=$2; r0=$3; w1=$4; c1=$5; r1=$6; print '"$2"'}'
 }
+stat() { pairs "$@" | median; }
 
-# row FIGURE VALUE GOAL: one line of the final summary table.
-row() { printf '%s|%s|%s\n' "$1" "$2" "$3" >> "$SUMMARY"; }
+# row FIGURE VALUE GOAL [NAME EXPR FORMAT]: one line of the final summary table; with NAME EXPR,
+# the quartiles of the per-pair figures (FORMAT, printf) show how noisy the median is.
+row() {
+    local spread=""
+    [ $# -lt 6 ] || spread="$(printf "$6..$6" $(pairs "$4" "$5" | quartiles))"
+    printf '%s|%s|%s|%s\n' "$1" "$2" "$3" "$spread" >> "$SUMMARY"
+}
 
 rows_in_db() { sqlite3 "$DB" 'select count(*) from calls' 2>/dev/null || echo 0; }
 expect_rows() {
@@ -71,7 +79,7 @@ ratio_line() {
     local cpu wall
     cpu="$(stat "$2" 'c1/c0')"; wall="$(stat "$2" 'w1/w0')"
     printf '  %-46s CPU %6.3fx   wall %6.3fx   (without: %.3f s CPU)\n' "$1" "$cpu" "$wall" "$(stat "$2" c0)"
-    row "$1, process CPU with/without" "$(printf '%.3fx (wall %.3fx)' "$cpu" "$wall")" "${3:-<= 1.01}"
+    row "$1, process CPU with/without" "$(printf '%.3fx (wall %.3fx)' "$cpu" "$wall")" "${3:-<= 1.01}" "$2" 'c1/c0' '%.3f' 
 }
 
 # call_line LABEL NAME GOAL_CPU GOAL_WALL: prints and summarises what a captured call adds.
@@ -81,8 +89,8 @@ call_line() {
     base="$(LOOP_N=$N stat "$2" 'w0/n*1e6')"
     printf '  %-46s +%6.0f us CPU   +%6.0f us wall   per call (a call takes %.0f us without)\n' \
         "$1" "$cpu" "$wall" "$base"
-    [ -z "$3" ] || row "$1, added process CPU per call" "$(printf '%+.0f us' "$cpu")" "$3"
-    row "$1, added wall per call" "$(printf '%+.0f us (on a %.0f us call)' "$wall" "$base")" "$4"
+    [ -z "$3" ] || LOOP_N=$N row "$1, added process CPU per call" "$(printf '%+.0f us' "$cpu")" "$3" "$2" '(c1-c0)/n*1e6' '%+.0f'
+    LOOP_N=$N row "$1, added wall per call" "$(printf '%+.0f us (on a %.0f us call)' "$wall" "$base")" "$4" "$2" '(w1-w0)/n*1e6' '%+.0f' 
 }
 
 echo "promptlog bench: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -95,7 +103,7 @@ measure spawn BENCH_CHILD_PRELOAD "$PY" "$client" spawn "$SPAWN_N" /bin/true
 add_ms="$(LOOP_N=$SPAWN_N stat spawn '(w1-w0)/n*1e3')"
 printf '  added per process: %+.3f ms wall, %+.3f ms CPU (a process takes %.3f ms without)\n' "$add_ms" \
     "$(LOOP_N=$SPAWN_N stat spawn '(c1-c0)/n*1e3')" "$(LOOP_N=$SPAWN_N stat spawn 'w0/n*1e3')"
-row "LD_PRELOAD /bin/true, added per process" "$(printf '%+.3f ms' "$add_ms")" "<= +0.5 ms"
+LOOP_N=$SPAWN_N row "LD_PRELOAD /bin/true, added per process" "$(printf '%+.3f ms' "$add_ms")" "<= +0.5 ms" spawn '(w1-w0)/n*1e3' '%+.3f' 
 expect_no_db "/bin/true"
 
 echo "== HTTPS keep-alive loops, python3 http.client, $N requests on one connection"
@@ -107,10 +115,10 @@ expect_rows $((BENCH_LOOPS * N + 1)) "captured non-stream chat"
 call_line "HTTPS captured chat, non-stream" https_chat "<= 100 us" "(no goal; 262 us at filing)"
 rss="$(stat https_chat '(r1-r0)/1024')"
 printf '  %-46s %+.1f MB peak RSS (without: %.1f MB)\n' "HTTPS captured chat, non-stream" "$rss" "$(stat https_chat 'r0/1024')"
-row "peak RSS added over $BENCH_LOOPS x $N captured calls" "$(printf '%+.1f MB' "$rss")" "<= 4 MB"
+row "peak RSS added over $BENCH_LOOPS x $N captured calls" "$(printf '%+.1f MB' "$rss")" "<= 4 MB" https_chat '(r1-r0)/1024' '%+.1f' 
 measure https_stream LD_PRELOAD "$PY" "$client" https-stream "$MOCK_HTTPS_PORT" "$MOCK_CA" "$N"
 expect_rows $((BENCH_LOOPS * N + 1)) "captured streamed chat"
-call_line "HTTPS captured chat, streamed" https_stream "" "<= 150 us"
+call_line "HTTPS captured chat, streamed" https_stream "(no goal)" "<= 150 us"
 
 echo "== plain sockets: HTTP keep-alive loops ($N requests) and file I/O ($IO_N x 4 KiB reads + writes)"
 head -c 1048576 /dev/urandom > "$T/data.bin"
@@ -139,5 +147,5 @@ fi
 
 echo
 echo "== summary ($(nproc) cores, $RUNS alternating runs, medians of per-pair figures; goals from issue 14)"
-awk -F'|' '{printf "  %-62s %-30s %s\n", $1, $2, $3}' <(echo "figure|measured|goal"; cat "$SUMMARY")
+awk -F'|' '{printf "  %-64s %-29s %-28s %s\n", $1, $2, $3, $4}' <(echo "figure|measured (median)|goal|pairs' Q1..Q3"; cat "$SUMMARY")
 echo "(bench took ${SECONDS} s; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
