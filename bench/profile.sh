@@ -5,7 +5,8 @@
 #   1. bench/capture_cost.c, collecting inside pl_capture_commit only (normalize, redact,
 #      compress, SQLite) for one streamed chat completion;
 #   2. python3 http.client, non-stream chat calls over one keep-alive HTTPS connection to the local
-#      mock, with and without the preload: the whole per-call cost, hooks and HTTP parsing included.
+#      mock, with and without the preload: the whole per-call cost, hooks and HTTP parsing included;
+#   3. the start of /bin/true with and without the preload (loading, constructors).
 # Knobs: BUILD, PROFILE_SHORT (20) / PROFILE_LONG (60) calls, PROFILE_DIR (callgrind files kept).
 set -u
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -49,5 +50,11 @@ for n in "$SHORT" "$LONG"; do
 done
 "$PY" "$report" "$OUTDIR/py_pre.$SHORT.out" "$OUTDIR/py_pre.$LONG.out" $((LONG - SHORT)) \
     "$OUTDIR/py_plain.$SHORT.out" "$OUTDIR/py_plain.$LONG.out"
+
+echo
+echo "== 3. start-up: /bin/true with and without the preload"
+cg "$OUTDIR/true_plain.out" /bin/true
+LD_PRELOAD="$PL_LIB" cg "$OUTDIR/true_pre.out" /bin/true
+"$PY" "$report" --startup "$OUTDIR/true_pre.out" "$OUTDIR/true_plain.out"
 echo
 echo "(callgrind files in $OUTDIR: callgrind_annotate --inclusive=yes FILE, or kcachegrind)"

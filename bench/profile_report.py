@@ -4,6 +4,7 @@
 # pipeline's stages, the cost by shared object, and the top functions by self cost.
 #
 # usage: profile_report.py SHORT.out LONG.out CALLS [BASE_SHORT.out BASE_LONG.out]
+#        profile_report.py --startup WITH.out WITHOUT.out   (one process start, e.g. /bin/true)
 #   CALLS: how many more captured calls LONG made than SHORT. BASE_*: the same loop without the
 #   preload, so the whole-process figure is what the preload adds per call.
 # A stage whose entry function is gone (renamed, inlined) shows "-": the table follows the names
@@ -117,5 +118,27 @@ def main(argv):
         print("  %-52s %-26s %9s" % (fn[:52], obj[:26], "{:,.0f}".format(v)))
 
 
+def startup(with_out, without_out):
+    inc, total = load(with_out, True)
+    self_, _ = load(with_out, False)
+    _, base = load(without_out, True)
+    print("instructions to start the process: %s without the preload, %s with it (+%s)"
+          % tuple("{:,.0f}".format(v) for v in (base, total, total - base)))
+    by_obj = collections.Counter()
+    for (fn, obj), v in self_.items():
+        by_obj[obj] += v
+    print("self cost by shared object (with the preload)")
+    for obj, v in by_obj.most_common(8):
+        print("  %-44s %10s" % (obj, "{:,.0f}".format(v)))
+    print("the library's functions and the loader's work, by inclusive cost")
+    mine = [(k, v) for k, v in inc.items() if k[1] == "libpromptlog.so" or k[0] in
+            ("_dl_relocate_object", "_dl_map_object", "_dl_init", "dladdr", "_dl_addr")]
+    for (fn, obj), v in sorted(mine, key=lambda kv: -kv[1])[:15]:
+        print("  %-52s %-26s %10s" % (fn[:52], obj[:26], "{:,.0f}".format(v)))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--startup"]:
+        startup(sys.argv[2], sys.argv[3])
+    else:
+        main(sys.argv[1:])
