@@ -36,6 +36,7 @@ UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 EXAMPLE_BIN  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all deps test-deps unit integration test asan demo bench clean fuzz fuzz-regress fuzz-bins
+.PHONY: profile
 
 all: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger $(EXAMPLE_BIN)
 
@@ -117,8 +118,13 @@ demo: test-deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
 
-bench: all
+bench: test-deps all
 	@BUILD=$(BUILD) bench/run.sh
+
+# Callgrind breakdown of one captured exchange (bench/profile.sh); needs valgrind.
+profile: all
+	@scripts/deps.sh profile
+	@BUILD=$(BUILD) bench/profile.sh
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c): clang builds the core with coverage and ASan/UBSan
 # into build-fuzz/, then scripts/fuzz.sh runs each harness for FUZZ_SECONDS (default 60) or, for
