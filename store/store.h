@@ -1,6 +1,16 @@
 /* store.h — the namespaced SQLite store: the only code that talks SQLite.
  * Plain metadata columns for the sqlite3 shell, zstd-compressed bodies, redacted headers.
  *
+ * Files: open.c (URLs, opening, foreign/newer/read-only files), schema.c (schema, creation
+ * race, upgrades), columns.c (the one column table), write.c (insert with retries), read.c
+ * (queries), guard.c (errors, wait budget, SIGXFSZ guard), zblob.c, redact.c.
+ *
+ * Schema (PRAGMA user_version = PL_STORE_SCHEMA_VERSION). Unknown numbers are NULL.
+ *   calls    one row per captured HTTP exchange; columns in columns.c (README "Schema")
+ *   models   one row per (namespace, model name), first time seen
+ *   calls_summary   VIEW for the shell
+ * Version history: 1 the first release; 2 adds calls.decode_error.
+ *
  * Invariants: credentials are redacted (redact.h) inside pl_store_insert, before anything is
  * compressed or written, so no caller can forget it. An insert is one committed transaction
  * when pl_store_insert returns 0. A database whose schema version is newer than this code is
@@ -11,13 +21,14 @@
 #include <stddef.h>
 #include "../proto/exchange.h"
 
-#define PL_STORE_SCHEMA_VERSION 1
+#define PL_STORE_SCHEMA_VERSION 2
 
 typedef struct pl_store pl_store;
 
 enum {
     PL_STORE_CREATE = 1,    /* create the file (mode 0600) and schema if missing */
-    PL_STORE_READONLY = 2,  /* exporter: never create, never write */
+    PL_STORE_READONLY = 2,  /* exporter: never create, never write; works on a file or directory
+                             * we may only read (opened immutable when its WAL cannot be shared) */
 };
 
 /* One captured exchange. On insert the caller owns every pointer; on read (pl_store_each_*) the
@@ -38,6 +49,8 @@ typedef struct pl_row {
     int stream;
     int incomplete;
     int truncated;
+    int decode_error;           /* 1: the response's content coding was corrupt; resp_body holds
+                                 * the bytes as they arrived, undecoded */
     double started_at;          /* epoch seconds */
     double duration;            /* seconds */
     double ttfb;                /* seconds from start to first response byte, -1 unknown */
@@ -59,6 +72,8 @@ typedef struct pl_row {
     size_t req_len;
     const char *resp_body;
     size_t resp_len;
+    int body_corrupt;           /* read only: a stored body blob did not decompress (that body is
+                                 * NULL); the iteration goes on with the next row */
 } pl_row;
 
 typedef struct pl_store_options {
@@ -94,7 +109,8 @@ typedef struct pl_model_row {
 } pl_model_row;
 typedef int (*pl_model_fn)(const pl_model_row *m, void *ctx);
 
-/* Iterates the namespace oldest first (by id). ns NULL = every namespace. Returns 0 or -1. */
+/* Iterates the namespace oldest first (by id). ns NULL = every namespace. Returns 0 or -1.
+ * A row whose body blob is corrupt is still handed over, with body_corrupt set. */
 int pl_store_each_row(pl_store *s, const char *ns, pl_row_fn fn, void *ctx, char *err, size_t errlen);
 int pl_store_each_model(pl_store *s, const char *ns, pl_model_fn fn, void *ctx, char *err, size_t errlen);
 
