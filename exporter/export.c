@@ -144,6 +144,8 @@ static void add_extras(cJSON *line, const pl_row *row, const cJSON *record)
         cJSON_AddTrueToObject(line, "incomplete");
     if (row->truncated > 0)
         cJSON_AddTrueToObject(line, "truncated");
+    if (row->decode_error > 0)   /* the response body is stored as it arrived, undecoded */
+        cJSON_AddTrueToObject(line, "decode_error");
     copy_item(line, record, "parse_error", NULL);
 }
 
