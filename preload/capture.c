@@ -248,6 +248,7 @@ static void commit(pl_exchange *x, const pl_endpoint *ep)
         .req_len = x->req_body.len,
         .resp_body = x->resp_body.data,
         .resp_len = x->resp_body.len,
+        .record = rec,              /* the store keeps its messages, each distinct one once */
     };
     if (!row.error && x->transport_error)
         row.error = x->transport_error;

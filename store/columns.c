@@ -48,6 +48,15 @@ const pl_column pl_call_columns[] = {
     {"response_body", "BLOB", PL_COL_BODY, F(resp_body), F(resp_len), 1},
     /* Added after schema version 1: older files get them by ALTER TABLE (open.c). */
     COL("decode_error", "INTEGER", PL_COL_INT, decode_error),
+    /* Schema 3: the readable store (messages.c, threads.c). */
+    COL("parent_id", "INTEGER", PL_COL_LL, parent_id),
+    COL("conversation_id", "INTEGER", PL_COL_LL, conversation_id),
+    COL("system_id", "INTEGER", PL_COL_LL, system_id),
+    COL("tools_id", "INTEGER", PL_COL_LL, tools_id),
+    COL("thread_hash", "INTEGER", PL_COL_HASH, thread_hash),
+    COL("request_ref", "INTEGER", PL_COL_LL, request_ref),
+    COL("record", "TEXT", PL_COL_TEXT, record_json),
+    COL("normalizer", "INTEGER", PL_COL_INT, normalizer),
 };
 const size_t pl_call_ncolumns = sizeof pl_call_columns / sizeof *pl_call_columns;
 
@@ -134,6 +143,14 @@ void pl_columns_bind(sqlite3_stmt *st, const pl_row *r, const pl_col_io *io)
         case PL_COL_LL:
             bind_ll(st, i, CAT(r, c->off, long long));
             break;
+        case PL_COL_HASH: {
+            long long v = CAT(r, c->off, long long);
+            if (v)
+                sqlite3_bind_int64(st, i, v);
+            else
+                sqlite3_bind_null(st, i);
+            break;
+        }
         case PL_COL_REAL: {
             double v = CAT(r, c->off, double);
             if (v < 0)
@@ -182,50 +199,73 @@ static void parse_headers(const char *json, pl_headers *h)
     cJSON_Delete(arr);
 }
 
-int pl_columns_decode(sqlite3_stmt *st, pl_row *r, pl_headers h[2], pl_buf b[2])
+static int decode_one(sqlite3_stmt *st, const pl_column *c, int i, pl_row *r, pl_headers h[2], pl_buf b[2],
+                      pl_body_ref_fn ref, void *ref_ctx)
+{
+    int null = sqlite3_column_type(st, i) == SQLITE_NULL;
+    switch (c->type) {
+    case PL_COL_TEXT:
+    case PL_COL_NAME:
+        AT(r, c->off, const char *) = (const char *)sqlite3_column_text(st, i);
+        break;
+    case PL_COL_INT:
+    case PL_COL_POSINT:
+        AT(r, c->off, int) = null ? -1 : sqlite3_column_int(st, i);
+        break;
+    case PL_COL_LL:
+        AT(r, c->off, long long) = null ? -1 : sqlite3_column_int64(st, i);
+        break;
+    case PL_COL_HASH:
+        AT(r, c->off, long long) = null ? 0 : sqlite3_column_int64(st, i);
+        break;
+    case PL_COL_REAL:
+        AT(r, c->off, double) = null ? -1 : sqlite3_column_double(st, i);
+        break;
+    case PL_COL_HEADERS:
+        parse_headers((const char *)sqlite3_column_text(st, i), &h[c->side]);
+        AT(r, c->off, const pl_headers *) = &h[c->side];
+        break;
+    case PL_COL_SIZE:
+        break;   /* the decompressed body's length says the same */
+    case PL_COL_BODY: {
+        AT(r, c->off, const char *) = NULL;
+        AT(r, c->aux, size_t) = 0;
+        if (null)
+            break;
+        const void *blob = sqlite3_column_blob(st, i);
+        int n = sqlite3_column_bytes(st, i);
+        int rc;
+        if (c->side == 0 && r->request_ref > 0) {
+            const char *base = NULL;
+            size_t baselen = 0;
+            rc = ref && ref(ref_ctx, r->request_ref, &base, &baselen) == 0
+                     ? pl_zblob_decompress_ref(blob, (size_t)n, base, baselen, 0, &b[c->side])
+                     : -1;
+        } else {
+            rc = pl_zblob_decompress(blob, (size_t)n, 0, &b[c->side]);
+        }
+        if (rc != 0)
+            return -1;
+        AT(r, c->off, const char *) = b[c->side].data ? b[c->side].data : "";
+        AT(r, c->aux, size_t) = b[c->side].len;
+        break;
+    }
+    }
+    return 0;
+}
+
+int pl_columns_decode(sqlite3_stmt *st, pl_row *r, pl_headers h[2], pl_buf b[2], pl_body_ref_fn ref, void *ref_ctx)
 {
     int result = 0;
     r->id = sqlite3_column_int64(st, 0);
-    for (size_t k = 0; k < pl_call_ncolumns; k++) {
-        const pl_column *c = &pl_call_columns[k];
-        int i = (int)k + 1;
-        int null = sqlite3_column_type(st, i) == SQLITE_NULL;
-        switch (c->type) {
-        case PL_COL_TEXT:
-        case PL_COL_NAME:
-            AT(r, c->off, const char *) = (const char *)sqlite3_column_text(st, i);
-            break;
-        case PL_COL_INT:
-        case PL_COL_POSINT:
-            AT(r, c->off, int) = null ? -1 : sqlite3_column_int(st, i);
-            break;
-        case PL_COL_LL:
-            AT(r, c->off, long long) = null ? -1 : sqlite3_column_int64(st, i);
-            break;
-        case PL_COL_REAL:
-            AT(r, c->off, double) = null ? -1 : sqlite3_column_double(st, i);
-            break;
-        case PL_COL_HEADERS:
-            parse_headers((const char *)sqlite3_column_text(st, i), &h[c->side]);
-            AT(r, c->off, const pl_headers *) = &h[c->side];
-            break;
-        case PL_COL_SIZE:
-            break;   /* the decompressed body's length says the same */
-        case PL_COL_BODY: {
-            AT(r, c->off, const char *) = NULL;
-            AT(r, c->aux, size_t) = 0;
-            if (null)
-                break;
-            const void *blob = sqlite3_column_blob(st, i);
-            int n = sqlite3_column_bytes(st, i);
-            if (pl_zblob_decompress(blob, (size_t)n, 0, &b[c->side]) != 0) {
+    /* Bodies last: a request body may need request_ref, decoded in the first pass. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < pl_call_ncolumns; k++) {
+            const pl_column *c = &pl_call_columns[k];
+            if ((c->type == PL_COL_BODY) != pass)
+                continue;
+            if (decode_one(st, c, (int)k + 1, r, h, b, ref, ref_ctx) != 0)
                 result = -1;
-                break;
-            }
-            AT(r, c->off, const char *) = b[c->side].data ? b[c->side].data : "";
-            AT(r, c->aux, size_t) = b[c->side].len;
-            break;
-        }
         }
     }
     return result;

@@ -16,6 +16,7 @@ typedef enum pl_col_type {
     PL_COL_INT,         /* int; < 0 stored as NULL */
     PL_COL_POSINT,      /* int; <= 0 stored as NULL (http_version) */
     PL_COL_LL,          /* long long; < 0 stored as NULL */
+    PL_COL_HASH,        /* long long; 0 stored as NULL, any other value as is */
     PL_COL_REAL,        /* double; < 0 stored as NULL */
     PL_COL_HEADERS,     /* const pl_headers *; stored as redacted JSON text (from pl_col_io) */
     PL_COL_SIZE,        /* size_t length of the body at `aux`; NULL when that body is NULL */
@@ -50,9 +51,13 @@ int pl_columns_insert_sql(pl_buf *out);
 int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies);
 /* Binds every column of r (parameters 1..n). */
 void pl_columns_bind(sqlite3_stmt *st, const pl_row *r, const pl_col_io *io);
+/* The decoded request body of call id, which a request body stored against it needs (it stays
+ * valid until the next call). Returns 0 or -1. */
+typedef int (*pl_body_ref_fn)(void *ctx, long long id, const char **body, size_t *len);
 /* Fills r from a row selected with pl_columns_select_list (column 0 is the id). Headers are
- * parsed into h[0], h[1]; bodies decompressed into b[0], b[1]. Returns 0, or -1 when a body blob
- * is corrupt (that body is left NULL, the rest of r is filled). */
-int pl_columns_decode(sqlite3_stmt *st, pl_row *r, pl_headers h[2], pl_buf b[2]);
+ * parsed into h[0], h[1]; bodies decompressed into b[0], b[1] (a request body with request_ref
+ * through ref). Returns 0, or -1 when a body blob is corrupt (that body is left NULL, the rest
+ * of r is filled). */
+int pl_columns_decode(sqlite3_stmt *st, pl_row *r, pl_headers h[2], pl_buf b[2], pl_body_ref_fn ref, void *ref_ctx);
 
 #endif

@@ -29,6 +29,8 @@ struct pl_store {
     pl_buf zreq, zresp;          /* compression scratch, reused across inserts */
     unsigned long long rng;      /* jitter for retries; never rand(), which the host owns */
     unsigned char *has_col;      /* per pl_call_columns entry: present in this file's `calls` */
+    struct pl_msgstore *ms;      /* messages.c: statements and the id cache (writers) */
+    struct pl_threads *th;       /* threads.c: parent lookup and recent request bodies (writers) */
 };
 
 void pl_store_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "columns.h"
+#include "messages.h"
 #include "schema.h"
+#include "threads.h"
 
 char *pl_store_path_from_url(const char *url)
 {
@@ -56,6 +58,8 @@ void pl_store_close(pl_store *s)
     pl_xfsz_block(&guard);
     sqlite3_finalize(s->ins_call);
     sqlite3_finalize(s->ins_model);
+    pl_msgstore_close(s->ms);
+    pl_threads_close(s->th);
     if (s->db)
         sqlite3_close_v2(s->db);
     ZSTD_freeCCtx(s->cctx);
@@ -250,8 +254,10 @@ static int store_open(const char *url, int flags, const pl_store_options *opts, 
     }
     if (prepare_writes(s, err, errlen) != 0)
         goto fail;
+    s->ms = pl_msgstore_open(s->db);
+    s->th = pl_threads_open(s->db);
     s->cctx = ZSTD_createCCtx();
-    if (!s->cctx) {
+    if (!s->cctx || !s->ms || !s->th) {
         pl_store_seterr(err, errlen, "out of memory");
         goto fail;
     }

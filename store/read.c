@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "bodies.h"
 #include "columns.h"
 
 typedef int (*bind_fn)(sqlite3_stmt *st, const void *bctx);
@@ -54,10 +55,29 @@ static double col_real(sqlite3_stmt *st, int i)
 /* ---- calls ----------------------------------------------------------------------------- */
 
 typedef struct row_ctx {
+    pl_store *s;
     pl_row_fn fn;
     void *ctx;
     pl_buf body[2];
+    /* The previous row's request body: in id order a call's parent is usually just before it,
+     * so following request_ref chains costs one decompression per row. */
+    long long prev_id;
+    pl_buf prev, ref;
 } row_ctx;
+
+static int ref_body(void *vctx, long long id, const char **body, size_t *len)
+{
+    row_ctx *c = vctx;
+    const pl_buf *b = &c->prev;
+    if (id != c->prev_id) {
+        if (pl_body_read(c->s->db, id, 0, &c->ref, NULL, 0) != 0)
+            return -1;
+        b = &c->ref;
+    }
+    *body = b->data ? b->data : "";
+    *len = b->len;
+    return 0;
+}
 
 static int row_step(pl_store *s, sqlite3_stmt *st, void *vctx)
 {
@@ -68,11 +88,17 @@ static int row_step(pl_store *s, sqlite3_stmt *st, void *vctx)
     pl_headers h[2] = {{0}, {0}};
     /* A corrupt blob does not stop the iteration: the row comes with body_corrupt set, so a
      * caller can keep every good row and name the bad ones. */
-    if (pl_columns_decode(st, &r, h, c->body) != 0)
+    if (pl_columns_decode(st, &r, h, c->body, ref_body, c) != 0)
         r.body_corrupt = 1;
     int stop = c->fn(&r, c->ctx);
     pl_headers_free(&h[0]);
     pl_headers_free(&h[1]);
+    if (r.req_body) {
+        pl_buf t = c->prev;
+        c->prev = c->body[0];
+        c->body[0] = t;
+        c->prev_id = r.id;
+    }
     return stop;
 }
 
@@ -132,11 +158,13 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
         pl_store_seterr(err, errlen, "out of memory");
         return -1;
     }
-    row_ctx c = {.fn = fn, .ctx = ctx};
+    row_ctx c = {.s = s, .fn = fn, .ctx = ctx};
     int rc = run_query(s, pl_buf_cstr(&sql), row_bind, q, row_step, &c, err, errlen);
     pl_buf_free(&sql);
     pl_buf_free(&c.body[0]);
     pl_buf_free(&c.body[1]);
+    pl_buf_free(&c.prev);
+    pl_buf_free(&c.ref);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rebuild.h"
 #include "columns.h"
 
 /* Everything but the `calls` table, which columns.c generates. */
@@ -23,7 +24,48 @@ static const char SCHEMA_REST_SQL[] =
     " id, namespace, datetime(started_at, 'unixepoch') AS started,\n"
     " round(duration, 3) AS seconds, provider, model, status, input_tokens, output_tokens,\n"
     " finish_reason, substr(prompt_preview, 1, 60) AS prompt,\n"
-    " substr(completion_preview, 1, 60) AS completion FROM calls;\n";
+    " substr(completion_preview, 1, 60) AS completion FROM calls;\n"
+    /* Schema 3: the readable store. */
+    "CREATE TABLE IF NOT EXISTS messages (\n"
+    " id INTEGER PRIMARY KEY,\n"
+    " hash INTEGER NOT NULL,\n"
+    " role TEXT, content TEXT, tool_calls TEXT, tool_call_id TEXT, name TEXT,\n"
+    " shape TEXT, raw TEXT);\n"
+    "CREATE INDEX IF NOT EXISTS messages_hash ON messages(hash);\n"
+    "CREATE TABLE IF NOT EXISTS call_messages (\n"
+    " call_id INTEGER NOT NULL,\n"
+    " position INTEGER NOT NULL,\n"
+    " side TEXT NOT NULL,\n"
+    " message_id INTEGER NOT NULL,\n"
+    " finish_reason TEXT,\n"
+    " PRIMARY KEY (call_id, position)) WITHOUT ROWID;\n"
+    "CREATE INDEX IF NOT EXISTS call_messages_message ON call_messages(message_id);\n"
+    "CREATE TABLE IF NOT EXISTS tool_lists (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, tools TEXT NOT NULL);\n"
+    "CREATE INDEX IF NOT EXISTS tool_lists_hash ON tool_lists(hash);\n"
+    "CREATE INDEX IF NOT EXISTS calls_thread ON calls(namespace, thread_hash) WHERE thread_hash IS NOT NULL;\n"
+    "CREATE INDEX IF NOT EXISTS calls_conversation ON calls(conversation_id);\n"
+    /* detail=none: boolean queries (AND, OR, NOT, prefix*) without the size of positions */
+    "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(content, content='messages',"
+    " content_rowid='id', detail=none);\n"
+    "CREATE VIEW IF NOT EXISTS transcript AS SELECT cm.call_id, cm.position, m.role, m.content,\n"
+    " cm.side, m.tool_calls, m.tool_call_id, cm.finish_reason, cm.message_id\n"
+    " FROM call_messages cm JOIN messages m ON m.id = cm.message_id;\n"
+    "CREATE VIEW IF NOT EXISTS conversations AS SELECT c.conversation_id AS id, c.namespace,\n"
+    " datetime(min(c.started_at), 'unixepoch') AS first, datetime(max(c.started_at), 'unixepoch') AS last,\n"
+    " count(*) AS calls, group_concat(DISTINCT c.model) AS models,\n"
+    " sum(c.input_tokens) AS input_tokens, sum(c.output_tokens) AS output_tokens,\n"
+    " (SELECT substr(t.content, 1, 80) FROM transcript t WHERE t.call_id = c.conversation_id\n"
+    "   AND t.side = 'input' AND t.role IN ('user', 'prompt') ORDER BY t.position LIMIT 1) AS first_user_message\n"
+    " FROM calls c WHERE c.conversation_id IS NOT NULL GROUP BY c.conversation_id;\n"
+    "CREATE VIEW IF NOT EXISTS prompt_versions AS SELECT namespace,\n"
+    " row_number() OVER (PARTITION BY namespace ORDER BY min(id)) AS version,\n"
+    " system_id, tools_id,\n"
+    " datetime(min(started_at), 'unixepoch') AS first_used, datetime(max(started_at), 'unixepoch') AS last_used,\n"
+    " count(*) AS calls, group_concat(DISTINCT model) AS models,\n"
+    " (SELECT substr(content, 1, 80) FROM messages WHERE id = system_id) AS system_prompt,\n"
+    " (SELECT json_group_array(coalesce(json_extract(value, '$.function.name'), json_extract(value, '$.name'))) FROM tool_lists, json_each(tools)\n"
+    "   WHERE tool_lists.id = tools_id) AS tools\n"
+    " FROM calls WHERE system_id IS NOT NULL OR tools_id IS NOT NULL GROUP BY namespace, system_id, tools_id;\n";
 
 static int query_int(sqlite3 *db, const char *sql, long long *out)
 {
@@ -110,6 +152,9 @@ static int build(pl_store *s, int ver, char **msg)
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(s->db, pl_buf_cstr(&sql), NULL, NULL, msg);
     pl_buf_free(&sql);
+    /* Rows written before schema 3 get their messages and links from their stored bodies. */
+    if (rc == SQLITE_OK && ver > 0 && ver < 3)
+        rc = pl_backfill(s, msg);
     if (rc == SQLITE_OK) {
         char v[64];
         snprintf(v, sizeof v, "PRAGMA user_version = %d", PL_STORE_SCHEMA_VERSION);

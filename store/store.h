@@ -9,7 +9,10 @@
  *   calls    one row per captured HTTP exchange; columns in columns.c (README "Schema")
  *   models   one row per (namespace, model name), first time seen
  *   calls_summary   VIEW for the shell
- * Version history: 1 the first release; 2 adds calls.decode_error.
+ *   messages, call_messages, tool_lists, messages_fts, and the views transcript,
+ *   conversations, prompt_versions: see schema.c and the README's sqlite3 tour
+ * Version history: 1 the first release; 2 adds calls.decode_error; 3 adds the readable store
+ * (messages stored once, conversations, prompt versions, full-text search, body chains).
  *
  * Invariants: credentials are redacted (redact.h) inside pl_store_insert, before anything is
  * compressed or written, so no caller can forget it. An insert is one committed transaction
@@ -19,9 +22,12 @@
 #define PL_STORE_H
 
 #include <stddef.h>
+#include <cjson/cJSON.h>
 #include "../proto/exchange.h"
 
-#define PL_STORE_SCHEMA_VERSION 2
+#define PL_STORE_SCHEMA_VERSION 3
+/* The normalizer generation whose records the stored messages hold (calls.normalizer). */
+#define PL_STORE_NORMALIZER 1
 
 typedef struct pl_store pl_store;
 
@@ -72,6 +78,16 @@ typedef struct pl_row {
     size_t req_len;
     const char *resp_body;
     size_t resp_len;
+    /* Schema 3. On insert the store derives these from `record`; on read they come back. */
+    const cJSON *record;        /* insert: the normalized record (pl_llm_normalize) or NULL */
+    long long parent_id;        /* the call this one continues, -1 none */
+    long long conversation_id;  /* the root of its conversation, -1 unknown */
+    long long system_id;        /* messages.id of its system prompt, -1 none */
+    long long tools_id;         /* tool_lists.id of its tool list, -1 none */
+    long long thread_hash;      /* store-internal: the key children look up */
+    long long request_ref;      /* store-internal: request_body is compressed against this call's */
+    const char *record_json;    /* the record without its messages, as stored; NULL before 3 */
+    int normalizer;             /* PL_STORE_NORMALIZER of the stored messages, -1 none */
     int body_corrupt;           /* read only: a stored body blob did not decompress (that body is
                                  * NULL); the iteration goes on with the next row */
 } pl_row;

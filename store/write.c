@@ -8,7 +8,9 @@
 #include <cjson/cJSON.h>
 
 #include "columns.h"
+#include "messages.h"
 #include "redact.h"
+#include "threads.h"
 #include "zblob.h"
 
 static char *headers_json(const pl_headers *h, const char *extra)
@@ -33,32 +35,58 @@ static char *headers_json(const pl_headers *h, const char *extra)
     return out;
 }
 
-/* One attempt at the transaction. Returns SQLite's code; *id set on success. */
-static int insert_once(pl_store *s, const pl_row *r, long long *id)
+/* One attempt at the transaction. Returns SQLite's code; *id set on success. The request body
+ * is compressed in here because its reference, the parent's body, is only known once the
+ * parent is found under the write lock. */
+static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, const pl_col_io *io, int *depth, long long *id)
 {
     int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return rc;
-    if (r->model && *r->model) {
+    if (w->model && *w->model) {
         sqlite3_reset(s->ins_model);
-        sqlite3_bind_text(s->ins_model, 1, r->ns, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s->ins_model, 2, r->model, -1, SQLITE_STATIC);
-        if (r->provider)
-            sqlite3_bind_text(s->ins_model, 3, r->provider, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->ins_model, 1, w->ns, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->ins_model, 2, w->model, -1, SQLITE_STATIC);
+        if (w->provider)
+            sqlite3_bind_text(s->ins_model, 3, w->provider, -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(s->ins_model, 3);
-        sqlite3_bind_double(s->ins_model, 4, r->started_at > 0 ? r->started_at : pl_store_now());
+        sqlite3_bind_double(s->ins_model, 4, w->started_at > 0 ? w->started_at : pl_store_now());
         rc = sqlite3_step(s->ins_model);
         sqlite3_reset(s->ins_model);
         if (rc != SQLITE_DONE)
             goto rollback;
     }
-    sqlite3_reset(s->ins_call);
-    rc = sqlite3_step(s->ins_call);
-    sqlite3_reset(s->ins_call);
+    rc = pl_links_before(s, w->ns, m, w);
+    if (rc != SQLITE_OK)
+        goto rollback;
+    w->request_ref = -1;
+    *depth = 0;
+    if (w->req_body) {
+        int pdepth = 0;
+        const pl_buf *ref = w->parent_id > 0 ? pl_threads_body(s->th, w->parent_id, &pdepth) : NULL;
+        if (ref && pdepth >= PL_THREADS_MAX_DEPTH)
+            ref = NULL;
+        if (ref && pl_zblob_compress_ref(s->cctx, w->req_body, w->req_len, ref->data, ref->len, &s->zreq) == 0) {
+            w->request_ref = w->parent_id;
+            *depth = pdepth + 1;
+        } else if (pl_zblob_compress(s->cctx, w->req_body, w->req_len, &s->zreq) != 0) {
+            rc = SQLITE_NOMEM;
+            goto rollback;
+        }
+    }
+    sqlite3_stmt *st = s->ins_call;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pl_columns_bind(st, w, io);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         goto rollback;
     *id = sqlite3_last_insert_rowid(s->db);
+    rc = pl_links_after(s, *id, m, w);
+    if (rc != SQLITE_OK)
+        goto rollback;
     rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return SQLITE_OK;
@@ -89,6 +117,9 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
     char *path = row->path ? pl_redact_url(row->path, extra) : NULL;
     char *reqh = row->req_headers ? headers_json(row->req_headers, extra) : NULL;
     char *resph = row->resp_headers ? headers_json(row->resp_headers, extra) : NULL;
+    char *rest = NULL;
+    pl_msgs m;
+    memset(&m, 0, sizeof m);
     w.url = url;
     w.path = path;
     if ((row->url && !url) || (row->path && !path) || (row->req_headers && !reqh) || (row->resp_headers && !resph)) {
@@ -96,43 +127,53 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
         goto out;
     }
 
+    if (row->record) {
+        if (pl_msgs_collect(row->record, &m) != 0 || !(rest = pl_record_rest(row->record))) {
+            pl_store_seterr(err, errlen, "out of memory");
+            goto out;
+        }
+        w.record_json = rest;
+        w.normalizer = PL_STORE_NORMALIZER;
+    } else {
+        w.record_json = NULL;
+        w.normalizer = -1;
+    }
+
     pthread_mutex_lock(&s->lock);
     pl_xfsz_guard guard;
     pl_xfsz_block(&guard);
-    int ok = 1;
-    if (row->req_body)
-        ok &= pl_zblob_compress(s->cctx, row->req_body, row->req_len, &s->zreq) == 0;
-    if (row->resp_body)
-        ok &= pl_zblob_compress(s->cctx, row->resp_body, row->resp_len, &s->zresp) == 0;
-    if (!ok) {
+    if (row->resp_body && pl_zblob_compress(s->cctx, row->resp_body, row->resp_len, &s->zresp) != 0) {
         pl_xfsz_restore(&guard);
         pthread_mutex_unlock(&s->lock);
         pl_store_seterr(err, errlen, "cannot compress body");
         goto out;
     }
     pl_col_io io = {.headers = {reqh, resph}, .blobs = {&s->zreq, &s->zresp}};
-    sqlite3_stmt *st = s->ins_call;
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    pl_columns_bind(st, &w, &io);
 
     /* Retry contention until the budget is spent. The busy handler covers most waits; the loop
      * covers the cases where SQLite returns BUSY without waiting (WAL recovery, snapshots). */
     double deadline = pl_store_mono_ms() + s->busy_ms;
-    int rc;
+    int rc, depth = 0;
     for (;;) {
         if (!pl_store_budget_left(s, deadline)) {
             rc = SQLITE_BUSY;
             break;
         }
-        rc = insert_once(s, &w, &id);
+        rc = insert_once(s, &w, &m, &io, &depth, &id);
+        if (rc == SQLITE_OK)
+            break;
+        pl_msgstore_rollback(s->ms);
         if (!pl_store_is_busy(rc))
             break;
         pl_store_jitter(s, deadline - pl_store_mono_ms());
     }
     sqlite3_busy_timeout(s->db, s->busy_ms);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_OK) {
+    sqlite3_clear_bindings(s->ins_call);
+    if (rc == SQLITE_OK) {
+        pl_msgstore_commit(s->ms);
+        if (w.req_body && m.n)
+            pl_threads_remember(s->th, id, w.req_body, w.req_len, depth);
+    } else {
         char tmp[512];
         if (pl_store_is_busy(rc))
             pl_store_seterr(err, errlen, "%s stayed locked for %d ms; row not written", s->path, s->busy_ms);
@@ -143,6 +184,8 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
     pl_xfsz_restore(&guard);
     pthread_mutex_unlock(&s->lock);
 out:
+    pl_msgs_free(&m);
+    cJSON_free(rest);
     free(url);
     free(path);
     cJSON_free(reqh);

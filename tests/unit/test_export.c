@@ -14,6 +14,7 @@
 /* The exporter's objects are not linked into unit tests; its pure parts are compiled in here. */
 #include "../../exporter/commands.c"
 #include "../../exporter/export.c"
+#include "../../exporter/outfile.c"
 
 static char *line_text(cJSON *line)
 {

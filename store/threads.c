@@ -1,0 +1,157 @@
+/* threads.c — conversation linking by content and the cache of recent request bodies that
+ * children are compressed against (see threads.h). */
+#include "threads.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_SEED 0x7468726561640aULL
+#define RECENT 8                /* request bodies kept for prefix compression */
+#define RECENT_MAX_BODY ((size_t)1 << 20)
+
+typedef struct recent {
+    long long id;
+    int depth;
+    pl_buf body;
+} recent;
+
+struct pl_threads {
+    sqlite3 *db;
+    sqlite3_stmt *find, *root;
+    recent bodies[RECENT];
+    unsigned next;
+};
+
+pl_threads *pl_threads_open(sqlite3 *db)
+{
+    pl_threads *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->db = db;
+    if (sqlite3_prepare_v3(db,
+                           "SELECT id, conversation_id FROM calls WHERE namespace = ? AND thread_hash = ?"
+                           " ORDER BY id DESC LIMIT 1",
+                           -1, SQLITE_PREPARE_PERSISTENT, &t->find, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, "UPDATE calls SET conversation_id = id WHERE id = ?", -1, SQLITE_PREPARE_PERSISTENT,
+                           &t->root, NULL) != SQLITE_OK) {
+        pl_threads_close(t);
+        return NULL;
+    }
+    return t;
+}
+
+void pl_threads_close(pl_threads *t)
+{
+    if (!t)
+        return;
+    sqlite3_finalize(t->find);
+    sqlite3_finalize(t->root);
+    for (int i = 0; i < RECENT; i++)
+        pl_buf_free(&t->bodies[i].body);
+    free(t);
+}
+
+static uint64_t step(uint64_t h, uint64_t link)
+{
+    h = pl_hash_bytes(h, &link, sizeof link);
+    return h ? h : 1;
+}
+
+uint64_t pl_threads_key(const pl_msgs *m)
+{
+    if (m->n == m->n_in || m->n_in == 0)
+        return 0;
+    uint64_t h = KEY_SEED;
+    for (size_t i = 0; i < m->n; i++)
+        h = step(h, m->v[i].link);
+    return h;
+}
+
+int pl_threads_find_parent(pl_threads *t, const char *ns, const pl_msgs *m, long long *parent, long long *conv)
+{
+    *parent = *conv = -1;
+    if (m->n_in < 2)
+        return SQLITE_OK;   /* a parent had at least one input and one output message */
+    uint64_t stack[64], *h = m->n_in <= 64 ? stack : malloc(m->n_in * sizeof *h);
+    if (!h)
+        return SQLITE_NOMEM;
+    uint64_t acc = KEY_SEED;
+    for (size_t i = 0; i < m->n_in; i++)
+        h[i] = acc = step(acc, m->v[i].link);
+    int rc = SQLITE_OK;
+    /* h[j-1] covers the first j messages; the longest matching prefix is the closest parent */
+    for (size_t j = m->n_in; j >= 2 && *parent < 0; j--) {
+        sqlite3_bind_text(t->find, 1, ns, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(t->find, 2, (sqlite3_int64)h[j - 1]);
+        rc = sqlite3_step(t->find);
+        if (rc == SQLITE_ROW) {
+            *parent = sqlite3_column_int64(t->find, 0);
+            *conv = sqlite3_column_type(t->find, 1) == SQLITE_NULL ? *parent : sqlite3_column_int64(t->find, 1);
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+        }
+        sqlite3_reset(t->find);
+        if (rc != SQLITE_OK)
+            break;
+    }
+    if (h != stack)
+        free(h);
+    return rc;
+}
+
+int pl_threads_set_root(pl_threads *t, long long id)
+{
+    sqlite3_bind_int64(t->root, 1, id);
+    int rc = sqlite3_step(t->root);
+    sqlite3_reset(t->root);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+const pl_buf *pl_threads_body(pl_threads *t, long long call_id, int *depth)
+{
+    for (int i = 0; i < RECENT; i++)
+        if (t->bodies[i].id == call_id && call_id > 0) {
+            *depth = t->bodies[i].depth;
+            return &t->bodies[i].body;
+        }
+    return NULL;
+}
+
+void pl_threads_remember(pl_threads *t, long long call_id, const char *body, size_t len, int depth)
+{
+    if (!body || len > RECENT_MAX_BODY)
+        return;
+    recent *r = &t->bodies[t->next++ % RECENT];
+    pl_buf_reset(&r->body);
+    r->id = -1;
+    if (pl_buf_append(&r->body, body, len) == 0) {
+        r->id = call_id;
+        r->depth = depth;
+    }
+}
+
+int pl_links_before(pl_store *s, const char *ns, pl_msgs *m, pl_row *w)
+{
+    w->parent_id = w->conversation_id = w->system_id = w->tools_id = -1;
+    w->thread_hash = 0;
+    if (!m->n || !s->ms || !s->th)
+        return SQLITE_OK;
+    int rc = pl_msgstore_resolve(s->ms, m);
+    if (rc == SQLITE_OK)
+        rc = pl_threads_find_parent(s->th, ns, m, &w->parent_id, &w->conversation_id);
+    w->system_id = m->system_id;
+    w->tools_id = m->tools_id;
+    w->thread_hash = (long long)pl_threads_key(m);
+    return rc;
+}
+
+int pl_links_after(pl_store *s, long long id, const pl_msgs *m, const pl_row *w)
+{
+    if (!m->n || !s->ms || !s->th)
+        return SQLITE_OK;
+    int rc = pl_msgstore_link(s->ms, id, m);
+    if (rc == SQLITE_OK && w->conversation_id < 0)
+        rc = pl_threads_set_root(s->th, id);
+    return rc;
+}

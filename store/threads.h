@@ -1,0 +1,37 @@
+/* threads.h — internal to store/: conversations found by content, and the request-body chains
+ * that follow them.
+ *
+ * A call continues call P when its input messages begin with P's input followed by P's output
+ * (same namespace, any process). Each call stores thread_hash, a hash of its input and output
+ * messages (their link hashes: null members do not count); a new call looks up the hashes of its own input's prefixes, longest
+ * first, and the newest call with a matching hash is its parent. A retry or a branch finds the
+ * same parent as its sibling did. conversation_id is the root's id.
+ *
+ * Body chains: a request body is compressed against its parent's request body when this process
+ * still holds it (request_ref names the parent); chains are cut at PL_THREADS_MAX_DEPTH so
+ * reading one body decompresses at most that many. */
+#ifndef PL_STORE_THREADS_H
+#define PL_STORE_THREADS_H
+
+#include "messages.h"
+
+#define PL_THREADS_MAX_DEPTH 64
+
+typedef struct pl_threads pl_threads;
+pl_threads *pl_threads_open(sqlite3 *db);
+void pl_threads_close(pl_threads *t);
+
+/* The hash stored in calls.thread_hash for a call with these (resolved) messages; 0 when the
+ * call has no output. */
+uint64_t pl_threads_key(const pl_msgs *m);
+/* Inside the write transaction. *parent, *conv = -1 when the call starts a conversation. */
+int pl_threads_find_parent(pl_threads *t, const char *ns, const pl_msgs *m, long long *parent, long long *conv);
+/* Sets conversation_id = id for a root. */
+int pl_threads_set_root(pl_threads *t, long long id);
+
+/* A request body this process wrote, if it still holds it: NULL otherwise. */
+const pl_buf *pl_threads_body(pl_threads *t, long long call_id, int *depth);
+/* After a commit: remembers call_id's request body for its children. */
+void pl_threads_remember(pl_threads *t, long long call_id, const char *body, size_t len, int depth);
+
+#endif
