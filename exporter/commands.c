@@ -92,8 +92,9 @@ static int prompt_cb(const pl_row *row, void *vctx)
         pl_buf_append_str(&c->bad, id);
         return 0;
     }
-    cJSON *record = pl_export_record(row);
-    cJSON *line = pl_export_prompt_line(row, record, c->type);
+    /* the store hands over the record built from its messages (or rebuilt, --rebuild) */
+    cJSON *record = row->record ? NULL : pl_export_record(row);
+    cJSON *line = pl_export_prompt_line(row, row->record ? row->record : record, c->type);
     c->failed = emit(c->out, line);
     if (line)
         c->written++;
@@ -117,6 +118,8 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
     q.ns = o->ns;
     q.kind = c.type;
     q.models = o->models;
+    q.records = 1;
+    q.rebuild = o->rebuild;
     char err[768] = "";
     int rc = pl_store_each_row_q(s, &q, prompt_cb, &c, err, sizeof err);
     pl_store_close(s);

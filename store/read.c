@@ -6,6 +6,9 @@
 
 #include "bodies.h"
 #include "columns.h"
+#include "rebuild.h"
+
+#include <stdlib.h>
 
 typedef int (*bind_fn)(sqlite3_stmt *st, const void *bctx);
 /* Decodes the current row and calls the user's callback; returns nonzero to stop. */
@@ -56,6 +59,8 @@ static double col_real(sqlite3_stmt *st, int i)
 
 typedef struct row_ctx {
     pl_store *s;
+    const pl_store_query *q;
+    sqlite3_stmt *msgs, *tools;   /* records from stored messages */
     pl_row_fn fn;
     void *ctx;
     pl_buf body[2];
@@ -79,6 +84,98 @@ static int ref_body(void *vctx, long long id, const char **body, size_t *len)
     return 0;
 }
 
+/* A message object from its columns (messages.h: shape, or raw). */
+static cJSON *msg_json(sqlite3_stmt *st, int c0)
+{
+    const char *raw = (const char *)sqlite3_column_text(st, c0 + 6);
+    if (raw)
+        return cJSON_Parse(raw);
+    const char *shape = (const char *)sqlite3_column_text(st, c0 + 5);
+    cJSON *o = cJSON_CreateObject();
+    for (const char *p = shape ? shape : "rc"; o && *p; p++) {
+        const char *v;
+        switch (*p) {
+        case 'r': v = (const char *)sqlite3_column_text(st, c0); cJSON_AddStringToObject(o, "role", v ? v : ""); break;
+        case 'c': v = (const char *)sqlite3_column_text(st, c0 + 1); cJSON_AddStringToObject(o, "content", v ? v : ""); break;
+        case 'C': cJSON_AddNullToObject(o, "content"); break;
+        case 't': v = (const char *)sqlite3_column_text(st, c0 + 2);
+                  cJSON_AddItemToObject(o, "tool_calls", v ? cJSON_Parse(v) : cJSON_CreateArray()); break;
+        case 'i': v = (const char *)sqlite3_column_text(st, c0 + 3); cJSON_AddStringToObject(o, "tool_call_id", v ? v : ""); break;
+        case 'n': v = (const char *)sqlite3_column_text(st, c0 + 4); cJSON_AddStringToObject(o, "name", v ? v : ""); break;
+        }
+    }
+    return o;
+}
+
+/* The record as pl_llm_normalize gave it at capture: calls.record plus the messages. */
+static cJSON *record_from_messages(row_ctx *c, const pl_row *r)
+{
+    cJSON *rec = cJSON_Parse(r->record_json);
+    if (!rec)
+        return NULL;
+    const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "kind"));
+    int text = kind && strcmp(kind, "text") == 0;
+    cJSON *in = NULL, *out = NULL;
+    sqlite3_bind_int64(c->msgs, 1, r->id);
+    while (sqlite3_step(c->msgs) == SQLITE_ROW) {
+        int output = strcmp((const char *)sqlite3_column_text(c->msgs, 0), "output") == 0;
+        const char *finish = (const char *)sqlite3_column_text(c->msgs, 1);
+        if (text) {
+            const char *role = (const char *)sqlite3_column_text(c->msgs, 2);
+            const char *content = (const char *)sqlite3_column_text(c->msgs, 3);
+            const char *key = output ? "response" : role && strcmp(role, "system") == 0 ? "system" : "prompt";
+            cJSON_AddStringToObject(rec, key, content ? content : "");
+            continue;
+        }
+        cJSON *m = msg_json(c->msgs, 2);
+        if (!m)
+            continue;
+        if (output && finish)
+            cJSON_AddStringToObject(m, "finish_reason", finish);
+        cJSON **arr = output ? &out : &in;
+        if (!*arr)
+            *arr = cJSON_CreateArray();
+        cJSON_AddItemToArray(*arr, m);
+    }
+    sqlite3_reset(c->msgs);
+    if (in)
+        cJSON_AddItemToObject(rec, "messages", in);
+    if (r->tools_id > 0) {
+        sqlite3_bind_int64(c->tools, 1, r->tools_id);
+        if (sqlite3_step(c->tools) == SQLITE_ROW) {
+            cJSON *t = cJSON_Parse((const char *)sqlite3_column_text(c->tools, 0));
+            if (t)
+                cJSON_AddItemToObject(rec, "tools", t);
+        }
+        sqlite3_reset(c->tools);
+    }
+    if (out)
+        cJSON_AddItemToObject(rec, "completions", out);
+    return rec;
+}
+
+static cJSON *make_record(row_ctx *c, pl_row *r)
+{
+    if (!c->q->rebuild && c->msgs && r->record_json && r->normalizer == PL_STORE_NORMALIZER)
+        return record_from_messages(c, r);
+    /* Rebuild from the bodies: read them now if the select left them out. */
+    if (!r->req_body && !r->resp_body && c->q->no_bodies == 0 && c->msgs) {
+        char err[256];
+        if (pl_body_read(c->s->db, r->id, 0, &c->body[0], err, sizeof err) == 0) {
+            r->req_body = c->body[0].data ? c->body[0].data : "";
+            r->req_len = c->body[0].len;
+        }
+        if (pl_body_read(c->s->db, r->id, 1, &c->body[1], err, sizeof err) == 0) {
+            r->resp_body = c->body[1].data ? c->body[1].data : "";
+            r->resp_len = c->body[1].len;
+        }
+    }
+    pl_llm_input in;
+    pl_endpoint ep;
+    pl_store_llm_input(r, &in, &ep);
+    return pl_llm_normalize(&in);
+}
+
 static int row_step(pl_store *s, sqlite3_stmt *st, void *vctx)
 {
     (void)s;
@@ -90,7 +187,12 @@ static int row_step(pl_store *s, sqlite3_stmt *st, void *vctx)
      * caller can keep every good row and name the bad ones. */
     if (pl_columns_decode(st, &r, h, c->body, ref_body, c) != 0)
         r.body_corrupt = 1;
+    cJSON *rec = NULL;
+    if (c->q->records && !r.body_corrupt)
+        rec = make_record(c, &r);
+    r.record = rec;
     int stop = c->fn(&r, c->ctx);
+    cJSON_Delete(rec);
     pl_headers_free(&h[0]);
     pl_headers_free(&h[1]);
     if (r.req_body) {
@@ -127,8 +229,11 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
     if (!q)
         q = &all;
     pl_buf sql = {0};
+    /* records from stored messages need no body; a file without them (read-only, older than
+     * schema 3) or a rebuild reads every body in the select itself */
+    int stored = q->records && !q->rebuild && s->version >= 3;
     int ok = pl_buf_append_str(&sql, "SELECT ") == 0;
-    ok &= pl_columns_select_list(&sql, s->has_col, q->no_bodies) == 0;
+    ok &= pl_columns_select_list(&sql, s->has_col, q->no_bodies || stored) == 0;
     ok &= pl_buf_append_str(&sql, " FROM calls WHERE 1") == 0;
     if (q->ns)
         ok &= pl_buf_append_str(&sql, " AND namespace = :ns") == 0;
@@ -158,8 +263,26 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
         pl_store_seterr(err, errlen, "out of memory");
         return -1;
     }
-    row_ctx c = {.s = s, .fn = fn, .ctx = ctx};
+    row_ctx c = {.s = s, .q = q, .fn = fn, .ctx = ctx};
+    pthread_mutex_lock(&s->lock);
+    int bad = stored &&
+        (sqlite3_prepare_v2(s->db,
+                            "SELECT cm.side, cm.finish_reason, m.role, m.content, m.tool_calls, m.tool_call_id, m.name,"
+                            " m.shape, m.raw FROM call_messages cm JOIN messages m ON m.id = cm.message_id"
+                            " WHERE cm.call_id = ? ORDER BY cm.position",
+                            -1, &c.msgs, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(s->db, "SELECT tools FROM tool_lists WHERE id = ?", -1, &c.tools, NULL) != SQLITE_OK);
+    pthread_mutex_unlock(&s->lock);
+    if (bad) {
+        char tmp[512];
+        pl_store_seterr(err, errlen, "%s", pl_store_errtext(s->path, sqlite3_errcode(s->db), s->db, tmp, sizeof tmp));
+        sqlite3_finalize(c.msgs);
+        pl_buf_free(&sql);
+        return -1;
+    }
     int rc = run_query(s, pl_buf_cstr(&sql), row_bind, q, row_step, &c, err, errlen);
+    sqlite3_finalize(c.msgs);
+    sqlite3_finalize(c.tools);
     pl_buf_free(&sql);
     pl_buf_free(&c.body[0]);
     pl_buf_free(&c.body[1]);
