@@ -156,18 +156,24 @@ static cJSON *record_from_messages(row_ctx *c, const pl_row *r)
 
 static cJSON *make_record(row_ctx *c, pl_row *r)
 {
-    if (!c->q->rebuild && c->msgs && r->record_json && r->normalizer == PL_STORE_NORMALIZER)
-        return record_from_messages(c, r);
+    if (!c->q->rebuild && c->msgs && r->record_json && r->normalizer == PL_STORE_NORMALIZER) {
+        cJSON *rec = record_from_messages(c, r);
+        if (rec)
+            return rec;   /* else (an unreadable record) rebuild it from the bodies */
+    }
     /* Rebuild from the bodies: read them now if the select left them out. */
     if (!r->req_body && !r->resp_body && c->q->no_bodies == 0 && c->msgs) {
         char err[256];
-        if (pl_body_read(c->s->db, r->id, 0, &c->body[0], err, sizeof err) == 0) {
-            r->req_body = c->body[0].data ? c->body[0].data : "";
-            r->req_len = c->body[0].len;
-        }
-        if (pl_body_read(c->s->db, r->id, 1, &c->body[1], err, sizeof err) == 0) {
-            r->resp_body = c->body[1].data ? c->body[1].data : "";
-            r->resp_len = c->body[1].len;
+        for (int side = 0; side < 2; side++) {
+            int rc = pl_body_read(c->s->db, r->id, side, &c->body[side], err, sizeof err);
+            if (rc < 0) {
+                r->body_corrupt = 1;
+                return NULL;
+            }
+            if (rc == 0) {
+                *(side ? &r->resp_body : &r->req_body) = c->body[side].data ? c->body[side].data : "";
+                *(side ? &r->resp_len : &r->req_len) = c->body[side].len;
+            }
         }
     }
     pl_llm_input in;

@@ -44,8 +44,15 @@ pl_cli export prompts out.jsonl -d "$PL_DB" || fail "export failed"
 assert_lines out.jsonl 3
 assert_eq "$(ls -a | grep -c '\.tmp-')" 0 "temporary file left behind"
 
-# 3. A corrupt body blob: every other row exported, its id named, exit 1.
+# 3. A corrupt row (its stored record and its body blob): every other row exported, its id
+#    named, exit 1. With only the blob corrupt the stored messages still export it.
 sqlite3 "$PL_DB" "UPDATE calls SET response_body = x'28b52ffd0011223344' WHERE id = 2"
+pl_cli export prompts blob.jsonl -d "$PL_DB" || fail "the stored messages do not need the blob"
+assert_lines blob.jsonl 3
+pl_cli export prompts blob.jsonl --rebuild -d "$PL_DB" 2>blob.err && fail "rebuild of a corrupt blob exited 0"
+assert_lines blob.jsonl 2
+assert_contains blob.err "corrupt: id 2"
+sqlite3 "$PL_DB" "UPDATE calls SET record = '{not json' WHERE id = 2"
 pl_cli export prompts corrupt.jsonl -d "$PL_DB" 2>corrupt.err && fail "export with a corrupt row exited 0"
 assert_lines corrupt.jsonl 2
 assert_eq "$("$PY" -c 'import json,sys; print(",".join(str(json.loads(l)["id"]) for l in open("corrupt.jsonl")))')" "1,3"
@@ -67,6 +74,7 @@ as_nobody stats -d "$RO/rodir/prompts.db" > ro.stats || fail "stats on a read-on
 assert_contains ro.stats "gpt-4o-mini"
 as_nobody export prompts - -d "$RO/rodir/prompts.db" > ro.jsonl 2>ro.err
 assert_lines ro.jsonl 2    # the corrupt row 2 is named, not exported
+assert_contains ro.err "corrupt: id 2"
 assert_no_file rodir/prompts.db-shm
 chmod 0600 rodir/prompts.db
 as_nobody list -d "$RO/rodir/prompts.db" > /dev/null 2>denied.err && fail "list of an unreadable file succeeded"
