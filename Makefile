@@ -116,3 +116,14 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The loadable sqlite3 extension (`.load build/promptlog`, ext/promptlog.c): exact bodies as text.
+# store/bodies.c is compiled a second time against the extension API table (sqlite3ext.h).
+EXT_OBJ := $(BUILD)/obj/ext/promptlog.o $(BUILD)/obj/ext/bodies.o $(BUILD)/obj/store/zblob.o $(BUILD)/obj/util/buf.o
+$(BUILD)/obj/ext/bodies.o: store/bodies.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DPL_SQLITE_EXTENSION -c $< -o $@
+$(BUILD)/promptlog.so: $(EXT_OBJ)
+	$(CC) -shared -Wl,--no-undefined $(SAN) -o $@ $^ $(shell pkg-config --libs libzstd 2>/dev/null)
+all: $(BUILD)/promptlog.so
+$(BUILD)/tests/test_ext: $(BUILD)/promptlog.so

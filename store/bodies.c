@@ -25,11 +25,14 @@ int pl_body_read(sqlite3 *db, long long id, int side, pl_buf *out, char *err, si
     size_t n = 0, cap = 0;
     int rc = -1;
     pl_buf base = {0};
-    if (sqlite3_prepare_v2(db, "SELECT request_ref FROM calls WHERE id = ?", -1, &ref, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, side ? "SELECT response_body FROM calls WHERE id = ?"
-                                    : "SELECT request_body FROM calls WHERE id = ?",
-                           -1, &blob, NULL) != SQLITE_OK) {
-        rc = fail(err, errlen, "not a promptlog database of schema 3 or later (reading call %lld)", id);
+    /* Before schema 3 there is no request_ref and every body stands alone: the same walk,
+     * each call its own root. */
+    if (sqlite3_prepare_v2(db, "SELECT request_ref FROM calls WHERE id = ?", -1, &ref, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(db, "SELECT NULL FROM calls WHERE id = ?", -1, &ref, NULL);
+    if (!ref || sqlite3_prepare_v2(db, side ? "SELECT response_body FROM calls WHERE id = ?"
+                                            : "SELECT request_body FROM calls WHERE id = ?",
+                                   -1, &blob, NULL) != SQLITE_OK) {
+        rc = fail(err, errlen, "not a promptlog database (no calls table with bodies; reading call %lld)", id);
         goto out;
     }
     /* Walk up to the chain's root, then decompress downwards. */
