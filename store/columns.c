@@ -57,6 +57,8 @@ const pl_column pl_call_columns[] = {
     COL("request_ref", "INTEGER", PL_COL_LL, request_ref),
     COL("record", "TEXT", PL_COL_TEXT, record_json),
     COL("normalizer", "INTEGER", PL_COL_INT, normalizer),
+    COL("inherited", "INTEGER", PL_COL_INT, inherited),
+    COL("content_hash", "INTEGER", PL_COL_HASH, content_hash),
 };
 const size_t pl_call_ncolumns = sizeof pl_call_columns / sizeof *pl_call_columns;
 

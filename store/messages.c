@@ -520,10 +520,10 @@ int pl_msgstore_resolve(pl_msgstore *ms, pl_msgs *m)
     return m->tools ? resolve_tools(ms, m) : SQLITE_OK;
 }
 
-int pl_msgstore_link(pl_msgstore *ms, long long call_id, const pl_msgs *m)
+int pl_msgstore_link(pl_msgstore *ms, long long call_id, const pl_msgs *m, size_t from)
 {
     sqlite3_stmt *st = ms->link;
-    for (size_t i = 0; i < m->n; i++) {
+    for (size_t i = from; i < m->n; i++) {
         sqlite3_bind_int64(st, 1, call_id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
         sqlite3_bind_text(st, 3, i < m->n_in ? "input" : "output", -1, SQLITE_STATIC);

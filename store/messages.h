@@ -51,8 +51,9 @@ void pl_msgstore_close(pl_msgstore *ms);
  * ones the database lacks (and their text into messages_fts). New ids enter the cache only
  * after pl_msgstore_commit, so a rolled-back attempt leaves no false entry. Returns SQLite's code. */
 int pl_msgstore_resolve(pl_msgstore *ms, pl_msgs *m);
-/* Writes call_messages rows for call_id. Returns SQLite's code. */
-int pl_msgstore_link(pl_msgstore *ms, long long call_id, const pl_msgs *m);
+/* Writes call_messages rows for call_id, from position `from` on (the ones before come from
+ * its parent, threads.h). Returns SQLite's code. */
+int pl_msgstore_link(pl_msgstore *ms, long long call_id, const pl_msgs *m, size_t from);
 void pl_msgstore_commit(pl_msgstore *ms);
 void pl_msgstore_rollback(pl_msgstore *ms);
 

@@ -273,9 +273,14 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
     pthread_mutex_lock(&s->lock);
     int bad = stored &&
         (sqlite3_prepare_v2(s->db,
-                            "SELECT cm.side, cm.finish_reason, m.role, m.content, m.tool_calls, m.tool_call_id, m.name,"
-                            " m.shape, m.raw FROM call_messages cm JOIN messages m ON m.id = cm.message_id"
-                            " WHERE cm.call_id = ? ORDER BY cm.position",
+                            /* the transcript view's walk, for one call */
+                            "WITH RECURSIVE chain(anc, upto, own) AS (SELECT ?1, 9223372036854775807, 1"
+                            " UNION ALL SELECT c.parent_id, c.inherited, 0 FROM chain JOIN calls c ON c.id = chain.anc"
+                            " WHERE c.parent_id IS NOT NULL AND c.inherited > 0)"
+                            " SELECT CASE WHEN own THEN cm.side ELSE 'input' END, CASE WHEN own THEN cm.finish_reason END,"
+                            " m.role, m.content, m.tool_calls, m.tool_call_id, m.name, m.shape, m.raw"
+                            " FROM chain JOIN call_messages cm ON cm.call_id = chain.anc AND cm.position < chain.upto"
+                            " JOIN messages m ON m.id = cm.message_id ORDER BY cm.position",
                             -1, &c.msgs, NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(s->db, "SELECT tools FROM tool_lists WHERE id = ?", -1, &c.tools, NULL) != SQLITE_OK);
     pthread_mutex_unlock(&s->lock);

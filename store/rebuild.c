@@ -45,7 +45,7 @@ static const char SQL_ROW[] =
     " request_body, response_body FROM calls WHERE id = ?";
 static const char SQL_UPDATE[] =
     "UPDATE calls SET parent_id = ?, conversation_id = ?, system_id = ?, tools_id = ?, thread_hash = ?,"
-    " record = ?, normalizer = ? WHERE id = ?";
+    " record = ?, normalizer = ?, inherited = ?, content_hash = ? WHERE id = ?";
 
 static void bind_id(sqlite3_stmt *st, int i, long long v)
 {
@@ -116,7 +116,12 @@ static int backfill_row(pl_store *s, sqlite3_stmt *sel, sqlite3_stmt *upd, long 
                 sqlite3_bind_null(upd, 5);
             sqlite3_bind_text(upd, 6, rest, -1, SQLITE_STATIC);
             sqlite3_bind_int(upd, 7, PL_STORE_NORMALIZER);
-            sqlite3_bind_int64(upd, 8, id);
+            bind_id(upd, 8, w.inherited);
+            if (w.content_hash)
+                sqlite3_bind_int64(upd, 9, w.content_hash);
+            else
+                sqlite3_bind_null(upd, 9);
+            sqlite3_bind_int64(upd, 10, id);
             rc = sqlite3_step(upd);
             sqlite3_reset(upd);
             rc = rc == SQLITE_DONE ? SQLITE_OK : rc;

@@ -85,7 +85,9 @@ typedef struct pl_row {
     long long system_id;        /* messages.id of its system prompt, -1 none */
     long long tools_id;         /* tool_lists.id of its tool list, -1 none */
     long long thread_hash;      /* store-internal: the key children look up */
+    long long content_hash;     /* store-internal: the same over exact messages (inheritance) */
     long long request_ref;      /* store-internal: request_body is compressed against this call's */
+    int inherited;              /* leading messages held by the parent's chain, -1 none */
     const char *record_json;    /* the record without its messages, as stored; NULL before 3 */
     int normalizer;             /* PL_STORE_NORMALIZER of the stored messages, -1 none */
     int body_corrupt;           /* read only: a stored body blob did not decompress (that body is

@@ -29,7 +29,7 @@ pl_threads *pl_threads_open(sqlite3 *db)
         return NULL;
     t->db = db;
     if (sqlite3_prepare_v3(db,
-                           "SELECT id, conversation_id FROM calls WHERE namespace = ? AND thread_hash = ?"
+                           "SELECT id, conversation_id, content_hash FROM calls WHERE namespace = ? AND thread_hash = ?"
                            " ORDER BY id DESC LIMIT 1",
                            -1, SQLITE_PREPARE_PERSISTENT, &t->find, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(db, "UPDATE calls SET conversation_id = id WHERE id = ?", -1, SQLITE_PREPARE_PERSISTENT,
@@ -57,19 +57,21 @@ static uint64_t step(uint64_t h, uint64_t link)
     return h ? h : 1;
 }
 
-uint64_t pl_threads_key(const pl_msgs *m)
+uint64_t pl_threads_key(const pl_msgs *m, int exact)
 {
     if (m->n == m->n_in || m->n_in == 0)
         return 0;
     uint64_t h = KEY_SEED;
     for (size_t i = 0; i < m->n; i++)
-        h = step(h, m->v[i].link);
+        h = step(h, exact ? m->v[i].hash : m->v[i].link);
     return h;
 }
 
-int pl_threads_find_parent(pl_threads *t, const char *ns, const pl_msgs *m, long long *parent, long long *conv)
+int pl_threads_find_parent(pl_threads *t, const char *ns, const pl_msgs *m, long long *parent, long long *conv,
+                           int *inherited)
 {
     *parent = *conv = -1;
+    *inherited = 0;
     if (m->n_in < 2)
         return SQLITE_OK;   /* a parent had at least one input and one output message */
     uint64_t stack[64], *h = m->n_in <= 64 ? stack : malloc(m->n_in * sizeof *h);
@@ -87,6 +89,12 @@ int pl_threads_find_parent(pl_threads *t, const char *ns, const pl_msgs *m, long
         if (rc == SQLITE_ROW) {
             *parent = sqlite3_column_int64(t->find, 0);
             *conv = sqlite3_column_type(t->find, 1) == SQLITE_NULL ? *parent : sqlite3_column_int64(t->find, 1);
+            /* Its rows stand in for ours only when the messages are the same to the byte (a
+             * re-sent "content": null continues the thread but is not the stored completion). */
+            uint64_t exact = KEY_SEED;
+            for (size_t i = 0; i < j; i++)
+                exact = step(exact, m->v[i].hash);
+            *inherited = (long long)exact == sqlite3_column_int64(t->find, 2) ? (int)j : 0;
             rc = SQLITE_OK;
         } else if (rc == SQLITE_DONE) {
             rc = SQLITE_OK;
@@ -134,15 +142,17 @@ void pl_threads_remember(pl_threads *t, long long call_id, const char *body, siz
 int pl_links_before(pl_store *s, const char *ns, pl_msgs *m, pl_row *w)
 {
     w->parent_id = w->conversation_id = w->system_id = w->tools_id = -1;
-    w->thread_hash = 0;
+    w->thread_hash = w->content_hash = 0;
+    w->inherited = -1;
     if (!m->n || !s->ms || !s->th)
         return SQLITE_OK;
     int rc = pl_msgstore_resolve(s->ms, m);
     if (rc == SQLITE_OK)
-        rc = pl_threads_find_parent(s->th, ns, m, &w->parent_id, &w->conversation_id);
+        rc = pl_threads_find_parent(s->th, ns, m, &w->parent_id, &w->conversation_id, &w->inherited);
     w->system_id = m->system_id;
     w->tools_id = m->tools_id;
-    w->thread_hash = (long long)pl_threads_key(m);
+    w->thread_hash = (long long)pl_threads_key(m, 0);
+    w->content_hash = (long long)pl_threads_key(m, 1);
     return rc;
 }
 
@@ -150,7 +160,7 @@ int pl_links_after(pl_store *s, long long id, const pl_msgs *m, const pl_row *w)
 {
     if (!m->n || !s->ms || !s->th)
         return SQLITE_OK;
-    int rc = pl_msgstore_link(s->ms, id, m);
+    int rc = pl_msgstore_link(s->ms, id, m, w->inherited > 0 ? (size_t)w->inherited : 0);
     if (rc == SQLITE_OK && w->conversation_id < 0)
         rc = pl_threads_set_root(s->th, id);
     return rc;

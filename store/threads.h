@@ -7,6 +7,10 @@
  * first, and the newest call with a matching hash is its parent. A retry or a branch finds the
  * same parent as its sibling did. conversation_id is the root's id.
  *
+ * A call's call_messages rows hold only what its parent did not: calls.inherited says how many
+ * leading messages come from the parent (and so on up), so a 50-turn conversation stores 50
+ * message references, not 1,275. The transcript view puts them back together.
+ *
  * Body chains: a request body is compressed against its parent's request body when this process
  * still holds it (request_ref names the parent); chains are cut at PL_THREADS_MAX_DEPTH so
  * reading one body decompresses at most that many. */
@@ -21,11 +25,13 @@ typedef struct pl_threads pl_threads;
 pl_threads *pl_threads_open(sqlite3 *db);
 void pl_threads_close(pl_threads *t);
 
-/* The hash stored in calls.thread_hash for a call with these (resolved) messages; 0 when the
- * call has no output. */
-uint64_t pl_threads_key(const pl_msgs *m);
-/* Inside the write transaction. *parent, *conv = -1 when the call starts a conversation. */
-int pl_threads_find_parent(pl_threads *t, const char *ns, const pl_msgs *m, long long *parent, long long *conv);
+/* The hash stored in calls.thread_hash (exact 0: link hashes) or calls.content_hash (exact 1:
+ * the messages' exact hashes) for a call with these messages; 0 when the call has no output. */
+uint64_t pl_threads_key(const pl_msgs *m, int exact);
+/* Inside the write transaction. *parent, *conv = -1 when the call starts a conversation;
+ * *inherited = how many leading messages the parent holds (its input and output). */
+int pl_threads_find_parent(pl_threads *t, const char *ns, const pl_msgs *m, long long *parent, long long *conv,
+                           int *inherited);
 /* Sets conversation_id = id for a root. */
 int pl_threads_set_root(pl_threads *t, long long id);
 
