@@ -100,6 +100,7 @@ static int backfill_row(pl_store *s, sqlite3_stmt *sel, sqlite3_stmt *upd, long 
     rc = !rec || !ns || pl_msgs_collect(rec, &m) != 0 ? SQLITE_NOMEM : SQLITE_OK;
     pl_row w;
     memset(&w, 0, sizeof w);
+    w.id = id;
     if (rc == SQLITE_OK) {
         rc = pl_links_before(s, ns, &m, &w);
         rest = pl_record_rest(rec);

@@ -43,7 +43,6 @@ static const char SCHEMA_REST_SQL[] =
     "CREATE TABLE IF NOT EXISTS tool_lists (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, tools TEXT NOT NULL);\n"
     "CREATE INDEX IF NOT EXISTS tool_lists_hash ON tool_lists(hash);\n"
     "CREATE INDEX IF NOT EXISTS calls_thread ON calls(namespace, thread_hash) WHERE thread_hash IS NOT NULL;\n"
-    "CREATE INDEX IF NOT EXISTS calls_conversation ON calls(conversation_id);\n"
     /* detail=none: boolean queries (AND, OR, NOT, prefix*) without the size of positions */
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(content, content='messages',"
     " content_rowid='id', detail=none);\n"

@@ -88,6 +88,7 @@ typedef struct pl_row {
     long long content_hash;     /* store-internal: the same over exact messages (inheritance) */
     long long request_ref;      /* store-internal: request_body is compressed against this call's */
     int inherited;              /* leading messages held by the parent's chain, -1 none */
+    int root_guess;             /* store-internal: conversation_id was set to the expected id */
     const char *record_json;    /* the record without its messages, as stored; NULL before 3 */
     int normalizer;             /* PL_STORE_NORMALIZER of the stored messages, -1 none */
     int body_corrupt;           /* read only: a stored body blob did not decompress (that body is

@@ -17,7 +17,7 @@ typedef struct recent {
 
 struct pl_threads {
     sqlite3 *db;
-    sqlite3_stmt *find, *root;
+    sqlite3_stmt *find, *root, *next_id;
     recent bodies[RECENT];
     unsigned next;
 };
@@ -33,7 +33,9 @@ pl_threads *pl_threads_open(sqlite3 *db)
                            " ORDER BY id DESC LIMIT 1",
                            -1, SQLITE_PREPARE_PERSISTENT, &t->find, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(db, "UPDATE calls SET conversation_id = id WHERE id = ?", -1, SQLITE_PREPARE_PERSISTENT,
-                           &t->root, NULL) != SQLITE_OK) {
+                           &t->root, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, "SELECT coalesce(max(id), 0) + 1 FROM calls", -1, SQLITE_PREPARE_PERSISTENT,
+                           &t->next_id, NULL) != SQLITE_OK) {
         pl_threads_close(t);
         return NULL;
     }
@@ -46,6 +48,7 @@ void pl_threads_close(pl_threads *t)
         return;
     sqlite3_finalize(t->find);
     sqlite3_finalize(t->root);
+    sqlite3_finalize(t->next_id);
     for (int i = 0; i < RECENT; i++)
         pl_buf_free(&t->bodies[i].body);
     free(t);
@@ -144,11 +147,26 @@ int pl_links_before(pl_store *s, const char *ns, pl_msgs *m, pl_row *w)
     w->parent_id = w->conversation_id = w->system_id = w->tools_id = -1;
     w->thread_hash = w->content_hash = 0;
     w->inherited = -1;
+    w->root_guess = 0;
     if (!m->n || !s->ms || !s->th)
         return SQLITE_OK;
     int rc = pl_msgstore_resolve(s->ms, m);
     if (rc == SQLITE_OK)
         rc = pl_threads_find_parent(s->th, ns, m, &w->parent_id, &w->conversation_id, &w->inherited);
+    if (rc == SQLITE_OK && w->conversation_id < 0 && w->id > 0)
+        w->conversation_id = w->id;   /* the backfill: the row exists */
+    if (rc == SQLITE_OK && w->conversation_id < 0) {
+        /* A root is its own conversation. Under the write lock the next rowid is max + 1, so
+         * the row is written complete instead of updated after (an update writes the page
+         * again); pl_links_after checks the guess. */
+        rc = sqlite3_step(s->th->next_id);
+        if (rc == SQLITE_ROW) {
+            w->conversation_id = sqlite3_column_int64(s->th->next_id, 0);
+            w->root_guess = 1;
+            rc = SQLITE_OK;
+        }
+        sqlite3_reset(s->th->next_id);
+    }
     w->system_id = m->system_id;
     w->tools_id = m->tools_id;
     w->thread_hash = (long long)pl_threads_key(m, 0);
@@ -161,7 +179,7 @@ int pl_links_after(pl_store *s, long long id, const pl_msgs *m, const pl_row *w)
     if (!m->n || !s->ms || !s->th)
         return SQLITE_OK;
     int rc = pl_msgstore_link(s->ms, id, m, w->inherited > 0 ? (size_t)w->inherited : 0);
-    if (rc == SQLITE_OK && w->conversation_id < 0)
+    if (rc == SQLITE_OK && (w->conversation_id < 0 || (w->root_guess && w->conversation_id != id)))
         rc = pl_threads_set_root(s->th, id);
     return rc;
 }

@@ -112,6 +112,7 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
     long long id = -1;
     /* The row as written: redacted copies replace what could carry a credential. */
     pl_row w = *row;
+    w.id = -1;
     w.ns = row->ns && *row->ns ? row->ns : "default";
     char *url = row->url ? pl_redact_url(row->url, extra) : NULL;
     char *path = row->path ? pl_redact_url(row->path, extra) : NULL;
