@@ -120,6 +120,7 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
     q.models = o->models;
     q.records = 1;
     q.rebuild = o->rebuild;
+    q.no_headers = 1;           /* prompt lines have none */
     char err[768] = "";
     int rc = pl_store_each_row_q(s, &q, prompt_cb, &c, err, sizeof err);
     pl_store_close(s);

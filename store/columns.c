@@ -92,12 +92,13 @@ int pl_columns_insert_sql(pl_buf *out)
     return ok ? 0 : -1;
 }
 
-int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies)
+int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers)
 {
     int ok = pl_buf_append_str(out, "id") == 0;
     for (size_t i = 0; i < pl_call_ncolumns; i++) {
         const pl_column *c = &pl_call_columns[i];
-        int null = (has && !has[i]) || (no_bodies && c->type == PL_COL_BODY);
+        int null = (has && !has[i]) || (no_bodies && c->type == PL_COL_BODY) ||
+                   (no_headers && c->type == PL_COL_HEADERS);
         ok &= pl_buf_append_str(out, ", ") == 0;
         ok &= pl_buf_append_str(out, null ? "NULL" : c->name) == 0;
     }

@@ -47,8 +47,8 @@ int pl_columns_create_sql(pl_buf *out);
 /* "INSERT INTO calls (...) VALUES (?,...)" into out; parameters in table order. */
 int pl_columns_insert_sql(pl_buf *out);
 /* "id, col, ..." for a SELECT; a column the file lacks (has[i] == 0) reads as NULL, bodies as
- * NULL when no_bodies. */
-int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies);
+ * NULL when no_bodies, headers when no_headers. */
+int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers);
 /* Binds every column of r (parameters 1..n). */
 void pl_columns_bind(sqlite3_stmt *st, const pl_row *r, const pl_col_io *io);
 /* The decoded request body of call id, which a request body stored against it needs (it stays

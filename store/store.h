@@ -146,6 +146,7 @@ typedef struct pl_store_query {
                                  * (no body is decompressed; bodies stay NULL), else rebuilt from
                                  * the bodies (then bodies are set) */
     int rebuild;                /* with records: always rebuild from the bodies */
+    int no_headers;             /* 1: leave req_headers/resp_headers empty (skips their JSON) */
 } pl_store_query;
 int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void *ctx, char *err, size_t errlen);
 
