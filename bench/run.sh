@@ -46,3 +46,4 @@ BUILD="$BUILD" bash "$ROOT/bench/tls_overhead.sh"
 
 echo "== socket hooks: plain-HTTP keep-alive and file I/O loops (bench/socket_overhead.sh)"
 BUILD="$BUILD" bash "$ROOT/bench/socket_overhead.sh"
+BUILD="$BUILD" "$ROOT/bench/store_bench.sh"
