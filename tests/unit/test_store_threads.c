@@ -57,7 +57,7 @@ static pl_store *open_db(const char *name)
 /* One chat call as a capture stores it: msgs is the JSON text of the messages array. */
 static long long call(pl_store *s, const char *ns, const char *msgs, const char *reply)
 {
-    char req[16384], resp[4096];
+    char req[16384 + 512], resp[4096];
     snprintf(req, sizeof req, "{\"model\":\"gpt-4o-mini\",\"messages\":%s}", msgs);
     cJSON *r = cJSON_CreateObject(), *ch = cJSON_AddArrayToObject(r, "choices"), *c = cJSON_CreateObject();
     cJSON *m = cJSON_AddObjectToObject(c, "message");
@@ -231,7 +231,7 @@ static void test_body_chains(void **state)
     for (int t = 0; t < 80; t++) {
         char turn[256];
         snprintf(turn, sizeof turn, ",{\"role\":\"user\",\"content\":\"turn %d with some words about the build\"}]", t);
-        char msgs[16384];
+        char msgs[16384 + 256];
         snprintf(msgs, sizeof msgs, "%s%s", hist, turn);
         char reply[64];
         snprintf(reply, sizeof reply, "reply %d", t);
