@@ -54,13 +54,16 @@ export_prompts --rebuild > rebuilt.jsonl
 assert_lines fast.jsonl 50
 assert_file_eq fast.jsonl rebuilt.jsonl "export from stored messages differs from the rebuild"
 
-# 2. curl, turn by turn, as a shell script would hold a conversation.
+# 2. curl, turn by turn, as a shell script would hold a conversation. (Under ASan, Debian's curl
+#    cannot run with the preloaded runtime: tests/progs/post.py, urllib, stands in.)
+client=(curl -sS)
+[ "$PL_ASAN" = 1 ] && client=("$PY" "$ROOT/tests/progs/post.py")
 sys='{"role":"system","content":"You answer in one line."}'
 u1='{"role":"user","content":"What is a mutex?"}'
 a1='{"role":"assistant","content":"This is a test."}'
 u2='{"role":"user","content":"And a semaphore?"}'
 for msgs in "[$sys,$u1]" "[$sys,$u1,$a1,$u2]"; do
-    run_pre PROMPTLOG_NAMESPACE=shell curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/chat/completions" \
+    run_pre PROMPTLOG_NAMESPACE=shell "${client[@]}" --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/chat/completions" \
         -d "{\"model\":\"gpt-4o-mini\",\"messages\":$msgs}"
 done
 ids="$(db_query "select group_concat(id) from calls where namespace = 'shell'")"
