@@ -5,6 +5,7 @@
  *   promptlog_request(call_id)   the request body as sent (TEXT; NULL when none was captured)
  *   promptlog_response(call_id)  the response body as received (content-decoded)
  *   promptlog_unzstd(blob)       the decompressed bytes of a standalone zstd frame (BLOB)
+ * A body compressed against its parent's (request_ref, response_ref) is no standalone frame.
  * The two body functions read the database the function is called on. */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
@@ -54,8 +55,8 @@ static void unzstd_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     const void *p = sqlite3_value_blob(argv[0]);
     int n = sqlite3_value_bytes(argv[0]);
     if (pl_zblob_decompress(p, (size_t)n, 0, &out) != 0)
-        sqlite3_result_error(ctx, "promptlog_unzstd: not a complete zstd frame (corrupt, truncated, or a request"
-                                  " body stored against its parent: use promptlog_request)", -1);
+        sqlite3_result_error(ctx, "promptlog_unzstd: not a complete zstd frame (corrupt, truncated, or a body"
+                                  " stored against its parent's: use promptlog_request or promptlog_response)", -1);
     else
         sqlite3_result_blob64(ctx, out.data ? out.data : "", out.len, SQLITE_TRANSIENT);
     pl_buf_free(&out);

@@ -1,4 +1,4 @@
-/* bodies.c — reading bodies back through their request_ref chains (see bodies.h). */
+/* bodies.c — reading bodies back through their request_ref / response_ref chains (bodies.h). */
 #include "bodies.h"
 
 #ifdef PL_SQLITE_EXTENSION
@@ -27,7 +27,8 @@ int pl_body_read(sqlite3 *db, long long id, int side, pl_buf *out, char *err, si
     pl_buf base = {0};
     /* Before schema 3 there is no request_ref and every body stands alone: the same walk,
      * each call its own root. */
-    if (sqlite3_prepare_v2(db, "SELECT request_ref FROM calls WHERE id = ?", -1, &ref, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, side ? "SELECT response_ref FROM calls WHERE id = ?" : "SELECT request_ref FROM calls WHERE id = ?",
+                           -1, &ref, NULL) != SQLITE_OK)
         sqlite3_prepare_v2(db, "SELECT NULL FROM calls WHERE id = ?", -1, &ref, NULL);
     if (!ref || sqlite3_prepare_v2(db, side ? "SELECT response_body FROM calls WHERE id = ?"
                                             : "SELECT request_body FROM calls WHERE id = ?",
@@ -59,7 +60,7 @@ int pl_body_read(sqlite3 *db, long long id, int side, pl_buf *out, char *err, si
             rc = fail(err, errlen, n == 1 ? "no call with id %lld" : "call %lld: its request_ref names a missing call", id);
             goto out;
         }
-        cur = side ? -1 : next;
+        cur = next;
     }
     for (size_t i = n; i-- > 0;) {
         sqlite3_bind_int64(blob, 1, chain[i]);

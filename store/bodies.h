@@ -1,5 +1,5 @@
-/* bodies.h — a call's exact body back from the store, following request_ref chains: a request
- * body compressed against its parent's needs the parent's body first. Works on a bare sqlite3
+/* bodies.h — a call's exact body back from the store, following request_ref (response_ref)
+ * chains: a body compressed against its parent's needs the parent's body first. Works on a bare sqlite3
  * handle, so the loadable sqlite3 extension (ext/) shares it; compiled there with
  * PL_SQLITE_EXTENSION, every SQLite call goes through the extension API table. */
 #ifndef PL_STORE_BODIES_H

@@ -59,6 +59,7 @@ const pl_column pl_call_columns[] = {
     COL("normalizer", "INTEGER", PL_COL_INT, normalizer),
     COL("inherited", "INTEGER", PL_COL_INT, inherited),
     COL("content_hash", "INTEGER", PL_COL_HASH, content_hash),
+    COL("response_ref", "INTEGER", PL_COL_LL, response_ref),
 };
 const size_t pl_call_ncolumns = sizeof pl_call_columns / sizeof *pl_call_columns;
 
@@ -238,10 +239,11 @@ static int decode_one(sqlite3_stmt *st, const pl_column *c, int i, pl_row *r, pl
         const void *blob = sqlite3_column_blob(st, i);
         int n = sqlite3_column_bytes(st, i);
         int rc;
-        if (c->side == 0 && r->request_ref > 0) {
+        long long ref_id = c->side ? r->response_ref : r->request_ref;
+        if (ref_id > 0) {
             const char *base = NULL;
             size_t baselen = 0;
-            rc = ref && ref(ref_ctx, r->request_ref, &base, &baselen) == 0
+            rc = ref && ref(ref_ctx, ref_id, c->side, &base, &baselen) == 0
                      ? pl_zblob_decompress_ref(blob, (size_t)n, base, baselen, 0, &b[c->side])
                      : -1;
         } else {
@@ -261,7 +263,7 @@ int pl_columns_decode(sqlite3_stmt *st, pl_row *r, pl_headers h[2], pl_buf b[2],
 {
     int result = 0;
     r->id = sqlite3_column_int64(st, 0);
-    /* Bodies last: a request body may need request_ref, decoded in the first pass. */
+    /* Bodies last: a body may need request_ref/response_ref, decoded in the first pass. */
     for (int pass = 0; pass < 2; pass++) {
         for (size_t k = 0; k < pl_call_ncolumns; k++) {
             const pl_column *c = &pl_call_columns[k];

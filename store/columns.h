@@ -51,9 +51,9 @@ int pl_columns_insert_sql(pl_buf *out);
 int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers);
 /* Binds every column of r (parameters 1..n). */
 void pl_columns_bind(sqlite3_stmt *st, const pl_row *r, const pl_col_io *io);
-/* The decoded request body of call id, which a request body stored against it needs (it stays
- * valid until the next call). Returns 0 or -1. */
-typedef int (*pl_body_ref_fn)(void *ctx, long long id, const char **body, size_t *len);
+/* The decoded body (side 0 request, 1 response) of call id, which a body stored against it
+ * needs (it stays valid until the next call). Returns 0 or -1. */
+typedef int (*pl_body_ref_fn)(void *ctx, long long id, int side, const char **body, size_t *len);
 /* Fills r from a row selected with pl_columns_select_list (column 0 is the id). Headers are
  * parsed into h[0], h[1]; bodies decompressed into b[0], b[1] (a request body with request_ref
  * through ref). Returns 0, or -1 when a body blob is corrupt (that body is left NULL, the rest

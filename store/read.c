@@ -66,16 +66,16 @@ typedef struct row_ctx {
     pl_buf body[2];
     /* The previous row's request body: in id order a call's parent is usually just before it,
      * so following request_ref chains costs one decompression per row. */
-    long long prev_id;
-    pl_buf prev, ref;
+    long long prev_id[2];
+    pl_buf prev[2], ref;
 } row_ctx;
 
-static int ref_body(void *vctx, long long id, const char **body, size_t *len)
+static int ref_body(void *vctx, long long id, int side, const char **body, size_t *len)
 {
     row_ctx *c = vctx;
-    const pl_buf *b = &c->prev;
-    if (id != c->prev_id) {
-        if (pl_body_read(c->s->db, id, 0, &c->ref, NULL, 0) != 0)
+    const pl_buf *b = &c->prev[side];
+    if (id != c->prev_id[side]) {
+        if (pl_body_read(c->s->db, id, side, &c->ref, NULL, 0) != 0)
             return -1;
         b = &c->ref;
     }
@@ -201,11 +201,13 @@ static int row_step(pl_store *s, sqlite3_stmt *st, void *vctx)
     cJSON_Delete(rec);
     pl_headers_free(&h[0]);
     pl_headers_free(&h[1]);
-    if (r.req_body) {
-        pl_buf t = c->prev;
-        c->prev = c->body[0];
-        c->body[0] = t;
-        c->prev_id = r.id;
+    for (int side = 0; side < 2; side++) {
+        if (side ? !r.resp_body : !r.req_body)
+            continue;
+        pl_buf t = c->prev[side];
+        c->prev[side] = c->body[side];
+        c->body[side] = t;
+        c->prev_id[side] = r.id;
     }
     return stop;
 }
@@ -297,7 +299,8 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
     pl_buf_free(&sql);
     pl_buf_free(&c.body[0]);
     pl_buf_free(&c.body[1]);
-    pl_buf_free(&c.prev);
+    pl_buf_free(&c.prev[0]);
+    pl_buf_free(&c.prev[1]);
     pl_buf_free(&c.ref);
     return rc;
 }

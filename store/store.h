@@ -87,6 +87,7 @@ typedef struct pl_row {
     long long thread_hash;      /* store-internal: the key children look up */
     long long content_hash;     /* store-internal: the same over exact messages (inheritance) */
     long long request_ref;      /* store-internal: request_body is compressed against this call's */
+    long long response_ref;     /* store-internal: the same for response_body */
     int inherited;              /* leading messages held by the parent's chain, -1 none */
     int root_guess;             /* store-internal: conversation_id was set to the expected id */
     const char *record_json;    /* the record without its messages, as stored; NULL before 3 */

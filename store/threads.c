@@ -12,7 +12,7 @@
 typedef struct recent {
     long long id;
     int depth;
-    pl_buf body;
+    pl_buf body[2];
 } recent;
 
 struct pl_threads {
@@ -50,7 +50,8 @@ void pl_threads_close(pl_threads *t)
     sqlite3_finalize(t->root);
     sqlite3_finalize(t->next_id);
     for (int i = 0; i < RECENT; i++)
-        pl_buf_free(&t->bodies[i].body);
+        for (int k = 0; k < 2; k++)
+            pl_buf_free(&t->bodies[i].body[k]);
     free(t);
 }
 
@@ -119,27 +120,30 @@ int pl_threads_set_root(pl_threads *t, long long id)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-const pl_buf *pl_threads_body(pl_threads *t, long long call_id, int *depth)
+const pl_buf *pl_threads_body(pl_threads *t, long long call_id, int side, int *depth)
 {
     for (int i = 0; i < RECENT; i++)
-        if (t->bodies[i].id == call_id && call_id > 0) {
+        if (t->bodies[i].id == call_id && call_id > 0 && t->bodies[i].body[side].data) {
             *depth = t->bodies[i].depth;
-            return &t->bodies[i].body;
+            return &t->bodies[i].body[side];
         }
     return NULL;
 }
 
-void pl_threads_remember(pl_threads *t, long long call_id, const char *body, size_t len, int depth)
+void pl_threads_remember(pl_threads *t, long long call_id, const char *req, size_t req_len, const char *resp,
+                         size_t resp_len, int depth)
 {
-    if (!body || len > RECENT_MAX_BODY)
-        return;
     recent *r = &t->bodies[t->next++ % RECENT];
-    pl_buf_reset(&r->body);
     r->id = -1;
-    if (pl_buf_append(&r->body, body, len) == 0) {
-        r->id = call_id;
-        r->depth = depth;
+    const char *b[2] = {req, resp};
+    size_t n[2] = {req_len, resp_len};
+    for (int k = 0; k < 2; k++) {
+        pl_buf_free(&r->body[k]);   /* a NULL data pointer means: not held */
+        if (b[k] && n[k] <= RECENT_MAX_BODY && (pl_buf_append(&r->body[k], b[k], n[k]) != 0 || !r->body[k].data))
+            return;
     }
+    r->id = call_id;
+    r->depth = depth;
 }
 
 int pl_links_before(pl_store *s, const char *ns, pl_msgs *m, pl_row *w)

@@ -11,8 +11,9 @@
  * leading messages come from the parent (and so on up), so a 50-turn conversation stores 50
  * message references, not 1,275. The transcript view puts them back together.
  *
- * Body chains: a request body is compressed against its parent's request body when this process
- * still holds it (request_ref names the parent); chains are cut at PL_THREADS_MAX_DEPTH so
+ * Body chains: a request body is compressed against its parent's request body, and a response
+ * body against its parent's response, when this process still holds them (request_ref and
+ * response_ref name the parent); chains are cut at PL_THREADS_MAX_DEPTH so
  * reading one body decompresses at most that many. */
 #ifndef PL_STORE_THREADS_H
 #define PL_STORE_THREADS_H
@@ -35,9 +36,10 @@ int pl_threads_find_parent(pl_threads *t, const char *ns, const pl_msgs *m, long
 /* Sets conversation_id = id for a root. */
 int pl_threads_set_root(pl_threads *t, long long id);
 
-/* A request body this process wrote, if it still holds it: NULL otherwise. */
-const pl_buf *pl_threads_body(pl_threads *t, long long call_id, int *depth);
-/* After a commit: remembers call_id's request body for its children. */
-void pl_threads_remember(pl_threads *t, long long call_id, const char *body, size_t len, int depth);
+/* A body this process wrote (side 0 request, 1 response), if it still holds it; else NULL. */
+const pl_buf *pl_threads_body(pl_threads *t, long long call_id, int side, int *depth);
+/* After a commit: remembers call_id's bodies for its children. */
+void pl_threads_remember(pl_threads *t, long long call_id, const char *req, size_t req_len, const char *resp,
+                         size_t resp_len, int depth);
 
 #endif

@@ -60,17 +60,22 @@ static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, const pl_col_io *io, 
     rc = pl_links_before(s, w->ns, m, w);
     if (rc != SQLITE_OK)
         goto rollback;
-    w->request_ref = -1;
+    w->request_ref = w->response_ref = -1;
     *depth = 0;
-    if (w->req_body) {
+    for (int side = 0; side < 2; side++) {
+        const char *body = side ? w->resp_body : w->req_body;
+        size_t len = side ? w->resp_len : w->req_len;
+        pl_buf *z = side ? &s->zresp : &s->zreq;
+        if (!body)
+            continue;
         int pdepth = 0;
-        const pl_buf *ref = w->parent_id > 0 ? pl_threads_body(s->th, w->parent_id, &pdepth) : NULL;
+        const pl_buf *ref = w->parent_id > 0 ? pl_threads_body(s->th, w->parent_id, side, &pdepth) : NULL;
         if (ref && pdepth >= PL_THREADS_MAX_DEPTH)
             ref = NULL;
-        if (ref && pl_zblob_compress_ref(s->cctx, w->req_body, w->req_len, ref->data, ref->len, &s->zreq) == 0) {
-            w->request_ref = w->parent_id;
+        if (ref && pl_zblob_compress_ref(s->cctx, body, len, ref->data, ref->len, z) == 0) {
+            *(side ? &w->response_ref : &w->request_ref) = w->parent_id;
             *depth = pdepth + 1;
-        } else if (pl_zblob_compress(s->cctx, w->req_body, w->req_len, &s->zreq) != 0) {
+        } else if (pl_zblob_compress(s->cctx, body, len, z) != 0) {
             rc = SQLITE_NOMEM;
             goto rollback;
         }
@@ -143,12 +148,6 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
     pthread_mutex_lock(&s->lock);
     pl_xfsz_guard guard;
     pl_xfsz_block(&guard);
-    if (row->resp_body && pl_zblob_compress(s->cctx, row->resp_body, row->resp_len, &s->zresp) != 0) {
-        pl_xfsz_restore(&guard);
-        pthread_mutex_unlock(&s->lock);
-        pl_store_seterr(err, errlen, "cannot compress body");
-        goto out;
-    }
     pl_col_io io = {.headers = {reqh, resph}, .blobs = {&s->zreq, &s->zresp}};
 
     /* Retry contention until the budget is spent. The busy handler covers most waits; the loop
@@ -173,7 +172,7 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
     if (rc == SQLITE_OK) {
         pl_msgstore_commit(s->ms);
         if (w.req_body && m.n)
-            pl_threads_remember(s->th, id, w.req_body, w.req_len, depth);
+            pl_threads_remember(s->th, id, w.req_body, w.req_len, w.resp_body, w.resp_len, depth);
     } else {
         char tmp[512];
         if (pl_store_is_busy(rc))

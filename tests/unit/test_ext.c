@@ -114,15 +114,15 @@ static void test_bodies_exact(void **state)
     (void)state;
     sqlite3 *h = open_with_ext();
     expect(h, "SELECT count(*) FROM calls WHERE request_ref IS NOT NULL", "2");
+    expect(h, "SELECT count(*) FROM calls WHERE response_ref IS NOT NULL", "2");
     for (int i = 0; i < 3; i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT promptlog_request(%d)", i + 1);
         expect(h, sql, bodies[i][0]);
         snprintf(sql, sizeof sql, "SELECT promptlog_response(%d)", i + 1);
         expect(h, sql, bodies[i][1]);
-        snprintf(sql, sizeof sql, "SELECT CAST(promptlog_unzstd(response_body) AS TEXT) FROM calls WHERE id = %d", i + 1);
-        expect(h, sql, bodies[i][1]);
     }
+    expect(h, "SELECT CAST(promptlog_unzstd(response_body) AS TEXT) FROM calls WHERE id = 1", bodies[0][1]);
     expect(h, "SELECT CAST(promptlog_unzstd(request_body) AS TEXT) FROM calls WHERE id = 1", bodies[0][0]);
     sqlite3_close(h);
 }
@@ -138,7 +138,7 @@ static void test_errors_not_crashes(void **state)
     expect(h, "SELECT promptlog_unzstd('text')", "ERROR: must be a BLOB");
     expect(h, "SELECT promptlog_unzstd(NULL)", "NULL");
     /* a request stored against its parent is no standalone frame */
-    expect(h, "SELECT promptlog_unzstd(request_body) FROM calls WHERE id = 3", "ERROR: use promptlog_request");
+    expect(h, "SELECT promptlog_unzstd(request_body) FROM calls WHERE id = 3", "ERROR: stored against its parent's");
     sqlite3_exec(h, "UPDATE calls SET request_body = x'28b52ffd0000' WHERE id = 1", NULL, NULL, NULL);
     expect(h, "SELECT promptlog_request(3)", "ERROR: corrupt body blob");
     sqlite3_exec(h, "UPDATE calls SET request_ref = 3 WHERE id = 2", NULL, NULL, NULL);

@@ -220,6 +220,10 @@ static int check_body(const pl_row *r, void *ctx)
     if (!r->req_body || strncmp(r->req_body, "{\"model\":\"gpt-4o-mini\",\"messages\":[", 35) != 0 ||
         r->req_body[r->req_len - 1] != '}' || r->body_corrupt)
         b->bad++;
+    char want[64];
+    snprintf(want, sizeof want, "\"content\":\"reply %lld\"", r->id - 1);
+    if (!r->resp_body || !strstr(r->resp_body, want) || strncmp(r->resp_body, "{\"choices\":[", 12) != 0)
+        b->bad++;
     return 0;
 }
 
@@ -246,6 +250,7 @@ static void test_body_chains(void **state)
     assert_int_equal(b.n, 80);
     assert_int_equal(b.bad, 0);
     assert_int_equal(q1("chains.db", "SELECT count(*) FROM calls WHERE request_ref IS NOT NULL"), 79 - 1);
+    assert_int_equal(q1("chains.db", "SELECT count(*) FROM calls WHERE response_ref IS NOT NULL"), 79 - 1);
     /* the chain is cut at PL_THREADS_MAX_DEPTH (64): call 66 starts a new one */
     assert_int_equal(col_of("chains.db", "request_ref", 66), -1);
     /* read one deep in the chain directly, and compare with its size */
