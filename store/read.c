@@ -60,7 +60,11 @@ static double col_real(sqlite3_stmt *st, int i)
 typedef struct row_ctx {
     pl_store *s;
     const pl_store_query *q;
-    sqlite3_stmt *msgs, *tools;   /* records from stored messages */
+    sqlite3_stmt *msgs, *own, *tools;   /* records from stored messages */
+    /* The last record's messages (input then output, without finish_reason): in id order a
+     * call's parent is usually the row before, so its inherited messages need no SQL. */
+    cJSON *prev_all;
+    long long prev_call;
     pl_row_fn fn;
     void *ctx;
     pl_buf body[2];
@@ -116,18 +120,30 @@ static cJSON *record_from_messages(row_ctx *c, const pl_row *r)
     const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "kind"));
     int text = kind && strcmp(kind, "text") == 0;
     cJSON *in = NULL, *out = NULL;
-    sqlite3_bind_int64(c->msgs, 1, r->id);
-    while (sqlite3_step(c->msgs) == SQLITE_ROW) {
-        int output = strcmp((const char *)sqlite3_column_text(c->msgs, 0), "output") == 0;
-        const char *finish = (const char *)sqlite3_column_text(c->msgs, 1);
+    /* own rows only (a root, or the parent's messages at hand), else the chain walk */
+    sqlite3_stmt *st = c->msgs;
+    if (r->inherited <= 0) {
+        st = c->own;
+    } else if (!text && r->parent_id == c->prev_call && c->prev_all &&
+               cJSON_GetArraySize(c->prev_all) >= r->inherited) {
+        st = c->own;
+        in = cJSON_CreateArray();
+        int k = 0;
+        for (const cJSON *it = c->prev_all->child; in && it && k < r->inherited; it = it->next, k++)
+            cJSON_AddItemToArray(in, cJSON_Duplicate(it, 1));
+    }
+    sqlite3_bind_int64(st, 1, r->id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int output = strcmp((const char *)sqlite3_column_text(st, 0), "output") == 0;
+        const char *finish = (const char *)sqlite3_column_text(st, 1);
         if (text) {
-            const char *role = (const char *)sqlite3_column_text(c->msgs, 2);
-            const char *content = (const char *)sqlite3_column_text(c->msgs, 3);
+            const char *role = (const char *)sqlite3_column_text(st, 2);
+            const char *content = (const char *)sqlite3_column_text(st, 3);
             const char *key = output ? "response" : role && strcmp(role, "system") == 0 ? "system" : "prompt";
             cJSON_AddStringToObject(rec, key, content ? content : "");
             continue;
         }
-        cJSON *m = msg_json(c->msgs, 2);
+        cJSON *m = msg_json(st, 2);
         if (!m)
             continue;
         if (output && finish)
@@ -137,7 +153,7 @@ static cJSON *record_from_messages(row_ctx *c, const pl_row *r)
             *arr = cJSON_CreateArray();
         cJSON_AddItemToArray(*arr, m);
     }
-    sqlite3_reset(c->msgs);
+    sqlite3_reset(st);
     if (in)
         cJSON_AddItemToObject(rec, "messages", in);
     if (r->tools_id > 0) {
@@ -152,6 +168,25 @@ static cJSON *record_from_messages(row_ctx *c, const pl_row *r)
     if (out)
         cJSON_AddItemToObject(rec, "completions", out);
     return rec;
+}
+
+/* Moves rec's messages and completions (finish_reason dropped) into c->prev_all. */
+static void keep_for_child(row_ctx *c, cJSON *rec, long long id)
+{
+    cJSON_Delete(c->prev_all);
+    c->prev_all = cJSON_DetachItemFromObjectCaseSensitive(rec, "messages");
+    c->prev_call = id;
+    cJSON *out = cJSON_DetachItemFromObjectCaseSensitive(rec, "completions");
+    if (!c->prev_all)
+        c->prev_all = cJSON_CreateArray();
+    while (out && out->child) {
+        cJSON *m = cJSON_DetachItemViaPointer(out, out->child);
+        cJSON_DeleteItemFromObjectCaseSensitive(m, "finish_reason");
+        cJSON_AddItemToArray(c->prev_all, m);
+    }
+    cJSON_Delete(out);
+    if (!c->prev_all)
+        c->prev_call = -1;
 }
 
 static cJSON *make_record(row_ctx *c, pl_row *r)
@@ -198,6 +233,8 @@ static int row_step(pl_store *s, sqlite3_stmt *st, void *vctx)
         rec = make_record(c, &r);
     r.record = rec;
     int stop = c->fn(&r, c->ctx);
+    if (rec && c->own)
+        keep_for_child(c, rec, r.id);
     cJSON_Delete(rec);
     pl_headers_free(&h[0]);
     pl_headers_free(&h[1]);
@@ -284,18 +321,26 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
                             " FROM chain JOIN call_messages cm ON cm.call_id = chain.anc AND cm.position < chain.upto"
                             " JOIN messages m ON m.id = cm.message_id ORDER BY cm.position",
                             -1, &c.msgs, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(s->db,
+                            "SELECT cm.side, cm.finish_reason, m.role, m.content, m.tool_calls, m.tool_call_id, m.name,"
+                            " m.shape, m.raw FROM call_messages cm JOIN messages m ON m.id = cm.message_id"
+                            " WHERE cm.call_id = ? ORDER BY cm.position",
+                            -1, &c.own, NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(s->db, "SELECT tools FROM tool_lists WHERE id = ?", -1, &c.tools, NULL) != SQLITE_OK);
     pthread_mutex_unlock(&s->lock);
     if (bad) {
         char tmp[512];
         pl_store_seterr(err, errlen, "%s", pl_store_errtext(s->path, sqlite3_errcode(s->db), s->db, tmp, sizeof tmp));
         sqlite3_finalize(c.msgs);
+        sqlite3_finalize(c.own);
         pl_buf_free(&sql);
         return -1;
     }
     int rc = run_query(s, pl_buf_cstr(&sql), row_bind, q, row_step, &c, err, errlen);
     sqlite3_finalize(c.msgs);
+    sqlite3_finalize(c.own);
     sqlite3_finalize(c.tools);
+    cJSON_Delete(c.prev_all);
     pl_buf_free(&sql);
     pl_buf_free(&c.body[0]);
     pl_buf_free(&c.body[1]);
