@@ -39,7 +39,8 @@ static const char SCHEMA_REST_SQL[] =
     " message_id INTEGER NOT NULL,\n"
     " finish_reason TEXT,\n"
     " PRIMARY KEY (call_id, position)) WITHOUT ROWID;\n"
-    "CREATE INDEX IF NOT EXISTS call_messages_message ON call_messages(message_id);\n"
+    /* no index on message_id: each index is one more page written per capture, and the search
+     * joins from a handful of FTS hits, for which SQLite builds an automatic index */
     "CREATE TABLE IF NOT EXISTS tool_lists (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, tools TEXT NOT NULL);\n"
     "CREATE INDEX IF NOT EXISTS tool_lists_hash ON tool_lists(hash);\n"
     "CREATE INDEX IF NOT EXISTS calls_thread ON calls(namespace, thread_hash) WHERE thread_hash IS NOT NULL;\n"
