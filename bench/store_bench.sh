@@ -3,7 +3,8 @@
 #  1. size: a 50-turn agent conversation (tests/progs/agent.py through the OpenSSL hooks: 1 KB
 #     system prompt, 250-byte user turns) against its own JSONL export, after a WAL checkpoint;
 #     the database already holds a short conversation, so its growth is what the 50 turns cost.
-#  2. export: records per second from the stored messages, and rebuilt from the bodies, on
+#  2. CPU: bench/store_cost.c, pl_store_insert along a conversation with and without messages.
+#  3. export: records per second from the stored messages, and rebuilt from the bodies, on
 #     BENCH_EXPORT_CALLS (default 5000) chat calls captured by capture_cost.
 # Run by bench/run.sh (which builds capture_cost); alone: BUILD=build bench/store_bench.sh
 set -u
@@ -26,6 +27,13 @@ j, b, a = map(int, sys.argv[1:])
 print("  JSONL export %d B; database grew %d B (%d -> %d): %.1fx smaller" % (j, a - b, b, a, j / max(1, a - b)))
 print("  whole file %d B: %.1fx smaller (a file's fixed pages included)" % (a, j / a))
 PY
+
+echo "== store CPU per capture (bench/store_cost.c)"
+pkgs="sqlite3 libcjson libzstd zlib libbrotlidec libnghttp2"
+objs="$(ls "$BUILD"/obj/util/*.o "$BUILD"/obj/proto/*.o "$BUILD"/obj/llm/*.o "$BUILD"/obj/store/*.o)"
+mkdir -p "$BUILD/bench"
+cc -std=c11 -D_GNU_SOURCE -O2 $(pkg-config --cflags $pkgs) -o "$BUILD/bench/store_cost" "$ROOT/bench/store_cost.c" \
+    $objs $(pkg-config --libs $pkgs) -ldl -lpthread && "$BUILD/bench/store_cost" "$T/cost_with.db" "$T/cost_without.db"
 
 n="${BENCH_EXPORT_CALLS:-5000}"
 echo "== export speed on $n captured chat calls"
