@@ -292,13 +292,18 @@ struct pl_msgstore {
     size_t used;
     slot *pending;
     size_t n_pending, cap_pending;
+    int unindexed;              /* messages this process stored since its last FTS batch */
 };
 
 static const char *const SQL_SEL =
     "SELECT id, role, content, tool_calls, tool_call_id, name, shape, raw FROM messages WHERE hash = ?";
 static const char *const SQL_INS =
     "INSERT INTO messages (hash, role, content, tool_calls, tool_call_id, name, shape, raw) VALUES (?,?,?,?,?,?,?,?)";
-static const char *const SQL_FTS = "INSERT INTO messages_fts (rowid, content) VALUES (?, ?)";
+/* Everything past the highest indexed id, committed by any process: no gap can open, since
+ * each batch takes all of it under the write lock. */
+static const char *const SQL_FTS =
+    "INSERT INTO messages_fts (rowid, content) SELECT id, content FROM messages"
+    " WHERE id > (SELECT coalesce(max(id), 0) FROM messages_fts_docsize) AND content IS NOT NULL AND content != ''";
 static const char *const SQL_LINK =
     "INSERT OR REPLACE INTO call_messages (call_id, position, side, message_id, finish_reason) VALUES (?,?,?,?,?)";
 static const char *const SQL_SEL_TOOLS = "SELECT id, tools FROM tool_lists WHERE hash = ?";
@@ -387,6 +392,23 @@ void pl_msgstore_rollback(pl_msgstore *ms)
     ms->n_pending = 0;
 }
 
+int pl_msgstore_index(pl_msgstore *ms, int force)
+{
+    if (!force && ms->unindexed < PL_FTS_BATCH)
+        return SQLITE_OK;
+    int rc = sqlite3_step(ms->fts);
+    sqlite3_reset(ms->fts);
+    if (rc != SQLITE_DONE)
+        return rc;
+    ms->unindexed = 0;
+    return SQLITE_OK;
+}
+
+int pl_msgstore_pending(const pl_msgstore *ms)
+{
+    return ms && ms->unindexed > 0;
+}
+
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
@@ -451,16 +473,7 @@ static int resolve_one(pl_msgstore *ms, pl_msg *m)
             return rc;
         }
         id = sqlite3_last_insert_rowid(ms->db);
-        if (c.content && *c.content) {   /* each distinct text indexed once */
-            sqlite3_bind_int64(ms->fts, 1, id);
-            sqlite3_bind_text(ms->fts, 2, c.content, -1, SQLITE_STATIC);
-            rc = sqlite3_step(ms->fts);
-            sqlite3_reset(ms->fts);
-            if (rc != SQLITE_DONE) {
-                cols_free(&c);
-                return rc;
-            }
-        }
+        ms->unindexed++;   /* indexed in batches: pl_msgstore_index */
     }
     cols_free(&c);
     m->id = id;

@@ -8,6 +8,8 @@
  * (r c t i n, C for a null content), so the exact JSON comes back from plain columns. Any other
  * message (content parts, extra keys) keeps its JSON in `raw`, and `content` gets its text.
  *
+ * Full-text search: messages_fts, filled in batches (pl_msgstore_index).
+ *
  * Cost: a per-connection cache remembers the ids of messages this process already stored or
  * found, so an agent re-sending 100 messages pays 100 hash walks and no SQL for them. */
 #ifndef PL_STORE_MESSAGES_H
@@ -56,6 +58,15 @@ int pl_msgstore_resolve(pl_msgstore *ms, pl_msgs *m);
 int pl_msgstore_link(pl_msgstore *ms, long long call_id, const pl_msgs *m, size_t from);
 void pl_msgstore_commit(pl_msgstore *ms);
 void pl_msgstore_rollback(pl_msgstore *ms);
+
+/* Full-text indexing in batches: an FTS5 insert writes a new index segment at every commit, the
+ * largest share of a capture's page writes, so new texts are indexed once PL_FTS_BATCH of them
+ * have accumulated in this process (or force: at close, after the upgrade), in the write
+ * transaction. A batch indexes every message past the highest indexed id, whoever stored it,
+ * so a process killed before its batch is covered by the next batch of any process. */
+#define PL_FTS_BATCH 32
+int pl_msgstore_index(pl_msgstore *ms, int force);
+int pl_msgstore_pending(const pl_msgstore *ms);
 
 /* The JSON text of message id as the normalizer produced it (caller frees), for the exporter's
  * fast path: built from the columns, or `raw`. */

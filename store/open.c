@@ -56,6 +56,15 @@ void pl_store_close(pl_store *s)
         return;
     pl_xfsz_guard guard;   /* closing checkpoints the WAL into the main file: a write */
     pl_xfsz_block(&guard);
+    if (s->db && pl_msgstore_pending(s->ms)) {
+        /* this process's last texts into the search index; on failure (locked, full) a later
+         * batch of any process picks them up */
+        sqlite3_busy_timeout(s->db, s->busy_ms < 200 ? s->busy_ms : 200);   /* at exit: brief */
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+            if (pl_msgstore_index(s->ms, 1) != SQLITE_OK || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
     sqlite3_finalize(s->ins_call);
     sqlite3_finalize(s->ins_model);
     pl_msgstore_close(s->ms);

@@ -175,6 +175,8 @@ int pl_backfill(pl_store *s, char **msg)
         rc = SQLITE_OK;
     for (size_t i = 0; rc == SQLITE_OK && i < n; i++)
         rc = backfill_row(s, sel, upd, v[i], b);
+    if (rc == SQLITE_OK)
+        rc = pl_msgstore_index(s->ms, 1);
     if (rc != SQLITE_OK && msg && !*msg)
         *msg = sqlite3_mprintf("filling messages from stored bodies: %s", sqlite3_errstr(rc));
     sqlite3_finalize(ids);

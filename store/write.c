@@ -90,6 +90,8 @@ static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, const pl_col_io *io, 
         goto rollback;
     *id = sqlite3_last_insert_rowid(s->db);
     rc = pl_links_after(s, *id, m, w);
+    if (rc == SQLITE_OK)
+        rc = pl_msgstore_index(s->ms, 0);
     if (rc != SQLITE_OK)
         goto rollback;
     rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);

@@ -194,15 +194,25 @@ static void test_prompt_versions_and_search(void **state)
     pl_store *s = open_db("versions.db");
     call(s, "default", "[" SYS "," U("the timeout hit, so retry later") "]", "ok");
     call(s, "default", "[" SYS "," U("only a timeout here") "]", "ok");
+    /* a process that dies before its first batch: its texts are not indexed yet... */
+    pid_t pid = fork();
+    if (pid == 0) {
+        pl_store *c = open_db("versions.db");
+        call(c, "default", "[" SYS "," U("a child says timeout and retry") "]", "ok");
+        _exit(0);   /* no close */
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    assert_int_equal(q1("versions.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'timeout'"), 0);
     call(s, "default", "[{\"role\":\"system\",\"content\":\"You are verbose.\"}," U("retry with timeout now") "]", "ok");
-    pl_store_close(s);
+    pl_store_close(s);   /* ...and the next batch, here at close, takes every process's texts */
     assert_int_equal(q1("versions.db", "SELECT count(*) FROM prompt_versions WHERE namespace = 'default'"), 2);
-    assert_int_equal(q1("versions.db", "SELECT calls FROM prompt_versions WHERE version = 1"), 2);
+    assert_int_equal(q1("versions.db", "SELECT calls FROM prompt_versions WHERE version = 1"), 3);
     assert_int_equal(q1("versions.db", "SELECT calls FROM prompt_versions WHERE version = 2"), 1);
     char *hits = qs("versions.db", "SELECT group_concat(call_id) FROM (SELECT DISTINCT call_id FROM call_messages"
                                    " WHERE message_id IN (SELECT rowid FROM messages_fts"
                                    " WHERE messages_fts MATCH 'timeout AND retry') ORDER BY call_id)");
-    assert_string_equal(hits, "1,3");
+    assert_string_equal(hits, "1,3,4");
     free(hits);
     /* each distinct text is indexed once: "ok" answered three calls */
     assert_int_equal(q1("versions.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'ok'"), 1);
