@@ -40,11 +40,10 @@ echo "== export speed on $n captured chat calls"
 if [ -x "$BUILD/bench/capture_cost" ]; then
     PROMPTLOG_DATABASE="$T/export.db" "$BUILD/bench/capture_cost" "$ROOT/tests/fixtures" "$((n - 1))" >/dev/null
     for mode in "" --rebuild; do
-        t0=$(date +%s.%N)
-        pl_cli export prompts "out$mode.jsonl" $mode -d "$T/export.db"
-        t1=$(date +%s.%N)
-        "$PY" -c "import sys; n=int(sys.argv[1]); t=float(sys.argv[3])-float(sys.argv[2]); print('  export %-9s %d records in %.2f s: %.0f records/s' % (sys.argv[4] or 'stored', n, t, n/t))" \
-            "$(wc -l < "out$mode.jsonl")" "$t0" "$t1" "$mode"
+        TIMEFORMAT='%R %U %S'
+        t="$( { time pl_cli export prompts "out$mode.jsonl" $mode -d "$T/export.db" ; } 2>&1 )"
+        "$PY" -c "import sys; n=int(sys.argv[1]); r,u,s=map(float,sys.argv[2].split()); print('  export %-9s %d records: %.2f s wall, %.0f records/s; %.2f s CPU, %.0f records/s of CPU' % (sys.argv[3] or 'stored', n, r, n/r, u+s, n/max(u+s,1e-3)))" \
+            "$(wc -l < "out$mode.jsonl")" "$t" "$mode"
     done
     cmp -s out.jsonl out--rebuild.jsonl && echo "  (stored and rebuilt exports are identical)" || echo "  stored and rebuilt exports DIFFER"
 else

@@ -40,6 +40,15 @@ static int emit(FILE *out, cJSON *line)
 {
     if (!line)
         return 0;
+    /* One reused buffer: printing into it saves cJSON's grow-and-copy per line; a line that
+     * does not fit is printed the ordinary way. */
+    static char buf[1 << 18];
+    size_t n;
+    if (cJSON_PrintPreallocated(line, buf, (int)sizeof buf - 1, 0)) {
+        n = strlen(buf);
+        buf[n++] = '\n';
+        return fwrite(buf, 1, n, out) != n;
+    }
     char *text = cJSON_PrintUnformatted(line);
     int bad = !text || fputs(text, out) == EOF || fputc('\n', out) == EOF;
     cJSON_free(text);

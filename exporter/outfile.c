@@ -17,8 +17,10 @@ int pl_outfile_open(pl_outfile *o, const char *file)
 {
     memset(o, 0, sizeof *o);
     o->file = file;
+    static char stdout_buf[1 << 16];
     if (is_stdout(file)) {
         o->f = stdout;
+        setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);   /* JSON lines, not a terminal */
         return 0;
     }
     struct stat st;
@@ -58,6 +60,8 @@ int pl_outfile_open(pl_outfile *o, const char *file)
         /* not fatal: the export is still correct, only its mode differs */
     }
     o->f = fdopen(fd, "w");
+    if (o->f)
+        setvbuf(o->f, NULL, _IOFBF, 1 << 16);
     if (!o->f) {
         fprintf(stderr, "prompt-logger: cannot write %s: %s\n", file, strerror(errno));
         close(fd);
