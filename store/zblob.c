@@ -44,7 +44,7 @@ int pl_zblob_compress_ref(ZSTD_CCtx *cctx, const void *src, size_t len, const vo
     if (reserve(out, ZSTD_compressBound(len)) != 0)
         return -1;
     ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
-    size_t n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, PL_ZBLOB_LEVEL);
+    size_t n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, PL_ZBLOB_REF_LEVEL);
     if (!ZSTD_isError(n))
         n = ZSTD_CCtx_refPrefix(cctx, ref, reflen);
     if (!ZSTD_isError(n))

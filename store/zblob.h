@@ -8,6 +8,8 @@
 #include "../util/buf.h"
 
 #define PL_ZBLOB_LEVEL 3
+/* Against a reference prefix the long matches do the work: the fastest level finds them too. */
+#define PL_ZBLOB_REF_LEVEL 1
 #define PL_ZBLOB_MAX_OUT ((size_t)1 << 30)   /* refuse to inflate a blob past 1 GiB */
 
 /* Replaces out's contents with one zstd frame of src. cctx may be NULL (a temporary one is
