@@ -3,7 +3,10 @@
  *
  * Files: open.c (URLs, opening, foreign/newer/read-only files), schema.c (schema, creation
  * race, upgrades), columns.c (the one column table), write.c (insert with retries), read.c
- * (queries), guard.c (errors, wait budget, SIGXFSZ guard), zblob.c, redact.c.
+ * (queries, records for the export), messages.c (messages stored once), threads.c
+ * (conversations, body chains), rebuild.c (records from bodies, the upgrade's backfill),
+ * bodies.c (bodies through their chains), guard.c (errors, wait budget, SIGXFSZ guard),
+ * zblob.c, redact.c.
  *
  * Schema (PRAGMA user_version = PL_STORE_SCHEMA_VERSION). Unknown numbers are NULL.
  *   calls    one row per captured HTTP exchange; columns in columns.c (README "Schema")
