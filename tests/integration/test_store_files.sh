@@ -44,6 +44,13 @@ pl_cli export prompts out.jsonl -d "$PL_DB" || fail "export failed"
 assert_lines out.jsonl 3
 assert_eq "$(ls -a | grep -c '\.tmp-')" 0 "temporary file left behind"
 
+# decode_error (set by the capture when a content coding was corrupt) shows in show and export
+sqlite3 "$PL_DB" "UPDATE calls SET decode_error = 1 WHERE id = 3"
+pl_cli show 3 -d "$PL_DB" > show3.txt || fail "show 3"
+grep -Eq '^decode_error +1$' show3.txt || fail "show does not say decode_error"
+pl_cli export prompts de.jsonl -d "$PL_DB" || fail "export"
+assert_eq "$(grep -c '"decode_error":true' de.jsonl)" 1 "decode_error in the export"
+
 # 3. A corrupt row (its stored record and its body blob): every other row exported, its id
 #    named, exit 1. With only the blob corrupt the stored messages still export it.
 sqlite3 "$PL_DB" "UPDATE calls SET response_body = x'28b52ffd0011223344' WHERE id = 2"

@@ -104,6 +104,7 @@ static void test_chat_line_error_and_fallbacks(void **state)
     r.stream = 1;
     r.incomplete = 1;
     r.truncated = 1;
+    r.decode_error = 1;
     r.duration = -1;
     r.input_tokens = 9;
     r.pid = -1;
@@ -116,7 +117,7 @@ static void test_chat_line_error_and_fallbacks(void **state)
         "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"inference_on\":1700000000.5,"
         "\"provider\":\"openai\",\"endpoint\":\"/v1/chat/completions\",\"stream\":true,"
         "\"usage\":{\"input_tokens\":9},\"error\":\"Couldn't connect to server\",\"incomplete\":true,"
-        "\"truncated\":true}");
+        "\"truncated\":true,\"decode_error\":true}");
     cJSON_free(t);
     cJSON_Delete(rec);
 
