@@ -64,7 +64,7 @@ const pl_column pl_call_columns[] = {
 const size_t pl_call_ncolumns = sizeof pl_call_columns / sizeof *pl_call_columns;
 
 #define AT(r, off, type) (*(type *)((char *)(r) + (off)))
-#define CAT(r, off, type) (*(const type *)((const char *)(r) + (off)))
+#define CAT(r, off, type) (*(type const *)((const char *)(r) + (off)))
 
 int pl_columns_create_sql(pl_buf *out)
 {
