@@ -16,5 +16,7 @@ void pl_store_llm_input(const pl_row *row, pl_llm_input *in, pl_endpoint *ep);
  * would have written (messages, call_messages, parent and conversation, prompt version ids,
  * record). Returns SQLite's code, with *msg (sqlite3_malloc'ed) on failure. */
 int pl_backfill(pl_store *s, char **msg);
+/* Larger files are upgraded without the backfill (schema.c says why). */
+#define PL_BACKFILL_MAX_ROWS 5000
 
 #endif
