@@ -153,3 +153,16 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The loadable sqlite3 extension (`.load build/promptlog`, ext/promptlog.c): exact bodies as text.
+# Its objects are built apart, never sanitized (it is loaded into hosts such as the sqlite3 shell
+# or Python that are not), and store/bodies.c goes through the extension API table (sqlite3ext.h).
+EXT_SRC := ext/promptlog.c store/bodies.c store/zblob.c util/buf.c
+EXT_OBJ := $(patsubst %.c,$(BUILD)/obj/ext-so/%.o,$(EXT_SRC))
+$(EXT_OBJ): $(BUILD)/obj/ext-so/%.o: %.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(SAN),$(CFLAGS_ALL)) -DPL_SQLITE_EXTENSION -c $< -o $@
+$(BUILD)/promptlog.so: $(EXT_OBJ)
+	$(CC) -shared -Wl,--no-undefined -o $@ $^ $(shell pkg-config --libs libzstd 2>/dev/null)
+all: $(BUILD)/promptlog.so
+$(BUILD)/tests/test_ext: $(BUILD)/promptlog.so

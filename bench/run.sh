@@ -152,6 +152,9 @@ if command -v go >/dev/null; then
     echo "== Go crypto/tls hooks: net/http keep-alive HTTPS loops (bench/go_overhead.sh)"
     BUILD="$BUILD" bash "$ROOT/bench/go_overhead.sh"
 fi
+echo "== the readable store: a 50-turn agent conversation vs its JSONL export, CPU per capture (bench/store_bench.sh)"
+BUILD="$BUILD" "$ROOT/bench/store_bench.sh"
+
 echo
 echo "== summary ($(nproc) cores, $RUNS alternating runs, medians of per-pair figures; goals from issue 14)"
 awk -F'|' '{printf "  %-64s %-29s %-28s %s\n", $1, $2, $3, $4}' <(echo "figure|measured (median)|goal|pairs' Q1..Q3"; cat "$SUMMARY")

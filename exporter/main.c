@@ -64,6 +64,8 @@ static const char USAGE_PROMPTS[] =
     "  --type chat|text      which prompts (default chat)\n"
     "  -n, --namespace NS    namespace to export (default $PROMPTLOG_NAMESPACE, else " DEFAULT_NAMESPACE ")\n"
     "  -m, --models A,B      only these model names (exact match; default all)\n"
+    "  --rebuild             re-normalize every stored body instead of reading the stored\n"
+    "                        messages (after a normalizer fix; automatic for older records)\n"
     "  -d, --database URL    sqlite:///relative.db, sqlite:////absolute.db or a path\n"
     "                        (default $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ")\n"
     "  -h, --help            show this help\n";
@@ -100,7 +102,7 @@ static const char USAGE_STATS[] =
     "  -d, --database URL    (default $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ")\n"
     "  -h, --help            show this help\n";
 
-enum { OPT_TYPE = 1000 };
+enum { OPT_TYPE = 1000, OPT_REBUILD };
 
 typedef struct command {
     const char *name;           /* as typed: "export prompts" */
@@ -165,6 +167,7 @@ static int run(const command *c, int argc, char **argv, pl_cli_opts *o, int (*fn
         {"database", required_argument, NULL, 'd'},
         {"models", required_argument, NULL, 'm'},
         {"type", required_argument, NULL, OPT_TYPE},
+        {"rebuild", no_argument, NULL, OPT_REBUILD},
         {"limit", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -175,12 +178,12 @@ static int run(const command *c, int argc, char **argv, pl_cli_opts *o, int (*fn
     int ch, longidx = -1;
     while ((ch = getopt_long(argc, argv, c->shortopts, longopts, &longidx)) != -1) {
         /* Long options exist for every command; refuse the ones this command lacks. */
-        int known = ch == OPT_TYPE ? strcmp(c->name, "export prompts") == 0
+        int known = ch == OPT_TYPE || ch == OPT_REBUILD ? strcmp(c->name, "export prompts") == 0
                                    : (ch != '?' && ch != ':' && strchr(c->shortopts + 1, ch) != NULL);
         if (ch == ':')
             return usage_error(c, "option %s needs a value", argv[optind - 1]);
         if (ch == '?' || !known) {
-            if (ch == '?' && optopt && optopt != OPT_TYPE) {
+            if (ch == '?' && optopt && optopt != OPT_TYPE && optopt != OPT_REBUILD) {
                 char opt[3] = {'-', (char)optopt, '\0'};
                 return usage_error(c, "unknown option %s", opt);
             }
@@ -215,6 +218,9 @@ static int run(const command *c, int argc, char **argv, pl_cli_opts *o, int (*fn
             if (strcmp(optarg, "chat") != 0 && strcmp(optarg, "text") != 0)
                 return usage_error(c, "--type must be chat or text, not '%s'", optarg);
             o->type = optarg;
+            break;
+        case OPT_REBUILD:
+            o->rebuild = 1;
             break;
         case 'l':
             if (parse_int(optarg, 0, &o->limit) != 0)
