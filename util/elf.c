@@ -144,7 +144,8 @@ int pl_elf_dynamic(pl_elf *e)
 
 int pl_elf_has_symtab(pl_elf *e) { return e && e->symtab; }
 
-const uint8_t *pl_elf_section(pl_elf *e, const char *name, size_t *len)
+/* The section header named name, or NULL. */
+static const Elf64_Shdr *section(pl_elf *e, const char *name)
 {
     if (!e || e->eh->e_shstrndx >= e->eh->e_shnum)
         return NULL;
@@ -155,15 +156,30 @@ const uint8_t *pl_elf_section(pl_elf *e, const char *name, size_t *len)
     size_t nl = strlen(name);
     for (size_t i = 0; i < e->eh->e_shnum; i++) {
         const Elf64_Shdr *s = &e->sh[i];
-        if (s->sh_name >= ss->sh_size || ss->sh_size - s->sh_name <= nl ||
-            memcmp(names + s->sh_name, name, nl + 1) != 0)
-            continue;
-        if (s->sh_type == SHT_NOBITS || !in_file(e, s->sh_offset, s->sh_size))
-            return NULL;
-        *len = s->sh_size;
-        return e->map + s->sh_offset;
+        if (s->sh_name < ss->sh_size && ss->sh_size - s->sh_name > nl &&
+            memcmp(names + s->sh_name, name, nl + 1) == 0)
+            return s;
     }
     return NULL;
+}
+
+const uint8_t *pl_elf_section(pl_elf *e, const char *name, size_t *len)
+{
+    const Elf64_Shdr *s = section(e, name);
+    if (!s || s->sh_type == SHT_NOBITS || !in_file(e, s->sh_offset, s->sh_size))
+        return NULL;
+    *len = s->sh_size;
+    return e->map + s->sh_offset;
+}
+
+int pl_elf_section_addr(pl_elf *e, const char *name, uint64_t *addr, size_t *len)
+{
+    const Elf64_Shdr *s = section(e, name);
+    if (!s || !(s->sh_flags & SHF_ALLOC) || !s->sh_addr)
+        return 0;
+    *addr = s->sh_addr;
+    *len = s->sh_size;
+    return 1;
 }
 
 const uint8_t *pl_elf_bytes(pl_elf *e, size_t *len)

@@ -247,44 +247,43 @@ static void test_apply(void **state)
     assert_memory_equal(code + 15, GOOD + 15, 10);
 }
 
-static void test_apply_wx_denied(void **state)
+/* Applies GOOD, loaded afresh, with writable code refused after `allow` requests passed:
+ * refused, nothing written, the code read+execute again. */
+static void apply_denied(int allow)
 {
-    (void)state;
-    static pl_go_plan p;
+    static pl_go_plan p[2]; /* one per call: sites must outlive any code that jumps to them */
+    static int k;
     const char *why;
     uint8_t *code = load_good();
-    assert_int_equal(plan(code, sizeof GOOD, 2, &p, &why), 0);
+    assert_int_equal(plan(code, sizeof GOOD, 2, &p[k], &why), 0);
+    assert_int_equal(p[k].n, 2);
     g_deny_wx = 1;
+    g_allow_writable = allow;
     pl_mprotect_fn = fake_mprotect;
-    int r = pl_go_patch_apply(&p, &why);
+    int r = pl_go_patch_apply(&p[k++], &why);
     pl_mprotect_fn = mprotect;
     g_deny_wx = 0;
     assert_int_equal(r, -1);
     assert_non_null(strstr(why, "writable (Permission denied; W^X policy?)"));
-    assert_memory_equal(code, GOOD, sizeof GOOD); /* nothing written */
-}
-
-/* The second site's page refused after the first was made writable: the first is put back to
- * read+execute and neither is written (all or nothing). */
-static void test_apply_second_denied(void **state)
-{
-    (void)state;
-    static pl_go_plan p;
-    const char *why;
-    uint8_t *code = load_good();
-    assert_int_equal(plan(code, sizeof GOOD, 2, &p, &why), 0);
-    assert_int_equal(p.n, 2);
-    g_deny_wx = 1;
-    g_allow_writable = 1;
-    pl_mprotect_fn = fake_mprotect;
-    int r = pl_go_patch_apply(&p, &why);
-    pl_mprotect_fn = mprotect;
-    g_deny_wx = 0;
-    assert_int_equal(r, -1);
-    assert_int_equal(g_allow_writable, -1); /* both sites were asked for */
     assert_memory_equal(code, GOOD, sizeof GOOD);
     uintptr_t end;
     assert_int_equal(prot_of((uintptr_t)code, &end), PROT_READ | PROT_EXEC);
+}
+
+static void test_apply_wx_denied(void **state)
+{
+    (void)state;
+    apply_denied(0);
+    assert_int_equal(g_allow_writable, -1); /* refused at the first site */
+}
+
+/* The second site's page refused after the first was made writable: the first is put back and
+ * neither is written (all or nothing). */
+static void test_apply_second_denied(void **state)
+{
+    (void)state;
+    apply_denied(1);
+    assert_int_equal(g_allow_writable, -1); /* both sites were asked for */
 }
 
 /* The patched function really runs: the hooks see the Go argument registers and g at entry and
