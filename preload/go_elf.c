@@ -68,37 +68,15 @@ static int in_image(uintptr_t a, size_t len)
     return 0;
 }
 
-/* Go's uvarint (encoding/binary): the length prefix of the strings in .go.buildinfo. */
-static int uvarint(const unsigned char *p, size_t n, size_t *val, size_t *used)
-{
-    size_t v = 0;
-    for (size_t i = 0; i < n && i < 9; i++) {
-        v |= (size_t)(p[i] & 0x7f) << (7 * i);
-        if (!(p[i] & 0x80)) {
-            *val = v;
-            *used = i + 1;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* .go.buildinfo: a 16-byte header "\xff Go buildinf:" + pointer size + flags; from Go 1.18
- * (flag bit 1) the version string follows inline at offset 32, before that two pointers at
- * offset 16 point to Go string headers {ptr, len} for the version and the module info. */
+/* .go.buildinfo: from Go 1.18 the version is inline (pl_elf_go_version); before that a pointer
+ * at offset 16 (pointer size 8, little-endian: flag bit 0 clear) points to a Go string header
+ * {ptr, len} for it. */
 static void read_version(pl_go_exe *e, const unsigned char *bi, size_t size)
 {
-    static const char magic[] = "\xff Go buildinf:";
-    if (size < 32 || memcmp(bi, magic, 14) != 0 || bi[14] != 8 || (bi[15] & 1))
+    int r = pl_elf_go_version(bi, size, e->version, sizeof e->version);
+    if (r < 0 || (r == 0 && (bi[14] != 8 || (bi[15] & 3)))) /* or inline but unreadable */
         return;
-    const unsigned char *s = NULL;
-    size_t len = 0;
-    if (bi[15] & 2) {
-        size_t used;
-        if (uvarint(bi + 32, size - 32, &len, &used) != 0 || len > size - 32 - used)
-            return;
-        s = bi + 32 + used;
-    } else {
+    if (r == 0) {
         uint64_t hdr;
         memcpy(&hdr, bi + 16, 8);
         if (!in_image((uintptr_t)hdr, 16)) /* anything odd: the version stays unknown */
@@ -107,13 +85,9 @@ static void read_version(pl_go_exe *e, const unsigned char *bi, size_t size)
         memcpy(str, (const void *)(uintptr_t)hdr, sizeof str);
         if (str[1] == 0 || str[1] >= sizeof e->version || !in_image((uintptr_t)str[0], (size_t)str[1]))
             return;
-        s = (const unsigned char *)(uintptr_t)str[0];
-        len = str[1];
+        memcpy(e->version, (const void *)(uintptr_t)str[0], (size_t)str[1]);
+        e->version[str[1]] = 0;
     }
-    if (len >= sizeof e->version)
-        return;
-    memcpy(e->version, s, len);
-    e->version[len] = 0;
     int maj, min;
     if (sscanf(e->version, "go%d.%d", &maj, &min) == 2) {
         e->major = maj;

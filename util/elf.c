@@ -182,6 +182,35 @@ int pl_elf_section_addr(pl_elf *e, const char *name, uint64_t *addr, size_t *len
     return 1;
 }
 
+/* Go's uvarint (encoding/binary): the length prefix of the strings in .go.buildinfo. */
+static int uvarint(const uint8_t *p, size_t n, size_t *val, size_t *used)
+{
+    size_t v = 0;
+    for (size_t i = 0; i < n && i < 9; i++) {
+        v |= (size_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            *val = v;
+            *used = i + 1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int pl_elf_go_version(const uint8_t *b, size_t n, char *out, size_t out_size)
+{
+    if (!b || n < 32 || memcmp(b, "\xff Go buildinf:", 14) != 0)
+        return -1;
+    if (!(b[15] & 2))
+        return 0;
+    size_t len, used;
+    if (uvarint(b + 32, n - 32, &len, &used) != 0 || len > n - 32 - used || len >= out_size)
+        return 0;
+    memcpy(out, b + 32 + used, len);
+    out[len] = 0;
+    return 1;
+}
+
 const uint8_t *pl_elf_bytes(pl_elf *e, size_t *len)
 {
     *len = e ? e->size : 0;
