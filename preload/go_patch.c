@@ -6,7 +6,7 @@
  *   patchers: capstone is loaded only in a process with something to patch, and its detail mode
  *   tells branches and RIP-relative operands apart, which is all we need to know that displaced
  *   bytes mean the same at their new address.
- * - The trampolines sit within +-2 GiB of the code so a site is one `jmp rel32`: nothing longer
+ * - The trampolines sit within +-1.5 GiB of the code so a site is one `jmp rel32`: nothing longer
  *   has to be displaced, and no register is needed to reach them.
  * - The trampoline parks R12/R13 in our thread's TLS block with %fs-relative stores (the offset
  *   is the same on every thread for initial-exec TLS) before using them, so no Go register is
