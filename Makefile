@@ -52,6 +52,15 @@ $(BUILD)/libpromptlog.so: $(CORE_OBJ) $(PRELOAD_OBJ)
 $(BUILD)/prompt-logger: $(CORE_OBJ) $(EXPORTER_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
+# The shipped price table (data/prices.txt) is compiled into the CLI as a C string.
+$(BUILD)/gen/prices_builtin.h: data/prices.txt
+	@mkdir -p $(dir $@)
+	@{ echo 'static const char PL_BUILTIN_PRICES[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/.*/    "&\\n"/' $<; echo '    "";'; } > $@
+PRICES_USERS := $(BUILD)/obj/exporter/prices.o $(BUILD)/tests/test_cli $(BUILD)/tests/test_export
+$(PRICES_USERS): $(BUILD)/gen/prices_builtin.h
+$(PRICES_USERS): CFLAGS_ALL += -I$(BUILD)/gen
+
 $(BUILD)/examples/%: examples/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fvisibility=default -o $@ $< $(shell pkg-config --libs libcurl)
