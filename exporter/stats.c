@@ -194,14 +194,20 @@ int pl_cmd_stats(const pl_cli_opts *o)
         } else {
             int w = pl_cli_term_width();
             size_t wn = 12, wp = 17, wm = 28;
-            /* 7+6+11+11+11 numbers, two 26-wide times, separators: 126 columns besides names */
-            if (w > 0 && (size_t)w < 126 + wn + wp + wm) {
-                wn = 10;
-                wp = 10;
-                wm = 18;
+            int times = 1;
+            /* numbers and separators take 53 columns, FIRST and LAST 56 more */
+            if (w > 0 && (size_t)w < 109 + wn + wp + wm) {
+                size_t avail = (size_t)w >= 109 + 30 ? (size_t)w - 109 : (size_t)w > 53 ? (size_t)w - 53 : 0;
+                times = (size_t)w >= 109 + 30;
+                wn = avail * 25 / 100 > 5 ? avail * 25 / 100 : 5;
+                wp = avail * 30 / 100 > 6 ? avail * 30 / 100 : 6;
+                wm = avail > wn + wp + 8 ? avail - wn - wp : 8;
             }
-            printf("%-*s %-*s %-*s %7s %6s %11s %11s %11s  %-26s  %s\n", (int)wn, "NAMESPACE", (int)wp, "PROVIDER",
-                   (int)wm, "MODEL", "CALLS", "ERRORS", "IN_TOKENS", "OUT_TOKENS", "COST_USD", "FIRST", "LAST");
+            printf("%-*s %-*s %-*s %7s %6s %11s %11s %11s", (int)wn, "NAMESPACE", (int)wp, "PROVIDER", (int)wm,
+                   "MODEL", "CALLS", "ERRORS", "IN_TOKENS", "OUT_TOKENS", "COST_USD");
+            if (times)
+                printf("  %-26s  %s", "FIRST", "LAST");
+            putchar('\n');
             group *rows[2] = {c.g, &t};
             for (size_t i = 0; i <= c.n; i++) {
                 const group *g = i < c.n ? &rows[0][i] : rows[1];
@@ -216,7 +222,10 @@ int pl_cmd_stats(const pl_cli_opts *o)
                 pl_cli_cell(stdout, i < c.n ? (g->provider ? g->provider : "-") : "", wp);
                 fputc(' ', stdout);
                 pl_cli_cell(stdout, i < c.n ? (g->model ? g->model : "-") : "", wm);
-                printf(" %7lld %6lld %11s %11s %11s  %-26s  %s\n", g->calls, g->errors, in, out, cost, first, last);
+                printf(" %7lld %6lld %11s %11s %11s", g->calls, g->errors, in, out, cost);
+                if (times)
+                    printf("  %-26s  %s", first, last);
+                putchar('\n');
             }
             if (t.cost_unknown && t.cost_unknown < t.calls)
                 printf("* %lld call(s) without a known price are not in the cost (see prompt-logger prices)\n",

@@ -28,16 +28,19 @@ void pl_view_list_layout(pl_list_fmt *f)
     f->w_provider = 12;
     f->w_model = 24;
     f->w_preview = 0;
+    f->fit = w > 0;
     if (w <= 0)
         return;
     size_t fixed = LIST_FIXED;
-    if ((size_t)w < fixed + f->w_ns + f->w_provider + f->w_model + 30) {
-        f->w_ns = 8;
-        f->w_provider = 9;
-        f->w_model = 16;
+    size_t avail = (size_t)w > fixed ? (size_t)w - fixed : 0;
+    if (avail < f->w_ns + f->w_provider + f->w_model + 30) {
+        /* narrow: names share what is left with the preview, none below a readable minimum */
+        f->w_ns = avail * 15 / 100 > 5 ? avail * 15 / 100 : 5;
+        f->w_provider = avail * 17 / 100 > 6 ? avail * 17 / 100 : 6;
+        f->w_model = avail * 38 / 100 > 8 ? avail * 38 / 100 : 8;
     }
-    size_t used = fixed + f->w_ns + f->w_provider + f->w_model;
-    f->w_preview = (size_t)w > used + 12 ? (size_t)w - used : 12;
+    size_t used = f->w_ns + f->w_provider + f->w_model;
+    f->w_preview = avail > used + 1 ? avail - used : 1;
 }
 
 void pl_view_list_header(FILE *out, const pl_list_fmt *f)
@@ -48,7 +51,23 @@ void pl_view_list_header(FILE *out, const pl_list_fmt *f)
     pl_cli_cell(out, "PROVIDER", f->w_provider);
     fputc(' ', out);
     pl_cli_cell(out, "MODEL", f->w_model);
-    fprintf(out, " %-4s %-13s %-9s %s\n", "HTTP", "IN/OUT", "COST_USD", "PROMPT -> COMPLETION");
+    char label[64];
+    pl_cli_clip("PROMPT -> COMPLETION", f->w_preview ? f->w_preview : 40, label, sizeof label);
+    fprintf(out, " %-4s %-13s %-9s %s\n", "HTTP", "IN/OUT", "COST_USD", label);
+}
+
+/* On a terminal a name is cut to its column; in a pipe it is kept whole (a script may cut it). */
+static void name_cell(FILE *out, const pl_list_fmt *f, const char *s, size_t w)
+{
+    if (!s)
+        s = "-";
+    if (f->fit) {
+        pl_cli_cell(out, s, w);
+        return;
+    }
+    fputs(s, out);
+    for (size_t k = pl_cli_width(s); k < w; k++)
+        fputc(' ', out);
 }
 
 void pl_view_list_line(FILE *out, const pl_list_fmt *f, const pl_row *r, double cost_usd)
@@ -67,11 +86,11 @@ void pl_view_list_line(FILE *out, const pl_list_fmt *f, const pl_row *r, double 
     snprintf(tokens, sizeof tokens, "%s/%s", in, outt);
     pl_cli_fmt_cost(cost_usd, cost, sizeof cost);
     fprintf(out, "%-6lld %-26s  ", r->id, when);
-    pl_cli_cell(out, r->ns ? r->ns : "-", f->w_ns);
+    name_cell(out, f, r->ns, f->w_ns);
     fputc(' ', out);
-    pl_cli_cell(out, r->provider ? r->provider : "-", f->w_provider);
+    name_cell(out, f, r->provider, f->w_provider);
     fputc(' ', out);
-    pl_cli_cell(out, r->model ? r->model : "-", f->w_model);
+    name_cell(out, f, r->model, f->w_model);
     fprintf(out, " %-4s %-13s %-9s ", status, tokens, cost);
 
     char preview[2048];

@@ -11,6 +11,7 @@
 
 typedef struct pl_list_fmt {
     size_t w_ns, w_provider, w_model, w_preview;   /* column widths; w_preview 0 = unbounded */
+    int fit;                    /* a terminal: names are cut to their width (else only padded) */
 } pl_list_fmt;
 
 /* Widths for the terminal on stdout (fixed widths when it is not a terminal). */
