@@ -75,15 +75,12 @@ static const command COMMANDS[] = {
     {"prices", O_JSON, POS_NONE, pl_cmd_prices},
 };
 
+/* One line: what is wrong, and where the help is. */
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
-    const char *help = cmd ? pl_help_for(cmd) : NULL;
     fprintf(stderr, "prompt-logger%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    /* the synopsis line only; the full text is one --help away */
-    if (help)
-        fprintf(stderr, "%.*s\nRun 'prompt-logger %s --help' for the options.\n", (int)strcspn(help, "\n"), help, cmd);
+    fprintf(stderr, " (see prompt-logger %s%s--help)\n", cmd ? cmd : "", cmd ? " " : "");
     return 2;
 }
 
@@ -383,6 +380,6 @@ int main(int argc, char **argv)
         return run_command(&COMMANDS[i], argc - skip, argv + skip, &o);
     }
     if (cmd[0] == '-')
-        return usage_error(NULL, "unknown option %s (options go after the command; see prompt-logger --help)", cmd);
-    return usage_error(NULL, "unknown command '%s' (see prompt-logger --help)", cmd);
+        return usage_error(NULL, "unknown option %s (options go after the command)", cmd);
+    return usage_error(NULL, "unknown command '%s'", cmd);
 }
