@@ -125,3 +125,24 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# make install PREFIX=/usr/local DESTDIR=: the CLI, the preload library in lib/promptlog/ (where
+# `prompt-logger run` looks for it, relative to its own binary), the sqlite3 extension when it
+# was built, the man pages and the shipped price table. `make uninstall` removes exactly these.
+PREFIX ?= /usr/local
+INSTALL_FILES := bin/prompt-logger lib/promptlog/libpromptlog.so lib/promptlog/promptlog.so \
+                 share/man/man1/prompt-logger.1 share/man/man7/promptlog.7 share/promptlog/prices.txt
+.PHONY: install uninstall
+install: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/promptlog
+	install -m 0755 $(BUILD)/prompt-logger $(DESTDIR)$(PREFIX)/bin/prompt-logger
+	install -m 0644 $(BUILD)/libpromptlog.so $(DESTDIR)$(PREFIX)/lib/promptlog/libpromptlog.so
+	if [ -e $(BUILD)/promptlog.so ]; then \
+	    install -m 0644 $(BUILD)/promptlog.so $(DESTDIR)$(PREFIX)/lib/promptlog/promptlog.so; fi
+	install -m 0644 man/prompt-logger.1 $(DESTDIR)$(PREFIX)/share/man/man1/prompt-logger.1
+	install -m 0644 man/promptlog.7 $(DESTDIR)$(PREFIX)/share/man/man7/promptlog.7
+	install -m 0644 data/prices.txt $(DESTDIR)$(PREFIX)/share/promptlog/prices.txt
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALL_FILES))
+	-rmdir $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/promptlog 2>/dev/null

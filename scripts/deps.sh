@@ -3,7 +3,7 @@
 # otherwise prints the exact apt-get line and fails. Used by `make` (build deps) and `make test`.
 set -u
 build_pkgs="gcc make pkg-config libcurl4-openssl-dev libsqlite3-dev libcjson-dev libzstd-dev zlib1g-dev libbrotli-dev libnghttp2-dev libssl-dev libgnutls28-dev"
-test_pkgs="libcmocka-dev curl wget python3 python3-h2 python3-httpx python3-requests openssl sqlite3"
+test_pkgs="libcmocka-dev curl wget python3 python3-h2 python3-httpx python3-requests openssl sqlite3 man-db groff-base"
 fuzz_pkgs="clang libclang-rt-dev"
 case "${1:-build}" in
   build) want="$build_pkgs" ;;
