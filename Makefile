@@ -95,6 +95,11 @@ asan: test-deps
 demo: test-deps all
 	@BUILD=$(BUILD) scripts/demo.sh
 
+# The demo's mock server, kept running so the lines `make demo` prints can be pasted.
+.PHONY: demo-server
+demo-server: test-deps all
+	@BUILD=$(BUILD) scripts/demo-server.sh
+
 bench: all
 	@BUILD=$(BUILD) bench/run.sh
 

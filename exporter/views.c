@@ -25,7 +25,7 @@ void pl_view_list_layout(pl_list_fmt *f)
 {
     int w = pl_cli_term_width();
     f->w_ns = 10;
-    f->w_provider = 12;
+    f->w_provider = 17;   /* "openai-compatible" */
     f->w_model = 24;
     f->w_preview = 0;
     f->fit = w > 0;
