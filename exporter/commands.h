@@ -12,7 +12,8 @@ typedef struct pl_cli_opts {
     const char *const *models;  /* NULL-terminated; NULL = every model */
     const char *file;           /* output file, "-" = stdout */
     long long limit;            /* list/tail: newest N rows, 0 = all */
-    long long id;               /* show, delete */
+    long long id;               /* show, delete, diff (the first call) */
+    long long id2;              /* diff: the second call */
     double since, until;        /* > 0: started_at >= since, < until (epoch seconds) */
     double before;              /* delete: > 0 = calls started before it */
     int all_ns, ns_given;       /* --all-namespaces; -n given */
@@ -34,5 +35,6 @@ int pl_cmd_delete(const pl_cli_opts *o);    /* delete.c */
 int pl_cmd_path(const pl_cli_opts *o);      /* views.c */
 int pl_cmd_prices(const pl_cli_opts *o);    /* views.c */
 int pl_cmd_run(const pl_cli_opts *o);       /* run.c */
+int pl_cmd_diff(const pl_cli_opts *o);      /* diff.c */
 
 #endif

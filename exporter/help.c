@@ -27,6 +27,7 @@ const char PL_HELP_MAIN[] =
     "  stats                  calls, tokens and cost per namespace, provider and model\n"
     "  export models FILE     the models seen, one JSON object per line\n"
     "  export prompts FILE    prompts and completions, prompt-logger JSON lines\n"
+    "  diff A B               unified diff of two calls: model, params, tools, messages, completion\n"
     "  delete                 delete calls by id, namespace or age\n"
     "  path                   print the database path and whether it exists\n"
     "  prices                 print the price table used for cost_usd\n"
@@ -206,7 +207,22 @@ static const char HELP_PRICES[] =
     "example:\n"
     "  PROMPTLOG_PRICES=my-prices.txt prompt-logger prices\n";
 
+static const char HELP_DIFF[] =
+    "usage: prompt-logger diff A B [OPTIONS]\n"
+    "\n"
+    "A unified diff of calls A and B, each written as an outline of its normalized record: model,\n"
+    "provider, api, parameters (sorted), tools, messages turn by turn, the completion, the error.\n"
+    "Prints nothing when they are the same. Colours only when stdout is a terminal and NO_COLOR\n"
+    "is not set.\n"
+    "\n"
+    "options:\n"
+    DB_OPT HELP_OPT
+    "\n"
+    "example:\n"
+    "  prompt-logger diff 12 13\n";
+
 static const struct { const char *name, *text; } HELPS[] = {
+    {"diff", HELP_DIFF},
     {"run", HELP_RUN}, {"list", HELP_LIST}, {"show", HELP_SHOW}, {"tail", HELP_TAIL},
     {"stats", HELP_STATS}, {"export", HELP_EXPORT}, {"export models", HELP_MODELS},
     {"export prompts", HELP_PROMPTS}, {"delete", HELP_DELETE}, {"path", HELP_PATH},

@@ -54,7 +54,7 @@ static unsigned opt_bit(int val)
     }
 }
 
-typedef enum { POS_NONE, POS_FILE, POS_ID, POS_OPT_ID } pos_kind;
+typedef enum { POS_NONE, POS_FILE, POS_ID, POS_OPT_ID, POS_TWO_IDS } pos_kind;
 
 typedef struct command {
     const char *name;           /* as typed: "export prompts" */
@@ -72,6 +72,7 @@ static const command COMMANDS[] = {
     {"export prompts", O_NS | O_DB | O_ALLNS | O_MODELS | O_TYPE | O_SINCE | O_UNTIL, POS_FILE, pl_cmd_export_prompts},
     {"delete", O_NS | O_DB | O_BEFORE | O_YES | O_VACUUM, POS_OPT_ID, pl_cmd_delete},
     {"path", O_DB, POS_NONE, pl_cmd_path},
+    {"diff", O_DB, POS_TWO_IDS, pl_cmd_diff},
     {"prices", O_JSON, POS_NONE, pl_cmd_prices},
 };
 
@@ -255,10 +256,10 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
     if (o->all_ns)
         o->ns = NULL;
     int npos = argc - optind;
-    int need = c->pos == POS_FILE || c->pos == POS_ID;
-    int maxpos = c->pos == POS_NONE ? 0 : 1;
+    int need = c->pos == POS_TWO_IDS ? 2 : c->pos == POS_FILE || c->pos == POS_ID;
+    int maxpos = c->pos == POS_NONE ? 0 : need > 1 ? need : 1;
     if (npos < need) {
-        rc = usage_error(c->name, "missing %s", c->pos == POS_FILE ? "FILE" : "ID");
+        rc = usage_error(c->name, "missing %s", c->pos == POS_FILE ? "FILE" : c->pos == POS_TWO_IDS ? "ID (two calls: A B)" : "ID");
         goto out;
     }
     if (npos > maxpos) {
@@ -271,6 +272,10 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
             o->file = arg;
         } else if (parse_int(arg, 1, &o->id) != 0) {
             rc = usage_error(c->name, "ID must be a positive number, not '%s'", arg);
+            goto out;
+        }
+        if (npos > 1 && parse_int(argv[optind + 1], 1, &o->id2) != 0) {
+            rc = usage_error(c->name, "ID must be a positive number, not '%s'", argv[optind + 1]);
             goto out;
         }
     }
