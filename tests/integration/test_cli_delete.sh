@@ -91,8 +91,9 @@ assert_eq "$(ids)" "" "all deleted"
 intact "a delete that waited"
 
 # --vacuum reclaims the space
-cli_fill_more() { for i in $(seq 30); do run_pre curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/chat/completions" \
-    -d "{\"model\":\"m$i\",\"messages\":[{\"role\":\"user\",\"content\":\"$(head -c 6000 /dev/urandom | base64 -w0)\"}]}"; done; }
+cli_fill_more() { for i in $(seq 30); do cli_post \
+    -d "{\"model\":\"m$i\",\"messages\":[{\"role\":\"user\",\"content\":\"$(head -c 6000 /dev/urandom | base64 -w0)\"}]}" \
+    "$MOCK_HTTPS/v1/chat/completions"; done; }
 cli_fill_more
 sqlite3 "$PL_DB" 'pragma wal_checkpoint(truncate)' > /dev/null
 size0=$(stat -c %s "$PL_DB")

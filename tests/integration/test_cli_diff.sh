@@ -46,8 +46,8 @@ turns() {
     printf '{"model":"gpt-4o-mini","temperature":%s,"messages":[{"role":"system","content":"%s"},%s{"role":"user","content":"%s"}]}' \
         "$3" "$first" "$t" "$last"
 }
-run_pre curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/chat/completions" -d "$(turns 'You are terse.' 'And now?' 0.2)"
-run_pre curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/chat/completions" -d "$(turns 'You are verbose.' 'And then?' 0.7)"
+cli_post -d "$(turns 'You are terse.' 'And now?' 0.2)" "$MOCK_HTTPS/v1/chat/completions"
+cli_post -d "$(turns 'You are verbose.' 'And then?' 0.7)" "$MOCK_HTTPS/v1/chat/completions"
 pl_cli diff 6 7 "${D[@]}" > d67.txt || fail "diff 6 7"
 cat > want67.txt <<'W'
 @@ -2,11 +2,11 @@

@@ -20,9 +20,8 @@ tailpid=$!
 "${as_fg[@]}" "$PL_CLI" tail -f --interval 0.1 "${D[@]}" -l 0 -n gamma > follow_gamma.txt 2>&1 &
 tailpid2=$!
 sleep 0.5
-run_pre PROMPTLOG_NAMESPACE=gamma curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/chat/completions" \
-    -d '{"model":"tail-model","messages":[{"role":"user","content":"seen by tail -f"}]}'
-assert_rc 0
+cli_post PROMPTLOG_NAMESPACE=gamma -d '{"model":"tail-model","messages":[{"role":"user","content":"seen by tail -f"}]}' \
+    "$MOCK_HTTPS/v1/chat/completions"
 run_pre PROMPTLOG_NAMESPACE=delta "$PY" "$ROOT/examples/chat_urllib.py" "$MOCK_HTTPS/v1" --stream --cafile "$MOCK_CA"
 assert_rc 0
 for i in $(seq 50); do [ "$(grep -c . follow.jsonl)" -ge 3 ] && break; sleep 0.1; done

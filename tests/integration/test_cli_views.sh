@@ -103,8 +103,9 @@ export TZ=UTC
 
 # --- layout: lines fit the terminal; long names are cut with … ---
 long='an-extraordinarily-long-model-name-that-would-push-every-column-out-of-line-v2'
-run_pre PROMPTLOG_NAMESPACE=a-namespace-longer-than-its-column curl -sS --cacert "$MOCK_CA" \
-    "$MOCK_HTTPS/v1/chat/completions" -d "{\"model\":\"$long\",\"messages\":[{\"role\":\"user\",\"content\":\"$(printf 'word %.0s' $(seq 60))\"}]}"
+cli_post PROMPTLOG_NAMESPACE=a-namespace-longer-than-its-column \
+    -d "{\"model\":\"$long\",\"messages\":[{\"role\":\"user\",\"content\":\"$(printf 'word %.0s' $(seq 60))\"}]}" \
+    "$MOCK_HTTPS/v1/chat/completions"
 for cols in 100 140 200; do
     for cmd in list stats; do
         script -qec "env COLUMNS=$cols $PL_CLI $cmd -d sqlite:///$PL_DB" /dev/null | tr -d '\r' > tty.txt
