@@ -6,6 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 start_mock --delay-ms 0
 
+# `run` execs the program, which inherits the CLI's environment: under ASan, pl_cli's leak checking
+# would then judge the host's (Python's) leaks. The run lines use lib.sh's host settings instead.
+pl_cli() { "$PL_CLI" "$@"; }
+
 # first: an existing preload stays first (the ASan runtime has to, under make asan)
 if [ "$PL_ASAN" = 1 ]; then first="$(gcc -print-file-name=libasan.so)"; else first="$(gcc -print-file-name=libm.so.6)"; fi
 [ -e "$first" ] || first="$(ldconfig -p | awk '/libm.so.6 /{print $NF; exit}')"
