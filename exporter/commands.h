@@ -23,6 +23,7 @@ typedef struct pl_cli_opts {
     int follow;                 /* tail -f */
     double interval;            /* tail -f: seconds between data_version checks */
     char **argv;                /* run: the command and its arguments (NULL-terminated) */
+    const char *query;          /* search */
 } pl_cli_opts;
 
 int pl_cmd_export_models(const pl_cli_opts *o);
@@ -36,5 +37,6 @@ int pl_cmd_path(const pl_cli_opts *o);      /* views.c */
 int pl_cmd_prices(const pl_cli_opts *o);    /* views.c */
 int pl_cmd_run(const pl_cli_opts *o);       /* run.c */
 int pl_cmd_diff(const pl_cli_opts *o);      /* diff.c */
+int pl_cmd_search(const pl_cli_opts *o);    /* search.c */
 
 #endif

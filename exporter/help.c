@@ -27,6 +27,7 @@ const char PL_HELP_MAIN[] =
     "  stats                  calls, tokens and cost per namespace, provider and model\n"
     "  export models FILE     the models seen, one JSON object per line\n"
     "  export prompts FILE    prompts and completions, prompt-logger JSON lines\n"
+    "  search QUERY           calls whose messages or completions contain QUERY, newest first\n"
     "  diff A B               unified diff of two calls: model, params, tools, messages, completion\n"
     "  delete                 delete calls by id, namespace or age\n"
     "  path                   print the database path and whether it exists\n"
@@ -221,7 +222,25 @@ static const char HELP_DIFF[] =
     "example:\n"
     "  prompt-logger diff 12 13\n";
 
+static const char HELP_SEARCH[] =
+    "usage: prompt-logger search QUERY [OPTIONS]\n"
+    "\n"
+    "Calls whose messages, tool-call arguments or completions contain every word of QUERY (case\n"
+    "does not matter; \"a quoted phrase\" is one word), newest first, each with a snippet around\n"
+    "the match, highlighted on a terminal (not with NO_COLOR).\n"
+    "\n"
+    "options:\n"
+    "  -n, --namespace NS    only this namespace (default: all)\n"
+    "  -l, --limit N         the newest N matches (default 20; 0 = all)\n"
+    TIME_OPTS
+    "      --json            one JSON object per line: the list keys plus match_role, snippet\n"
+    DB_OPT HELP_OPT
+    "\n"
+    "example:\n"
+    "  prompt-logger search 'timeout retry' --since 7d\n";
+
 static const struct { const char *name, *text; } HELPS[] = {
+    {"search", HELP_SEARCH},
     {"diff", HELP_DIFF},
     {"run", HELP_RUN}, {"list", HELP_LIST}, {"show", HELP_SHOW}, {"tail", HELP_TAIL},
     {"stats", HELP_STATS}, {"export", HELP_EXPORT}, {"export models", HELP_MODELS},

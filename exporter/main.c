@@ -54,7 +54,7 @@ static unsigned opt_bit(int val)
     }
 }
 
-typedef enum { POS_NONE, POS_FILE, POS_ID, POS_OPT_ID, POS_TWO_IDS } pos_kind;
+typedef enum { POS_NONE, POS_FILE, POS_ID, POS_OPT_ID, POS_TWO_IDS, POS_QUERY } pos_kind;
 
 typedef struct command {
     const char *name;           /* as typed: "export prompts" */
@@ -73,6 +73,7 @@ static const command COMMANDS[] = {
     {"delete", O_NS | O_DB | O_BEFORE | O_YES | O_VACUUM, POS_OPT_ID, pl_cmd_delete},
     {"path", O_DB, POS_NONE, pl_cmd_path},
     {"diff", O_DB, POS_TWO_IDS, pl_cmd_diff},
+    {"search", O_NS | O_DB | O_LIMIT | O_SINCE | O_UNTIL | O_JSON, POS_QUERY, pl_cmd_search},
     {"prices", O_JSON, POS_NONE, pl_cmd_prices},
 };
 
@@ -256,10 +257,10 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
     if (o->all_ns)
         o->ns = NULL;
     int npos = argc - optind;
-    int need = c->pos == POS_TWO_IDS ? 2 : c->pos == POS_FILE || c->pos == POS_ID;
+    int need = c->pos == POS_TWO_IDS ? 2 : c->pos == POS_FILE || c->pos == POS_ID || c->pos == POS_QUERY;
     int maxpos = c->pos == POS_NONE ? 0 : need > 1 ? need : 1;
     if (npos < need) {
-        rc = usage_error(c->name, "missing %s", c->pos == POS_FILE ? "FILE" : c->pos == POS_TWO_IDS ? "ID (two calls: A B)" : "ID");
+        rc = usage_error(c->name, "missing %s", c->pos == POS_FILE ? "FILE" : c->pos == POS_QUERY ? "QUERY" : c->pos == POS_TWO_IDS ? "ID (two calls: A B)" : "ID");
         goto out;
     }
     if (npos > maxpos) {
@@ -270,6 +271,8 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
         const char *arg = argv[optind];
         if (c->pos == POS_FILE) {
             o->file = arg;
+        } else if (c->pos == POS_QUERY) {
+            o->query = arg;
         } else if (parse_int(arg, 1, &o->id) != 0) {
             rc = usage_error(c->name, "ID must be a positive number, not '%s'", arg);
             goto out;
@@ -378,6 +381,8 @@ int main(int argc, char **argv)
             continue;
         if (strcmp(name, "list") == 0)
             o.limit = 50;
+        if (strcmp(name, "search") == 0)
+            o.limit = 20;
         if (strcmp(name, "tail") == 0) {
             o.limit = 10;
             o.interval = 0.25;
