@@ -84,12 +84,16 @@ static void progress(export_ctx *c, int done)
     fprintf(stderr, "\rexporting [%s] %3lld%% %lld rows", bar, pct, c->written);
 }
 
+typedef struct count_ctx {
+    const char *ns;
+    long long total;
+} count_ctx;
+
 static int count_cb(const pl_store_count *k, void *vctx)
 {
-    long long *n = ((long long **)vctx)[0];
-    const char *ns = ((const char **)vctx)[1];
-    if (!ns || (k->ns && strcmp(k->ns, ns) == 0))
-        *n += k->calls;
+    count_ctx *c = vctx;
+    if (!c->ns || (k->ns && strcmp(k->ns, c->ns) == 0))
+        c->total += k->calls;
     return 0;
 }
 
@@ -131,8 +135,9 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
     char err[768] = "";
     if (isatty(STDERR_FILENO)) {
         /* An upper bound (the namespace's calls, before other filters) is enough for a bar. */
-        void *args[2] = {&c.total, (void *)o->ns};
-        pl_store_each_count(s, count_cb, args, err, sizeof err);
+        count_ctx n = {.ns = o->ns};
+        if (pl_store_each_count(s, count_cb, &n, err, sizeof err) == 0)
+            c.total = n.total;
     }
     pl_store_query q = {0};
     q.ns = o->ns;
