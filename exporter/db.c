@@ -168,3 +168,20 @@ int pl_db_vacuum(pl_db *d, char *err, size_t errlen)
     sqlite3_exec(d->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     return 0;
 }
+
+struct sqlite3 *pl_db_sqlite(pl_db *d)
+{
+    return d->db;
+}
+
+int pl_db_has(pl_db *d, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM sqlite_master WHERE name = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        found = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return found;
+}

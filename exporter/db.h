@@ -38,4 +38,9 @@ int pl_db_delete(pl_db *d, const pl_delete_sel *sel, long long *deleted, char *e
 /* VACUUM, then a WAL checkpoint that truncates the log, so the file really shrinks. */
 int pl_db_vacuum(pl_db *d, char *err, size_t errlen);
 
+/* For the views of the readable store (threads.c): the raw connection, and whether a table or
+ * view exists (schema 1 databases have no conversations). */
+struct sqlite3 *pl_db_sqlite(pl_db *d);
+int pl_db_has(pl_db *d, const char *name);
+
 #endif

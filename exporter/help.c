@@ -23,10 +23,13 @@ const char PL_HELP_MAIN[] =
     "  run -- CMD ARGS...     run a command with the capture library preloaded\n"
     "  list                   one line per captured call, newest last\n"
     "  show ID                everything stored for one call: columns, headers, bodies\n"
+    "  show -c ID             the conversation of call ID, turn by turn (readable store)\n"
     "  tail [-f]              the last calls; with -f, each new call as it is captured\n"
     "  stats                  calls, tokens and cost per namespace, provider and model\n"
     "  export models FILE     the models seen, one JSON object per line\n"
     "  export prompts FILE    prompts and completions, prompt-logger JSON lines\n"
+    "  conversations          one line per conversation (readable store)\n"
+    "  prompts                system-prompt and tool-list versions (readable store)\n"
     "  search QUERY           calls whose messages or completions contain QUERY, newest first\n"
     "  diff A B               unified diff of two calls: model, params, tools, messages, completion\n"
     "  delete                 delete calls by id, namespace or age\n"
@@ -76,8 +79,12 @@ static const char HELP_SHOW[] =
     "\n"
     "Prints everything stored for call ID: its columns, cost, the redacted headers, the\n"
     "decompressed request and response bodies, and the record normalized from them.\n"
+    "With -c, prints the conversation call ID belongs to instead, once, turn by turn: each call\n"
+    "shows the messages it added and its completion, marked [continues N], [retry of N] (the same\n"
+    "input as an earlier sibling) or [branch from N]. Needs the readable store (schema 3).\n"
     "\n"
     "options:\n"
+    "  -c, --conversation    the whole conversation of call ID\n"
     "      --json            one JSON document (the list keys plus url, headers, bodies, record)\n"
     DB_OPT HELP_OPT
     "\n"
@@ -239,7 +246,39 @@ static const char HELP_SEARCH[] =
     "example:\n"
     "  prompt-logger search 'timeout retry' --since 7d\n";
 
+static const char HELP_CONVERSATIONS[] =
+    "usage: prompt-logger conversations [OPTIONS]\n"
+    "\n"
+    "One line per conversation the store linked (schema 3): id (its root call), namespace, first\n"
+    "and last time, calls, models, tokens and the first user message. Oldest first.\n"
+    "\n"
+    "options:\n"
+    "  -n, --namespace NS    only this namespace (default: all)\n"
+    "  -l, --limit N         the newest N conversations (default all)\n"
+    TIME_OPTS
+    "      --json            one JSON object per line\n"
+    DB_OPT HELP_OPT
+    "\n"
+    "example:\n"
+    "  prompt-logger conversations --since 1d && prompt-logger show -c 42\n";
+
+static const char HELP_PROMPTS_V[] =
+    "usage: prompt-logger prompts [OPTIONS]\n"
+    "\n"
+    "System-prompt and tool-list versions per namespace (schema 3): version number, first and last\n"
+    "use, calls, models, the system prompt's start and the tool names.\n"
+    "\n"
+    "options:\n"
+    "  -n, --namespace NS    only this namespace (default: all)\n"
+    TIME_OPTS
+    "      --json            one JSON object per line\n"
+    DB_OPT HELP_OPT
+    "\n"
+    "example:\n"
+    "  prompt-logger prompts -n my-agent --json\n";
+
 static const struct { const char *name, *text; } HELPS[] = {
+    {"conversations", HELP_CONVERSATIONS}, {"prompts", HELP_PROMPTS_V},
     {"search", HELP_SEARCH},
     {"diff", HELP_DIFF},
     {"run", HELP_RUN}, {"list", HELP_LIST}, {"show", HELP_SHOW}, {"tail", HELP_TAIL},

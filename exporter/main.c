@@ -18,7 +18,7 @@
 enum {   /* option bits; a command lists the ones it takes */
     O_NS = 1 << 0, O_DB = 1 << 1, O_MODELS = 1 << 2, O_TYPE = 1 << 3, O_LIMIT = 1 << 4,
     O_SINCE = 1 << 5, O_UNTIL = 1 << 6, O_JSON = 1 << 7, O_ALLNS = 1 << 8, O_YES = 1 << 9,
-    O_VACUUM = 1 << 10, O_BEFORE = 1 << 11, O_FOLLOW = 1 << 12, O_INTERVAL = 1 << 13,
+    O_VACUUM = 1 << 10, O_BEFORE = 1 << 11, O_FOLLOW = 1 << 12, O_INTERVAL = 1 << 13, O_CONV = 1 << 14,
 };
 enum { V_TYPE = 1000, V_SINCE, V_UNTIL, V_JSON, V_ALLNS, V_VACUUM, V_BEFORE, V_INTERVAL };
 
@@ -30,7 +30,8 @@ static const struct option LONGOPTS[] = {
     {"all-namespaces", no_argument, NULL, V_ALLNS}, {"yes", no_argument, NULL, 'y'},
     {"vacuum", no_argument, NULL, V_VACUUM},     {"before", required_argument, NULL, V_BEFORE},
     {"follow", no_argument, NULL, 'f'},          {"interval", required_argument, NULL, V_INTERVAL},
-    {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+    {"conversation", no_argument, NULL, 'c'},    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static unsigned opt_bit(int val)
@@ -42,6 +43,7 @@ static unsigned opt_bit(int val)
     case 'l': return O_LIMIT;
     case 'y': return O_YES;
     case 'f': return O_FOLLOW;
+    case 'c': return O_CONV;
     case V_TYPE: return O_TYPE;
     case V_SINCE: return O_SINCE;
     case V_UNTIL: return O_UNTIL;
@@ -65,7 +67,7 @@ typedef struct command {
 
 static const command COMMANDS[] = {
     {"list", O_NS | O_DB | O_LIMIT | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_list},
-    {"show", O_DB | O_JSON, POS_ID, pl_cmd_show},
+    {"show", O_DB | O_JSON | O_CONV, POS_ID, pl_cmd_show},
     {"tail", O_NS | O_DB | O_LIMIT | O_FOLLOW | O_INTERVAL | O_JSON, POS_NONE, pl_cmd_tail},
     {"stats", O_NS | O_DB | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_stats},
     {"export models", O_NS | O_DB | O_ALLNS, POS_FILE, pl_cmd_export_models},
@@ -73,6 +75,8 @@ static const command COMMANDS[] = {
     {"delete", O_NS | O_DB | O_BEFORE | O_YES | O_VACUUM, POS_OPT_ID, pl_cmd_delete},
     {"path", O_DB, POS_NONE, pl_cmd_path},
     {"diff", O_DB, POS_TWO_IDS, pl_cmd_diff},
+    {"conversations", O_NS | O_DB | O_LIMIT | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_conversations},
+    {"prompts", O_NS | O_DB | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_prompts},
     {"search", O_NS | O_DB | O_LIMIT | O_SINCE | O_UNTIL | O_JSON, POS_QUERY, pl_cmd_search},
     {"prices", O_JSON, POS_NONE, pl_cmd_prices},
 };
@@ -147,7 +151,7 @@ static void shortopts_for(unsigned opts, char *out)
     char *p = out;
     *p++ = ':';   /* report a missing value as ':' */
     static const struct { unsigned bit; const char *s; } map[] = {
-        {O_NS, "n:"}, {O_DB, "d:"}, {O_MODELS, "m:"}, {O_LIMIT, "l:"}, {O_YES, "y"}, {O_FOLLOW, "f"},
+        {O_NS, "n:"}, {O_DB, "d:"}, {O_MODELS, "m:"}, {O_LIMIT, "l:"}, {O_YES, "y"}, {O_FOLLOW, "f"}, {O_CONV, "c"},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++)
         if (opts & map[i].bit)
@@ -248,6 +252,7 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
         case 'y': o->yes = 1; break;
         case V_VACUUM: o->vacuum = 1; break;
         case 'f': o->follow = 1; break;
+        case 'c': o->conversation = 1; break;
         }
     }
     if (o->all_ns && o->ns_given) {
@@ -282,7 +287,7 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
             goto out;
         }
     }
-    rc = c->fn(o);
+    rc = c->fn == pl_cmd_show && o->conversation ? pl_cmd_show_conversation(o) : c->fn(o);
 out:
     free_models(models);
     return rc;

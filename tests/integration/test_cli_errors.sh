@@ -66,7 +66,7 @@ assert_rc 1 "an unwritable output file"
 assert_eq "$(sqlite3 "$PL_DB" .dump | md5sum)" "$sum" "no error changed the database"
 
 # --help of every command: its options and one example, on stdout, exit 0
-for c in run list show tail stats "export" "export models" "export prompts" delete path prices diff search; do
+for c in run list show tail stats "export" "export models" "export prompts" delete path prices diff search conversations prompts; do
     pl_cli $c --help > h.txt; RC=$?
     assert_rc 0 "$c --help"
     head -1 h.txt | grep -q "^usage: prompt-logger $c" || fail "$c --help starts with its synopsis"

@@ -37,7 +37,7 @@ for page in share/man/man1/prompt-logger.1 share/man/man7/promptlog.7; do
     [ "$(wc -l < page.txt)" -gt 60 ] || fail "$page is rendered"
 done
 MANWIDTH=80 man -l "$root/share/man/man1/prompt-logger.1" > p1.txt
-for c in run list show tail stats "export models" "export prompts" delete path prices diff NO_COLOR \
+for c in run list show tail stats "export models" "export prompts" delete path prices diff NO_COLOR conversations prompts --conversation \
          --since --until --json --all-namespaces --vacuum --follow PROMPTLOG_PRICES "EXIT STATUS"; do
     assert_contains p1.txt "$c" "prompt-logger(1) covers $c"
 done
