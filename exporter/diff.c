@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include "../util/buf.h"
+#include <sqlite3.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "db.h"
 #include "export.h"
 #include "when.h"
 
@@ -243,12 +246,48 @@ out:
     free(ib);
 }
 
+/* `diff ID`: the call it continues, from the readable store's parent_id. 0 after a message. */
+static long long parent_of(const pl_cli_opts *o)
+{
+    pl_db *d = NULL;
+    char err[768] = "";
+    if (pl_db_open(o->database, 0, &d, err, sizeof err) != 0) {
+        fprintf(stderr, "prompt-logger: %s\n", err);
+        return 0;
+    }
+    long long parent = 0;
+    sqlite3_stmt *st = NULL;
+    if (!pl_db_has(d, "call_messages")) {
+        fprintf(stderr, "prompt-logger: diff with one ID needs the readable store's conversations (schema 3); "
+                        "give two ids\n");
+    } else if (sqlite3_prepare_v2(pl_db_sqlite(d), "SELECT parent_id FROM calls WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, o->id);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+            fprintf(stderr, "prompt-logger: no call with id %lld\n", o->id);
+        else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+            fprintf(stderr, "prompt-logger: call %lld starts its conversation: nothing before it to diff with\n", o->id);
+        else
+            parent = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    pl_db_close(d);
+    return parent;
+}
+
 int pl_cmd_diff(const pl_cli_opts *o)
 {
+    long long a = o->id, b = o->id2;
+    if (b <= 0) {
+        b = a;
+        a = parent_of(o);
+        if (a <= 0)
+            return 1;
+    }
     pl_store *s = pl_cli_open_db(o->database);
     if (!s)
         return 1;
-    side sides[2] = {{.id = o->id}, {.id = o->id2}};
+    side sides[2] = {{.id = a}, {.id = b}};
     char err[768] = "";
     int rc = 0;
     for (int i = 0; i < 2 && rc == 0; i++) {

@@ -217,6 +217,7 @@ static const char HELP_PRICES[] =
 
 static const char HELP_DIFF[] =
     "usage: prompt-logger diff A B [OPTIONS]\n"
+    "       prompt-logger diff ID [OPTIONS]      (ID against the call it continues; schema 3)\n"
     "\n"
     "A unified diff of calls A and B, each written as an outline of its normalized record: model,\n"
     "provider, api, parameters (sorted), tools, messages turn by turn, the completion, the error.\n"

@@ -262,10 +262,10 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
     if (o->all_ns)
         o->ns = NULL;
     int npos = argc - optind;
-    int need = c->pos == POS_TWO_IDS ? 2 : c->pos == POS_FILE || c->pos == POS_ID || c->pos == POS_QUERY;
-    int maxpos = c->pos == POS_NONE ? 0 : need > 1 ? need : 1;
+    int need = c->pos == POS_FILE || c->pos == POS_ID || c->pos == POS_QUERY || c->pos == POS_TWO_IDS;
+    int maxpos = c->pos == POS_NONE ? 0 : c->pos == POS_TWO_IDS ? 2 : 1;
     if (npos < need) {
-        rc = usage_error(c->name, "missing %s", c->pos == POS_FILE ? "FILE" : c->pos == POS_QUERY ? "QUERY" : c->pos == POS_TWO_IDS ? "ID (two calls: A B)" : "ID");
+        rc = usage_error(c->name, "missing %s", c->pos == POS_FILE ? "FILE" : c->pos == POS_QUERY ? "QUERY" : c->pos == POS_TWO_IDS ? "ID (A B, or one call to diff with its parent)" : "ID");
         goto out;
     }
     if (npos > maxpos) {

@@ -91,8 +91,13 @@ assert_not_contains nocolor.txt $'\e[' "NO_COLOR"
 assert_file_eq nocolor.txt want14.txt "NO_COLOR on a terminal: the plain diff"
 assert_not_contains d14.txt $'\e[' "no colour in a pipe"
 
-cli_err diff 1 "${D[@]}"
-assert_rc 2 "one id"
+cli_err diff "${D[@]}"
+assert_rc 2 "no id"
+if [ "$(db_query 'pragma user_version')" -lt 3 ]; then
+    cli_err diff 1 "${D[@]}"
+    assert_rc 1 "one id needs conversations"
+    assert_contains cli.err "needs the readable store"
+fi
 cli_err diff 1 x "${D[@]}"
 assert_rc 2 "a bad id"
 cli_err diff 1 99 "${D[@]}"

@@ -51,5 +51,12 @@ grep -q '^call 4 .*\[branch from 1\]' thread.txt || { cat thread.txt >&2; fail "
 assert_contains thread.txt "  user: third"
 pl_cli show --conversation 5 "${D[@]}" > thread5.txt
 assert_file_eq thread.txt thread5.txt "any call of the conversation names it"
+# diff ID: against the call it continues
+pl_cli diff 2 "${D[@]}" > d2.txt || fail "diff 2"
+head -2 d2.txt | grep -q '^--- call 1 ' || { cat d2.txt >&2; fail "diff 2 is against its parent, call 1"; }
+assert_contains d2.txt "+  [2] assistant"
+cli_err diff 1 "${D[@]}"
+assert_rc 1 "the root has nothing before it"
+assert_contains cli.err "starts its conversation"
 cli_err show -c 99 "${D[@]}"
 assert_rc 1 "no such conversation"
