@@ -233,9 +233,10 @@ static const char HELP_DIFF[] =
 static const char HELP_SEARCH[] =
     "usage: prompt-logger search QUERY [OPTIONS]\n"
     "\n"
-    "Calls whose messages, tool-call arguments or completions contain every word of QUERY (case\n"
-    "does not matter; \"a quoted phrase\" is one word), newest first, each with a snippet around\n"
-    "the match, highlighted on a terminal (not with NO_COLOR).\n"
+    "Calls whose messages or completions match QUERY, newest first, each with a snippet around\n"
+    "the match, highlighted on a terminal (not with NO_COLOR). On the readable store (schema 3)\n"
+    "QUERY is an FTS5 query: timeout AND retry, \"exact phrase\", retr*, OR, NOT. On an older\n"
+    "store every word of QUERY must occur (any case; \"a quoted phrase\" is one word).\n"
     "\n"
     "options:\n"
     "  -n, --namespace NS    only this namespace (default: all)\n"

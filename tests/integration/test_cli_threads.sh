@@ -51,6 +51,14 @@ grep -q '^call 4 .*\[branch from 1\]' thread.txt || { cat thread.txt >&2; fail "
 assert_contains thread.txt "  user: third"
 pl_cli show --conversation 5 "${D[@]}" > thread5.txt
 assert_file_eq thread.txt thread5.txt "any call of the conversation names it"
+# search: the full-text index (FTS5 syntax); a hit is the call that sent or received the text
+ids() { "$PY" -c 'import json,sys; print(",".join(str(json.loads(l)["id"]) for l in sys.stdin))'; }
+assert_eq "$(pl_cli search more "${D[@]}" --json | ids)" "3,2" "search more (newest first)"
+assert_eq "$(pl_cli search 'verb*' "${D[@]}" --json | ids)" "6" "a prefix query"
+assert_eq "$(pl_cli search 'other OR third' "${D[@]}" --json | ids)" "5,4" "OR"
+cli_err search 'test AND (' "${D[@]}"
+assert_rc 2 "a query FTS5 cannot parse"
+
 # diff ID: against the call it continues
 pl_cli diff 2 "${D[@]}" > d2.txt || fail "diff 2"
 head -2 d2.txt | grep -q '^--- call 1 ' || { cat d2.txt >&2; fail "diff 2 is against its parent, call 1"; }
