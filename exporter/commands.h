@@ -22,6 +22,7 @@ typedef struct pl_cli_opts {
     int vacuum;                 /* delete: VACUUM afterwards */
     int follow;                 /* tail -f */
     int conversation;           /* show -c: ID names a conversation */
+    int prompt;                 /* diff --prompt: the ids are prompt versions */
     double interval;            /* tail -f: seconds between data_version checks */
     char **argv;                /* run: the command and its arguments (NULL-terminated) */
     const char *query;          /* search */
@@ -38,6 +39,7 @@ int pl_cmd_path(const pl_cli_opts *o);      /* views.c */
 int pl_cmd_prices(const pl_cli_opts *o);    /* views.c */
 int pl_cmd_run(const pl_cli_opts *o);       /* run.c */
 int pl_cmd_diff(const pl_cli_opts *o);      /* diff.c */
+int pl_cmd_diff_prompt(const pl_cli_opts *o);         /* diff.c: diff --prompt V1 V2 (schema 3) */
 int pl_cmd_search(const pl_cli_opts *o);    /* search.c */
 int pl_cmd_conversations(const pl_cli_opts *o);       /* threads.c (schema 3) */
 int pl_cmd_prompts(const pl_cli_opts *o);             /* threads.c */

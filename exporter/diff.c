@@ -246,6 +246,43 @@ out:
     free(ib);
 }
 
+/* The unified diff of two loaded sides on stdout. Returns the exit status. */
+static int diff_sides(side sides[2])
+{
+    int rc = 0;
+    if (rc == 0 && (sides[0].n > MAX_LINES || sides[1].n > MAX_LINES)) {
+        fprintf(stderr, "prompt-logger: too long to diff (more than %d lines of outline)\n", MAX_LINES);
+        rc = 1;
+    }
+    unsigned short *L = NULL;
+    if (rc == 0) {
+        size_t n = sides[0].n, m = sides[1].n, w = m + 1;
+        L = calloc((n + 1) * w, sizeof *L);
+        if (!L) {
+            fprintf(stderr, "prompt-logger: out of memory\n");
+            rc = 1;
+        } else {
+            for (size_t i = n; i-- > 0;)
+                for (size_t j = m; j-- > 0;)
+                    L[i * w + j] = strcmp(sides[0].lines[i], sides[1].lines[j]) == 0
+                                       ? (unsigned short)(L[(i + 1) * w + j + 1] + 1)
+                                       : (L[(i + 1) * w + j] > L[i * w + j + 1] ? L[(i + 1) * w + j] : L[i * w + j + 1]);
+            const char *nc = getenv("NO_COLOR");
+            int color = isatty(STDOUT_FILENO) && !(nc && *nc);
+            colors c = color ? (colors){"\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[1m", "\x1b[0m"}
+                             : (colors){"", "", "", "", ""};
+            int same = n == m;
+            for (size_t i = 0; same && i < n; i++)
+                same = strcmp(sides[0].lines[i], sides[1].lines[i]) == 0;
+            if (!same)
+                unified(&sides[0], &sides[1], L, &c);
+            rc = pl_cli_close_out(stdout, NULL);
+        }
+    }
+    free(L);
+    return rc;
+}
+
 /* `diff ID`: the call it continues, from the readable store's parent_id. 0 after a message. */
 static long long parent_of(const pl_cli_opts *o)
 {
@@ -305,36 +342,109 @@ int pl_cmd_diff(const pl_cli_opts *o)
         }
     }
     pl_store_close(s);
-    if (rc == 0 && (sides[0].n > MAX_LINES || sides[1].n > MAX_LINES)) {
-        fprintf(stderr, "prompt-logger: calls too long to diff (more than %d lines of outline)\n", MAX_LINES);
-        rc = 1;
+    if (rc == 0)
+        rc = diff_sides(sides);
+    for (int i = 0; i < 2; i++) {
+        free(sides[i].text);
+        free(sides[i].lines);
+        free(sides[i].header);
     }
-    unsigned short *L = NULL;
-    if (rc == 0) {
-        size_t n = sides[0].n, m = sides[1].n, w = m + 1;
-        L = calloc((n + 1) * w, sizeof *L);
-        if (!L) {
-            fprintf(stderr, "prompt-logger: out of memory\n");
-            rc = 1;
-        } else {
-            for (size_t i = n; i-- > 0;)
-                for (size_t j = m; j-- > 0;)
-                    L[i * w + j] = strcmp(sides[0].lines[i], sides[1].lines[j]) == 0
-                                       ? (unsigned short)(L[(i + 1) * w + j + 1] + 1)
-                                       : (L[(i + 1) * w + j] > L[i * w + j + 1] ? L[(i + 1) * w + j] : L[i * w + j + 1]);
-            const char *nc = getenv("NO_COLOR");
-            int color = isatty(STDOUT_FILENO) && !(nc && *nc);
-            colors c = color ? (colors){"\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[1m", "\x1b[0m"}
-                             : (colors){"", "", "", "", ""};
-            int same = n == m;
-            for (size_t i = 0; same && i < n; i++)
-                same = strcmp(sides[0].lines[i], sides[1].lines[i]) == 0;
-            if (!same)
-                unified(&sides[0], &sides[1], L, &c);
-            rc = pl_cli_close_out(stdout, NULL);
+    return rc;
+}
+
+/* One prompt version of a namespace as an outline: its system prompt and its tool list. */
+static int load_version(sqlite3 *db, const char *ns, long long v, side *out)
+{
+    const char *sql =
+        "SELECT * FROM (SELECT row_number() OVER (ORDER BY min(id)) AS v, min(started_at), count(*),"
+        " (SELECT content FROM messages WHERE id = system_id), (SELECT tools FROM tool_lists WHERE id = tools_id)"
+        " FROM calls WHERE namespace = ? AND (system_id IS NOT NULL OR tools_id IS NOT NULL)"
+        " GROUP BY system_id, tools_id) WHERE v = ?";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, v);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        pl_buf b = {0};
+        const char *system = (const char *)sqlite3_column_text(st, 3), *tools = (const char *)sqlite3_column_text(st, 4);
+        pl_buf_append_str(&b, "system:\n");
+        if (system)
+            add_indented(&b, "  ", system);
+        pl_buf_append_str(&b, "tools:\n");
+        cJSON *t = tools ? cJSON_Parse(tools) : NULL;
+        for (const cJSON *e = t ? t->child : NULL; e; e = e->next)
+            add_json(&b, "  ", e);
+        cJSON_Delete(t);
+        out->text = pl_buf_detach(&b);
+        char when[PL_WHEN_LEN];
+        pl_when_format(sqlite3_column_double(st, 1), when);
+        size_t hl = strlen(ns) + 96;
+        out->header = malloc(hl);
+        if (out->header)
+            snprintf(out->header, hl, "%s prompt version %lld  first used %s  %lld calls", ns, v, when,
+                     (long long)sqlite3_column_int64(st, 2));
+        out->found = 1;
+    }
+    sqlite3_finalize(st);
+    return found ? 0 : 1;
+}
+
+int pl_cmd_diff_prompt(const pl_cli_opts *o)
+{
+    pl_db *d = NULL;
+    char err[768] = "";
+    if (pl_db_open(o->database, 0, &d, err, sizeof err) != 0) {
+        fprintf(stderr, "prompt-logger: %s\n", err);
+        return 1;
+    }
+    if (!pl_db_has(d, "tool_lists")) {
+        fprintf(stderr, "prompt-logger: %s has no prompt versions (a schema 1 database; the readable store adds them)\n",
+                pl_db_path(d));
+        pl_db_close(d);
+        return 1;
+    }
+    sqlite3 *db = pl_db_sqlite(d);
+    char *ns = o->ns ? strdup(o->ns) : NULL;
+    if (!ns) {
+        /* without -n: the one namespace that has versions */
+        sqlite3_stmt *st = NULL;
+        long long n = 0;
+        if (sqlite3_prepare_v2(db, "SELECT count(DISTINCT namespace), min(namespace) FROM calls WHERE system_id IS NOT"
+                                   " NULL OR tools_id IS NOT NULL", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW) {
+            n = sqlite3_column_int64(st, 0);
+            if (n == 1)
+                ns = strdup((const char *)sqlite3_column_text(st, 1));
+        }
+        sqlite3_finalize(st);
+        if (n > 1) {
+            fprintf(stderr, "prompt-logger diff: prompt versions are numbered per namespace: add -n NS (see prompt-logger diff --help)\n");
+            pl_db_close(d);
+            return 2;
         }
     }
-    free(L);
+    side sides[2] = {{.id = o->id}, {.id = o->id2}};
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        int r = ns ? load_version(db, ns, sides[i].id, &sides[i]) : 1;
+        if (r < 0) {
+            fprintf(stderr, "prompt-logger: %s: %s\n", pl_db_path(d), sqlite3_errmsg(db));
+            rc = 1;
+        } else if (r > 0) {
+            fprintf(stderr, "prompt-logger: no prompt version %lld%s%s\n", sides[i].id, ns ? " in namespace " : "",
+                    ns ? ns : "");
+            rc = 1;
+        } else if (split_lines(&sides[i]) != 0 || !sides[i].header) {
+            fprintf(stderr, "prompt-logger: out of memory\n");
+            rc = 1;
+        }
+    }
+    pl_db_close(d);
+    free(ns);
+    if (rc == 0)
+        rc = diff_sides(sides);
     for (int i = 0; i < 2; i++) {
         free(sides[i].text);
         free(sides[i].lines);

@@ -218,6 +218,7 @@ static const char HELP_PRICES[] =
 static const char HELP_DIFF[] =
     "usage: prompt-logger diff A B [OPTIONS]\n"
     "       prompt-logger diff ID [OPTIONS]      (ID against the call it continues; schema 3)\n"
+    "       prompt-logger diff --prompt V1 V2 [-n NS]   (two prompt versions; schema 3)\n"
     "\n"
     "A unified diff of calls A and B, each written as an outline of its normalized record: model,\n"
     "provider, api, parameters (sorted), tools, messages turn by turn, the completion, the error.\n"
@@ -225,6 +226,9 @@ static const char HELP_DIFF[] =
     "is not set.\n"
     "\n"
     "options:\n"
+    "      --prompt          A and B are prompt versions (prompt-logger prompts): their system\n"
+    "                        prompts and tool lists are diffed\n"
+    "  -n, --namespace NS    the namespace of the versions (needed when several have versions)\n"
     DB_OPT HELP_OPT
     "\n"
     "example:\n"

@@ -24,6 +24,8 @@ if [ "$ver" -lt 3 ]; then
     assert_contains cli.err "has no conversations or prompt versions"
     cli_err show -c 1 "${D[@]}"
     assert_rc 1 "show -c on a schema $ver store"
+    cli_err diff --prompt 1 2 "${D[@]}"
+    assert_rc 1 "diff --prompt on a schema $ver store"
     skip "the store is schema $ver; conversations come with schema 3"
 fi
 
@@ -66,5 +68,11 @@ assert_contains d2.txt "+  [2] assistant"
 cli_err diff 1 "${D[@]}"
 assert_rc 1 "the root has nothing before it"
 assert_contains cli.err "starts its conversation"
+# diff --prompt: two prompt versions of the namespace
+pl_cli diff --prompt 1 2 "${D[@]}" | tail -n +3 > dp.txt
+printf '%s\n' '@@ -1,3 +1,3 @@' ' system:' '-  You are terse.' '+  You are verbose.' ' tools:' > want_dp.txt
+assert_file_eq dp.txt want_dp.txt "diff --prompt 1 2"
+cli_err diff --prompt 1 9 "${D[@]}"
+assert_rc 1 "no such version"
 cli_err show -c 99 "${D[@]}"
 assert_rc 1 "no such conversation"
