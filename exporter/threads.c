@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "cost.h"
 #include "db.h"
 #include "when.h"
 
@@ -54,6 +55,138 @@ static void bind_filters(sqlite3_stmt *st, const pl_cli_opts *o)
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), o->limit);
 }
 
+/* Cost per conversation: each call's cost (cost.h, which needs the row and its body) summed by
+ * conversation id; a call id -> conversation id table from SQL joins the two. */
+typedef struct conv_cost {
+    long long *call, *conv;         /* sorted by call id */
+    size_t n;
+    long long *cid;                 /* distinct conversation ids, sorted */
+    double *usd;
+    long long *unknown, *calls;
+    size_t nc;
+    const pl_prices *prices;
+} conv_cost;
+
+static long long find(const long long *a, size_t n, long long v)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (a[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && a[lo] == v ? (long long)lo : -1;
+}
+
+static int cost_cb(const pl_row *r, void *vctx)
+{
+    conv_cost *c = vctx;
+    long long i = find(c->call, c->n, r->id);
+    if (i < 0)
+        return 0;
+    long long k = find(c->cid, c->nc, c->conv[i]);
+    if (k < 0)
+        return 0;
+    double usd = pl_cost_usd(c->prices, r);
+    c->calls[k]++;
+    if (usd >= 0)
+        c->usd[k] += usd;
+    else
+        c->unknown[k]++;
+    return 0;
+}
+
+static void conv_cost_free(conv_cost *c)
+{
+    free(c->call);
+    free(c->conv);
+    free(c->cid);
+    free(c->usd);
+    free(c->unknown);
+    free(c->calls);
+}
+
+/* Fills c for every call in a conversation that passes o's filters. 0 or -1 (message printed). */
+static int conv_cost_load(pl_db *d, const pl_cli_opts *o, conv_cost *c)
+{
+    sqlite3 *db = pl_db_sqlite(d);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT id, conversation_id FROM calls WHERE conversation_id IS NOT NULL ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (c->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            long long *a = realloc(c->call, cap * sizeof *a), *b = a ? realloc(c->conv, cap * sizeof *b) : NULL;
+            if (a)
+                c->call = a;
+            if (!a || !b) {
+                sqlite3_finalize(st);
+                return -1;
+            }
+            c->conv = b;
+        }
+        c->call[c->n] = sqlite3_column_int64(st, 0);
+        c->conv[c->n++] = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    /* distinct conversation ids: sort a copy */
+    c->cid = malloc((c->n ? c->n : 1) * sizeof *c->cid);
+    if (!c->cid)
+        return -1;
+    for (size_t i = 0; i < c->n; i++) {
+        /* insertion into a sorted set; conversations are few next to calls */
+        long long v = c->conv[i];
+        size_t lo = 0, hi = c->nc;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (c->cid[mid] < v)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < c->nc && c->cid[lo] == v)
+            continue;
+        memmove(c->cid + lo + 1, c->cid + lo, (c->nc - lo) * sizeof *c->cid);
+        c->cid[lo] = v;
+        c->nc++;
+    }
+    c->usd = calloc(c->nc + 1, sizeof *c->usd);
+    c->unknown = calloc(c->nc + 1, sizeof *c->unknown);
+    c->calls = calloc(c->nc + 1, sizeof *c->calls);
+    if (!c->usd || !c->unknown || !c->calls)
+        return -1;
+    pl_store *s = pl_cli_open_db(o->database);
+    if (!s)
+        return -1;
+    pl_store_query q = {0};
+    q.ns = o->ns;
+    char err[768] = "";
+    int rc = pl_store_each_row_q(s, &q, cost_cb, c, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "prompt-logger: %s\n", err);
+    pl_store_close(s);
+    return rc;
+}
+
+/* "0.0123", "0.0123*" when some calls have no known cost, "-" when none has. */
+static void conv_cost_fmt(const conv_cost *c, long long conv, char *out, size_t n, double *usd, int *known)
+{
+    long long k = find(c->cid, c->nc, conv);
+    *known = k >= 0 && c->unknown[k] < c->calls[k];
+    *usd = k >= 0 ? c->usd[k] : 0;
+    if (!*known) {
+        snprintf(out, n, "-");
+        return;
+    }
+    char v[24];
+    pl_cli_fmt_cost(*usd, v, sizeof v);
+    snprintf(out, n, "%s%s", v, c->unknown[k] ? "*" : "");
+}
+
 int pl_cmd_conversations(const pl_cli_opts *o)
 {
     pl_db *d = open_threads(o, "messages");
@@ -78,11 +211,29 @@ int pl_cmd_conversations(const pl_cli_opts *o)
         return 1;
     }
     bind_filters(st, o);
+    pl_prices *prices = pl_cli_prices();
+    conv_cost cc = {.prices = prices};
+    if (!prices || conv_cost_load(d, o, &cc) != 0) {
+        if (prices)
+            fprintf(stderr, "prompt-logger: %s: cannot read the calls' costs\n", pl_db_path(d));
+        conv_cost_free(&cc);
+        pl_prices_free(prices);
+        sqlite3_finalize(st);
+        pl_db_close(d);
+        return 1;
+    }
+    /* ID NS FIRST LAST CALLS MODELS IN/OUT COST: 6+1+10+1+26+2+26+1+5+1+wm+1+13+1+10+1 columns */
     int w = pl_cli_term_width();
-    size_t wm = 24, wp = w > 0 && (size_t)w > 6 + 10 + 2 * 27 + 6 + 24 + 14 + 8 ? (size_t)w - (6 + 10 + 54 + 6 + 24 + 14 + 6) : 50;
-    if (!o->json)
-        printf("%-6s %-10s %-26s  %-26s %5s %-24s %-13s %s\n", "ID", "NAMESPACE", "FIRST", "LAST", "CALLS", "MODELS",
-               "IN/OUT", "FIRST USER MESSAGE");
+    size_t wm = 20, fixed = 106, wp = 50;
+    if (w > 0) {
+        wm = (size_t)w > fixed + 20 + 20 ? 20 : 10;
+        wp = (size_t)w > fixed + wm + 12 ? (size_t)w - fixed - wm : 12;
+    }
+    if (!o->json) {
+        printf("%-6s %-10s %-26s  %-26s %5s ", "ID", "NAMESPACE", "FIRST", "LAST", "CALLS");
+        pl_cli_cell(stdout, "MODELS", wm);
+        printf(" %-13s %-10s %s\n", "IN/OUT", "COST_USD", "FIRST USER MESSAGE");
+    }
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char first[PL_WHEN_LEN], last[PL_WHEN_LEN], tokens[48];
@@ -103,6 +254,11 @@ int pl_cmd_conversations(const pl_cli_opts *o)
             cJSON_AddItemToObject(j, "output_tokens", sqlite3_column_type(st, 7) == SQLITE_NULL
                                                           ? cJSON_CreateNull() : cJSON_CreateNumber(sqlite3_column_double(st, 7)));
             json_str(j, "first_user_message", col(st, 9));
+            char cost[32];
+            double usd;
+            int known;
+            conv_cost_fmt(&cc, sqlite3_column_int64(st, 0), cost, sizeof cost, &usd, &known);
+            cJSON_AddItemToObject(j, "cost_usd", known ? cJSON_CreateNumber(usd) : cJSON_CreateNull());
             pl_cli_emit(stdout, j);
             cJSON_Delete(j);
             continue;
@@ -111,7 +267,11 @@ int pl_cmd_conversations(const pl_cli_opts *o)
         pl_cli_cell(stdout, col(st, 1) ? col(st, 1) : "-", 10);
         printf(" %-26s  %-26s %5lld ", first, last, sqlite3_column_int64(st, 4));
         pl_cli_cell(stdout, col(st, 5) ? col(st, 5) : "-", wm);
-        printf(" %-13s ", tokens);
+        char cost[32];
+        double usd;
+        int known;
+        conv_cost_fmt(&cc, sqlite3_column_int64(st, 0), cost, sizeof cost, &usd, &known);
+        printf(" %-13s %-10s ", tokens, cost);
         char msg[1024];
         pl_cli_clip(col(st, 9), wp, msg, sizeof msg);
         printf("%s\n", msg);
@@ -121,6 +281,8 @@ int pl_cmd_conversations(const pl_cli_opts *o)
         fprintf(stderr, "prompt-logger: %s: %s\n", pl_db_path(d), sqlite3_errmsg(pl_db_sqlite(d)));
     sqlite3_finalize(st);
     pl_db_close(d);
+    conv_cost_free(&cc);
+    pl_prices_free(prices);
     return bad ? 1 : pl_cli_close_out(stdout, NULL);
 }
 

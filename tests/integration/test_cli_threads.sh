@@ -36,6 +36,10 @@ c = [json.loads(l) for l in open(sys.argv[1])]
 assert [(x["id"], x["calls"], x["first_user_message"]) for x in c] == [(1, 5, "hi"), (6, 1, "hello")], c
 assert c[0]["input_tokens"] == 60 and c[0]["models"] == "gpt-4o-mini"
 PY
+printf 'openai-compatible gpt-4o-mini 1 2 0.5\n' > prices.txt
+assert_eq "$(PROMPTLOG_PRICES=prices.txt pl_cli conversations "${D[@]}" --json |
+    "$PY" -c 'import json,sys; print(" ".join("%d=%s" % (r["id"], r["cost_usd"]) for r in map(json.loads, sys.stdin)))')" \
+    "1=0.00011 6=2.2e-05" "cost_usd per conversation (5 calls x 12/5 tokens at 1 and 2 per 1M)"
 pl_cli conversations "${D[@]}" > conv.txt
 assert_contains conv.txt "hello"
 pl_cli prompts "${D[@]}" --json > prompts.jsonl || fail "prompts --json"
