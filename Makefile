@@ -9,10 +9,18 @@ OPT     ?= -O2
 PKGS    := libcurl sqlite3 libcjson libzstd zlib libbrotlidec libnghttp2
 LINK_PKGS := sqlite3 libcjson libzstd zlib libbrotlidec libnghttp2
 
-CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -DCURL_DISABLE_TYPECHECK -Wall -Wextra -Werror $(OPT) -g \
-              -fPIC -fvisibility=hidden -MMD -MP $(SAN) \
-              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
-LIBS       := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -ldl -lpthread
+# The package flags are asked of pkg-config only when a recipe first needs them, i.e. after
+# $(BUILD)/.deps-ok (every object depends on it) has installed the packages on a fresh machine;
+# asked at parse time they would come back empty there and the link would fail. Computed once.
+lazy = $(eval $(1) := $$(shell pkg-config $(2) 2>/dev/null))$($(1))
+PKG_CFLAGS  = $(call lazy,PKG_CFLAGS,--cflags $(PKGS))
+PKG_LIBS    = $(call lazy,PKG_LIBS,--libs $(LINK_PKGS))
+CURL_LIBS   = $(call lazy,CURL_LIBS,--libs libcurl)
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DCURL_DISABLE_TYPECHECK -Wall -Wextra -Werror $(OPT) -g \
+              -fPIC -fvisibility=hidden -MMD -MP $(SAN) $(PKG_CFLAGS) $(CFLAGS)
+LIBS       = $(PKG_LIBS) -ldl -lpthread
+# Only the CLI links libcurl (ship's OTLP/HTTP); the preload library never does.
+CLI_LIBS    = $(CURL_LIBS)
 
 CORE_SRC     := $(wildcard util/*.c proto/*.c llm/*.c store/*.c)
 PRELOAD_SRC  := $(wildcard preload/*.c)
@@ -45,12 +53,26 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+# Assembly stubs of the preload library (preload/go_stub.S: the Go hooks; test_go_patch includes it).
+PRELOAD_OBJ += $(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard preload/*.S))
+$(BUILD)/tests/test_go_patch: preload/go_stub.S
+$(BUILD)/obj/%.o: %.S $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
 # --no-undefined proves we do not link libcurl/libssl/gnutls: their functions come from dlsym.
 $(BUILD)/libpromptlog.so: $(CORE_OBJ) $(PRELOAD_OBJ)
 	$(CC) -shared -Wl,--no-undefined -Wl,-z,nodelete $(SAN) -o $@ $^ $(LIBS)
 
 $(BUILD)/prompt-logger: $(CORE_OBJ) $(EXPORTER_OBJ)
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+	$(CC) $(SAN) -o $@ $^ $(LIBS) $(CLI_LIBS)
+
+# The report's HTML template is compiled into the CLI (scripts/embed.sh makes a C string of it).
+$(BUILD)/gen/report_template.h: exporter/report_template.html scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed.sh pl_report_template $< > $@
+$(BUILD)/obj/exporter/report.o: $(BUILD)/gen/report_template.h
+$(BUILD)/obj/exporter/report.o: CFLAGS_ALL += -I$(BUILD)/gen
 
 # The shipped price table (data/prices.txt) is compiled into the CLI as a C string.
 $(BUILD)/gen/prices_builtin.h: data/prices.txt
@@ -63,11 +85,18 @@ $(PRICES_USERS): CFLAGS_ALL += -I$(BUILD)/gen
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -fvisibility=default -o $@ $< $(shell pkg-config --libs libcurl)
+	$(CC) $(CFLAGS_ALL) -fvisibility=default -o $@ $< $(CURL_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(CORE_OBJ) $(LIBS) -lcmocka
+
+# Unit tests of preload internals link the preload objects too (their hooks then interpose
+# libc's functions inside the test program itself, as they do in a host).
+PRELOAD_UNIT_BIN := $(BUILD)/tests/test_conn $(BUILD)/tests/test_hook_socket
+$(PRELOAD_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(PRELOAD_OBJ) $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(PRELOAD_OBJ) $(CORE_OBJ) $(LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
@@ -92,7 +121,9 @@ asan: test-deps
 	@$(MAKE) --no-print-directory $(ASAN_VARS) unit
 	@$(MAKE) --no-print-directory $(ASAN_VARS) integration
 
-demo: test-deps all
+# Sequential: `make -j demo` must not run two package installs at once.
+demo: test-deps
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
 
 # The demo's mock server, kept running so the lines `make demo` prints can be pasted.

@@ -46,3 +46,11 @@ BUILD="$BUILD" bash "$ROOT/bench/tls_overhead.sh"
 
 echo "== socket hooks: plain-HTTP keep-alive and file I/O loops (bench/socket_overhead.sh)"
 BUILD="$BUILD" bash "$ROOT/bench/socket_overhead.sh"
+
+echo "== entry patching: node https keep-alive loops (bench/node_overhead.sh)"
+BUILD="$BUILD" bash "$ROOT/bench/node_overhead.sh"
+
+if command -v go >/dev/null; then
+    echo "== Go crypto/tls hooks: net/http keep-alive HTTPS loops (bench/go_overhead.sh)"
+    BUILD="$BUILD" bash "$ROOT/bench/go_overhead.sh"
+fi

@@ -8,7 +8,10 @@
 #include <time.h>
 
 #include "commands.h"
+#include "doctor.h"
 #include "help.h"
+#include "report.h"
+#include "ship.h"
 #include "when.h"
 
 #ifndef PL_VERSION
@@ -374,6 +377,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return run_run(argc - 1, argv + 1, &o);
+    /* these parse their own options (ship.c, report.c, doctor.c) */
+    if (strcmp(cmd, "ship") == 0)
+        return pl_ship_main(argc - 1, argv + 1, o.database);
+    if (strcmp(cmd, "report") == 0)
+        return pl_report_main(argc - 1, argv + 1, o.database);
+    if (strcmp(cmd, "doctor") == 0)
+        return pl_doctor_main(argc - 1, argv + 1);
     char name[64];
     int skip = 1;
     if (strcmp(cmd, "export") == 0) {

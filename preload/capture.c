@@ -1,6 +1,7 @@
 /* capture.c — the one way from a hook into the pipeline: is this request an LLM call, and
  * exchange → normalized record → row in the per-process store, committed before we return. */
 #include "capture.h"
+#include "doctor_report.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,11 +13,9 @@
 #include <cjson/cJSON.h>
 
 #include "../store/store.h"
+#include "process.h"
 
 #define PREVIEW_CHARS 200
-/* After a failed open (unwritable path, newer schema, corrupt file) we try again at most this
- * often, so a broken database costs the host one failed open per interval, not one per call. */
-#define REOPEN_INTERVAL_S 5.0
 
 /* ---- endpoint rules (PROMPTLOG_ENDPOINTS / PROMPTLOG_IGNORE), parsed once ---- */
 
@@ -46,94 +45,6 @@ int pl_capture_wanted(const char *method, const char *host, int port, const char
     }
     errno = saved;
     return want;
-}
-
-/* ---- the per-process store connection ---- */
-
-static pthread_mutex_t g_store_lock = PTHREAD_MUTEX_INITIALIZER;
-static pl_store *g_store;
-static pid_t g_store_pid;
-static double g_next_open;
-static pthread_once_t g_atfork_once = PTHREAD_ONCE_INIT;
-
-/* fork() while another thread is inside an insert would hand the child a held mutex (and
- * possibly SQLite's own locks mid-operation). Taking our lock in prepare makes fork wait for
- * the insert to finish — at most the busy timeout — so the child starts with everything free. */
-static void atfork_prepare(void) { pthread_mutex_lock(&g_store_lock); }
-static void atfork_parent(void) { pthread_mutex_unlock(&g_store_lock); }
-static void atfork_child(void) { pthread_mutex_unlock(&g_store_lock); }
-
-static void atfork_register(void)
-{
-    pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
-}
-
-__attribute__((constructor)) static void capture_init(void)
-{
-    int saved = errno;
-    pthread_once(&g_atfork_once, atfork_register);
-    errno = saved;
-}
-
-/* The last failure reported under PROMPTLOG_DEBUG (g_store_lock held): a broken database gives
- * one line saying why, not one per call or per reopen attempt. Cleared by a success, so a cause
- * that comes back is reported again. */
-static char g_said[256];
-
-static int say_once_locked(const char *msg)
-{
-    if (strncmp(g_said, msg, sizeof g_said - 1) == 0)
-        return 0;
-    snprintf(g_said, sizeof g_said, "%s", msg);
-    return 1;
-}
-
-/* At exit the connection is closed so SQLite checkpoints its WAL into the database file; a
- * forked child never closes the connection it inherited (see store_get_locked). Taking the
- * lock waits for an insert another thread may have in flight (bounded by the busy timeout). */
-__attribute__((destructor)) static void capture_fini(void)
-{
-    int saved = errno;
-    pthread_mutex_lock(&g_store_lock);
-    if (g_store && g_store_pid == getpid()) {
-        pl_store_close(g_store);
-        g_store = NULL;
-    }
-    pthread_mutex_unlock(&g_store_lock);
-    errno = saved;
-}
-
-/* With g_store_lock held. Returns the store for this process, opening it if due. */
-static pl_store *store_get_locked(void)
-{
-    pid_t pid = getpid();
-    if (g_store && g_store_pid != pid) {
-        /* A forked child inherited the parent's connection. Closing it here could checkpoint or
-         * unlink the parent's WAL and would release state the parent still relies on, so the
-         * pointer is deliberately leaked and the child opens its own connection. */
-        g_store = NULL;
-        g_next_open = 0;
-    }
-    if (g_store)
-        return g_store;
-    double now = pl_now();
-    if (g_next_open && now < g_next_open && g_store_pid == pid)
-        return NULL;
-    const pl_config *c = pl_config_get();
-    pl_store_options opts = {.busy_timeout_ms = c->busy_timeout_ms};
-    char err[256] = "";
-    pl_store *s = NULL;
-    g_store_pid = pid;
-    if (pl_store_open(c->database_url, PL_STORE_CREATE, &opts, &s, err, sizeof err) != 0 || !s) {
-        g_next_open = now + REOPEN_INTERVAL_S;
-        if (say_once_locked(err[0] ? err : "unknown error"))
-            pl_debug("cannot open database %s: %s (capture skipped; retry every %.0fs)", c->database_url,
-                     err[0] ? err : "unknown error", REOPEN_INTERVAL_S);
-        return NULL;
-    }
-    g_store = s;
-    g_next_open = 0;
-    return s;
 }
 
 /* ---- building the row ---- */
@@ -266,20 +177,11 @@ static void commit(pl_exchange *x, const pl_endpoint *ep)
     }
 
     char err[256] = "";
-    long long id = -1;
-    pthread_mutex_lock(&g_store_lock);
-    pl_store *s = store_get_locked();
     int say = 0;
-    if (s) {
-        id = pl_store_insert(s, &row, err, sizeof err);
-        if (id > 0)
-            g_said[0] = '\0';
-        else
-            say = say_once_locked(err[0] ? err : "unknown error");
-    }
-    pthread_mutex_unlock(&g_store_lock);
+    long long id = pl_process_store_insert(&row, &say, err, sizeof err);
     if (id > 0) {
         pl_stats_count(1);
+        pl_doctor_note_captured(x->source);
         pl_debug("captured %s %s -> %d (%s, row %lld)", x->method ? x->method : "?", url ? url : "?",
                  x->status, pl_source_name(x->source), id);
     } else {
@@ -301,9 +203,11 @@ void pl_capture_commit(pl_exchange *x, const pl_endpoint *ep)
         return;
     int saved = errno;
     pl_in_hook++;
+    pl_self_enter(); /* SQLite's file I/O below reaches our exported hooks: straight through */
     if (ep && !pl_config_get()->disabled)
         commit(x, ep);
     pl_exchange_free(x);
+    pl_self_leave();
     pl_in_hook--;
     errno = saved;
 }

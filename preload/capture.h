@@ -15,7 +15,7 @@ PL_HIDDEN int pl_capture_wanted(const char *method, const char *host, int port, 
 /* Takes ownership of x: normalizes it, redacts, stores it, frees it. Synchronous: the row is
  * committed before this returns, so a crash right after loses nothing. Never fails the host:
  * errors are counted and reported only under PROMPTLOG_DEBUG. Safe from any thread; preserves
- * errno. The store is opened lazily on the first call (and reopened in a forked child). */
+ * errno. The store (process.c) is opened lazily on the first call, anew in a forked child. */
 PL_HIDDEN void pl_capture_commit(pl_exchange *x, const pl_endpoint *ep);
 
 #endif

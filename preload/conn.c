@@ -1,6 +1,7 @@
 /* conn.c — the connection table (TLS sessions and plain sockets) and per-connection protocol dispatch (conn.h): decides
  * HTTP/1.1, HTTP/2 or ignored on the first bytes written, and turns exchanges into commits. */
 #include "conn.h"
+#include "doctor_report.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -34,13 +35,72 @@ typedef struct conn {
     int in_flight;                  /* kept exchanges not yet committed */
 } conn;
 
-/* One mutex per stripe of buckets, held while a connection is processed (including the commit
- * of what completes): a session is used by one thread at a time anyway, and no refcounts are
- * needed for an entry another thread is freeing. */
+/* One mutex per stripe of buckets, held while a connection is processed: a session is used by
+ * one thread at a time anyway, and no refcounts are needed for an entry another thread is
+ * freeing. Exchanges that complete under it are queued on the thread and committed after it is
+ * released (commit_pending), so no lock of ours is held while the store works: a slow insert
+ * never blocks the other connections of the stripe. */
 static conn *g_buckets[NBUCKETS];
 static pthread_mutex_t g_stripes[NSTRIPES];
 static pthread_once_t g_init_once = PTHREAD_ONCE_INIT;
 static volatile int g_exiting; /* set once at exit; read unlocked on the hot path */
+
+/* ---- the ignored set: the hot path for connections that are not ours ------------------------ */
+
+/* Keys of entries whose kind is K_IGNORED, in a fixed open-addressing table read without any
+ * lock: a later SSL_read/SSL_write/read/write on such a connection costs this one probe and a
+ * branch, no stripe mutex, no allocation, no copy. Slots are only ever CASed between 0, a key
+ * and IGN_GONE, never freed, so an unlocked reader is safe. Writers hold the key's stripe lock,
+ * so a key is added/removed by one thread at a time. A key that finds no free slot within
+ * IGN_PROBE stays out of the set and simply takes the locked path (its entry still says
+ * K_IGNORED). Invariant: key in the set => its entry exists and is K_IGNORED. */
+#define IGN_SLOTS 4096
+#define IGN_PROBE 8
+#define IGN_GONE UINTPTR_MAX
+static uintptr_t g_ignored[IGN_SLOTS];
+
+static size_t ign_slot(const void *key, size_t i)
+{
+    uint64_t h = (uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ull;
+    return (size_t)((h >> 52) + i) & (IGN_SLOTS - 1);
+}
+
+static int ign_has(const void *key)
+{
+    for (size_t i = 0; i < IGN_PROBE; i++) {
+        uintptr_t v = __atomic_load_n(&g_ignored[ign_slot(key, i)], __ATOMIC_ACQUIRE);
+        if (v == (uintptr_t)key)
+            return 1;
+        if (!v)
+            return 0;
+    }
+    return 0;
+}
+
+static void ign_add(const void *key)
+{
+    for (size_t i = 0; i < IGN_PROBE; i++) {
+        uintptr_t *slot = &g_ignored[ign_slot(key, i)];
+        uintptr_t v = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        if (v == (uintptr_t)key)
+            return;
+        if ((!v || v == IGN_GONE) &&
+            __atomic_compare_exchange_n(slot, &v, (uintptr_t)key, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+static void ign_del(const void *key)
+{
+    for (size_t i = 0; i < IGN_PROBE; i++) {
+        uintptr_t *slot = &g_ignored[ign_slot(key, i)];
+        uintptr_t v = (uintptr_t)key;
+        if (__atomic_compare_exchange_n(slot, &v, IGN_GONE, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            continue; /* (a duplicate may sit further along after a tombstone was reused) */
+        if (!v)
+            return;
+    }
+}
 
 static size_t bucket_of(const void *key)
 {
@@ -53,7 +113,7 @@ static pthread_mutex_t *stripe_of(size_t b)
     return &g_stripes[b % NSTRIPES];
 }
 
-static void atfork_child(void)
+void pl_conn_fork_child(void)
 {
     /* The child shares no thread with the parent: reset the locks, and forget every connection
      * without committing (the parent commits its own exchanges; a copy here would duplicate
@@ -61,21 +121,13 @@ static void atfork_child(void)
     for (int i = 0; i < NSTRIPES; i++)
         pthread_mutex_init(&g_stripes[i], NULL);
     memset(g_buckets, 0, sizeof g_buckets);
-}
-
-static void at_exit(void)
-{
-    pl_conn_finish_all();
+    memset(g_ignored, 0, sizeof g_ignored);
 }
 
 static void init_once(void)
 {
     for (int i = 0; i < NSTRIPES; i++)
         pthread_mutex_init(&g_stripes[i], NULL);
-    pthread_atfork(NULL, NULL, atfork_child);
-    /* atexit handlers run before any shared object's destructor, so the store is still usable;
-     * registered early, this runs after the program's own handlers (which may still talk). */
-    atexit(at_exit);
 }
 
 __attribute__((constructor)) static void conn_init(void)
@@ -83,6 +135,49 @@ __attribute__((constructor)) static void conn_init(void)
     int saved = errno;
     pthread_once(&g_init_once, init_once);
     errno = saved;
+}
+
+/* ---- exchanges completed under a stripe lock, committed after it ---------------------------- */
+
+typedef struct pending {
+    pl_exchange *x;
+    pl_endpoint ep;
+    struct pending *next;
+} pending;
+
+/* This thread's queue (FIFO: one connection's records keep their order). */
+static PL_TLS pending *t_pending, *t_pending_last;
+
+static void queue_commit(pl_exchange *x, const pl_endpoint *ep)
+{
+    pending *p = malloc(sizeof *p);
+    if (!p) {
+        /* Out of memory: commit now, under the lock, rather than lose the record. Our own I/O
+         * passes our hooks untouched (pl_in_self), so this is slower for the stripe, not a hang. */
+        pl_capture_commit(x, ep);
+        return;
+    }
+    p->x = x;
+    p->ep = *ep;
+    p->next = NULL;
+    if (t_pending_last)
+        t_pending_last->next = p;
+    else
+        t_pending = p;
+    t_pending_last = p;
+}
+
+/* Called with no lock of ours held, before the hooked call returns to the program. */
+static void commit_pending(void)
+{
+    while (t_pending) {
+        pending *p = t_pending;
+        t_pending = p->next;
+        if (!t_pending)
+            t_pending_last = NULL;
+        pl_capture_commit(p->x, &p->ep);
+        free(p);
+    }
 }
 
 /* ---- events from the reassemblers ---------------------------------------------------------- */
@@ -109,9 +204,20 @@ static void ev_exchange(void *ctx, pl_exchange *x)
     /* The match is a pure function of the request line and Host: recomputing it here gives the
      * endpoint on_request saw, without carrying it through the reassemblers. */
     if (pl_capture_wanted(x->method, x->host ? x->host : "", x->port, x->target, &ep))
-        pl_capture_commit(x, &ep);
+        queue_commit(x, &ep);
     else
         pl_exchange_free(x);
+}
+
+static void mark_ignored(conn *c)
+{
+    c->kind = K_IGNORED;
+    ign_add(c->key);
+}
+
+int pl_conn_ignored_fast(const void *key)
+{
+    return ign_has(key);
 }
 
 /* ---- per-connection state ------------------------------------------------------------------ */
@@ -154,6 +260,8 @@ static void conn_finish(conn *c, int eof)
 static void conn_reset(conn *c, int eof)
 {
     conn_finish(c, eof);
+    if (c->kind == K_IGNORED)
+        ign_del(c->key);
     c->kind = K_UNDECIDED;
     c->nsniff = 0;
     c->requests = 0;
@@ -163,7 +271,7 @@ static void conn_reset(conn *c, int eof)
 static void conn_set_ignored(conn *c)
 {
     conn_finish(c, 0);
-    c->kind = K_IGNORED;
+    mark_ignored(c);
 }
 
 /* ---- the HTTP/2 branch (proto/http2.h) ------------------------------------------------------ */
@@ -194,7 +302,7 @@ static int proto_feed(conn *c, pl_dir dir, const void *data, size_t len, double 
 static void sniff(conn *c, pl_dir dir, const unsigned char *p, size_t len, double now)
 {
     if (dir == PL_DIR_IN) {
-        c->kind = K_IGNORED; /* the server spoke first: not an HTTP client connection */
+        mark_ignored(c); /* the server spoke first: not an HTTP client connection */
         return;
     }
     size_t take = len < SNIFF_MAX - c->nsniff ? len : SNIFF_MAX - c->nsniff;
@@ -208,21 +316,23 @@ static void sniff(conn *c, pl_dir dir, const unsigned char *p, size_t len, doubl
     }
     if (h2 == 1) {
         if (h2_start(c) != 0) {
-            c->kind = K_IGNORED;
+            mark_ignored(c);
             return;
         }
         c->kind = K_H2;
     } else if (h1 == 1) {
         c->h1 = pl_h1_new(&c->ev, c->src, c->src == PL_SOURCE_SOCKET ? "http" : "https");
         if (!c->h1) {
-            c->kind = K_IGNORED;
+            mark_ignored(c);
             return;
         }
         c->kind = K_H1;
     } else {
-        c->kind = K_IGNORED;
+        pl_doctor_note_sniff(c->src, 0, c->sniff, c->nsniff);
+        mark_ignored(c);
         return;
     }
+    pl_doctor_note_sniff(c->src, 1, NULL, 0);
     /* Replay what was held back, then the rest of this write. */
     if (proto_feed(c, PL_DIR_OUT, c->sniff, c->nsniff, now) != 0 ||
         proto_feed(c, PL_DIR_OUT, p + take, len - take, now) != 0)
@@ -271,21 +381,30 @@ static conn **find_slot(size_t b, const void *key)
     return pp;
 }
 
+/* Takes key's stripe lock (returned in *m) and finds its slot in the bucket chain. */
+static conn **lock_slot(const void *key, pthread_mutex_t **m)
+{
+    pthread_once(&g_init_once, init_once);
+    size_t b = bucket_of(key);
+    *m = stripe_of(b);
+    pthread_mutex_lock(*m);
+    return find_slot(b, key);
+}
+
 int pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, size_t len)
 {
     if (!key || g_exiting)
         return 1;
     if (!data || !len)
         return 0;
+    if (ign_has(key))
+        return 1; /* decided: not ours. One probe, no lock */
     int saved = errno;
     int ignored = 1;
-    pthread_once(&g_init_once, init_once);
-    size_t b = bucket_of(key);
-    pthread_mutex_t *m = stripe_of(b);
-    pthread_mutex_lock(m);
-    conn **pp = find_slot(b, key);
+    pthread_mutex_t *m;
+    conn **pp = lock_slot(key, &m);
     conn *c = *pp;
-    if (c && c->kind == K_IGNORED) /* the hot path for everything that is not ours */
+    if (c && c->kind == K_IGNORED) /* not in the ignored set (its probe window was full) */
         goto out;
     if (!c) {
         if (pl_config_get()->disabled)
@@ -299,6 +418,7 @@ int pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, s
     ignored = c->kind == K_IGNORED;
 out:
     pthread_mutex_unlock(m);
+    commit_pending();
     errno = saved;
     return ignored;
 }
@@ -309,22 +429,22 @@ static void with_conn(const void *key, int remove, void (*fn)(conn *))
     if (!key)
         return;
     int saved = errno;
-    pthread_once(&g_init_once, init_once);
-    size_t b = bucket_of(key);
-    pthread_mutex_t *m = stripe_of(b);
-    pthread_mutex_lock(m);
-    conn **pp = find_slot(b, key);
+    pthread_mutex_t *m;
+    conn **pp = lock_slot(key, &m);
     conn *c = *pp;
     if (c) {
         if (!g_exiting)
             fn(c);
         if (remove) {
+            if (c->kind == K_IGNORED)
+                ign_del(c->key);
             *pp = c->next;
             conn_finish(c, 0);
             free(c);
         }
     }
     pthread_mutex_unlock(m);
+    commit_pending();
     errno = saved;
 }
 
@@ -376,6 +496,7 @@ void pl_conn_flush_in_flight(void)
                 if ((c->kind == K_H1 || c->kind == K_H2) && c->in_flight > 0)
                     conn_set_ignored(c);
         pthread_mutex_unlock(&g_stripes[s]);
+        commit_pending();
     }
     errno = saved;
 }
@@ -386,22 +507,14 @@ void pl_conn_finish_all(void)
     pthread_once(&g_init_once, init_once);
     g_exiting = 1;
     for (int s = 0; s < NSTRIPES; s++) {
-        /* A thread stopped inside a hook (e.g. exit from a signal handler) may hold a stripe:
-         * try for a moment, then leave those connections rather than hang the exit. */
-        int locked = 0;
-        for (int tries = 0; tries < 50 && !locked; tries++) {
-            if (pthread_mutex_trylock(&g_stripes[s]) == 0)
-                locked = 1;
-            else
-                nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
-        }
-        if (!locked)
+        if (!lock_briefly(&g_stripes[s]))
             continue;
         for (size_t b = (size_t)s; b < NBUCKETS; b += NSTRIPES)
             for (conn *c = g_buckets[b]; c; c = c->next)
                 if (c->kind == K_H1 || c->kind == K_H2)
                     conn_set_ignored(c); /* commits in flight as incomplete; nothing after */
         pthread_mutex_unlock(&g_stripes[s]);
+        commit_pending();
     }
     errno = saved;
 }

@@ -5,7 +5,8 @@
  * pl_in_hook/pl_in_curl say the bytes are someone else's):
  * - A connection is undecided until its first written bytes: the HTTP/2 client preface makes it
  *   HTTP/2, a request line HTTP/1.x, anything else (or reading before writing) ignored.
- * - An ignored connection costs one hash lookup per call. So does one whose first
+ * - An ignored connection costs one lock-free probe per call (no mutex, allocation or copy).
+ *   So does one whose first
  *   PL_CONN_LIGHT_REQUESTS requests were all non-LLM: until then it is parsed "light" (heads only,
  *   bodies skipped without copying) so that an LLM call following e.g. GET /v1/models on the
  *   same keep-alive connection is still captured.
@@ -38,8 +39,8 @@ PL_HIDDEN void pl_conn_end(const void *key, int forget);
 PL_HIDDEN void pl_conn_new(const void *key);
 /* Stop looking at this session (bytes we cannot account for, e.g. a retry with a NULL buffer). */
 PL_HIDDEN void pl_conn_ignore(const void *key);
-/* Process exit: every connection's in-flight exchanges are committed incomplete (also
- * registered with atexit by this module; callable again, it is idempotent). */
+/* Process exit: every connection's in-flight exchanges are committed incomplete (process.c's
+ * atexit handler; callable again, it is idempotent). */
 PL_HIDDEN void pl_conn_finish_all(void);
 /* The image is about to be replaced (exec*) or the process ends without atexit (_exit): only
  * connections with a kept exchange in flight are touched — it is committed incomplete and the
@@ -47,5 +48,11 @@ PL_HIDDEN void pl_conn_finish_all(void);
  * Nothing else is freed or locked for long, so the common case (nothing in flight) does no
  * allocation at all — _exit is often called from signal handlers. */
 PL_HIDDEN void pl_conn_flush_in_flight(void);
+/* Whether key is in the lock-free ignored set that pl_conn_data consults before any lock
+ * (for tests and debugging; the hooks just call pl_conn_data). */
+PL_HIDDEN int pl_conn_ignored_fast(const void *key);
+/* Fork child step (process.c): the child shares no thread with the parent: the locks are reset
+ * and every connection forgotten without committing. */
+PL_HIDDEN void pl_conn_fork_child(void);
 
 #endif

@@ -15,13 +15,10 @@
 static pl_curl_shadow *g_table[BUCKETS];
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A child forked while another thread held the table lock would deadlock on its first setopt. */
-static void atfork_prepare(void) { pthread_mutex_lock(&g_lock); }
-static void atfork_release(void) { pthread_mutex_unlock(&g_lock); }
-__attribute__((constructor)) static void shadow_init(void)
-{
-    pthread_atfork(atfork_prepare, atfork_release, atfork_release);
-}
+/* A child forked while another thread held the table lock would deadlock on its first setopt:
+ * process.c's fork steps hold it across fork. */
+void pl_curl_shadow_fork_prepare(void) { pthread_mutex_lock(&g_lock); }
+void pl_curl_shadow_fork_release(void) { pthread_mutex_unlock(&g_lock); }
 
 static size_t bucket(const void *h)
 {

@@ -90,4 +90,8 @@ PL_HIDDEN const void *pl_curl_shadow_body(const pl_curl_shadow *s, size_t *len);
  * for a form POST, User-Agent and (value redacted) Authorization the program set by option. */
 PL_HIDDEN void pl_curl_shadow_headers(const pl_curl_shadow *s, pl_headers *out);
 
+/* Fork steps (process.c): the table lock is held across fork, released in parent and child. */
+PL_HIDDEN void pl_curl_shadow_fork_prepare(void);
+PL_HIDDEN void pl_curl_shadow_fork_release(void);
+
 #endif

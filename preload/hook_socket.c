@@ -11,24 +11,29 @@
  * arguments, its return value and errno come back untouched, only transferred bytes are fed;
  * calls inside libcurl (pl_in_curl: libcurl's own hooks record those) or inside one of our hooks
  * (pl_in_hook: OpenSSL's BIO reading the socket under SSL_read, our store's I/O) pass through.
- * Not followed: dup'ed copies of a socket, sendfile/splice, fds closed behind our back (fclose of
- * an fdopen'ed socket, close_range): a stale mark only costs a lookup until the next connect. */
+ * Not followed: dup'ed copies of a socket, sendfile/splice. Fds closed behind our back (a raw
+ * close or close_range syscall, fclose of an fdopen'ed socket) leave a stale mark: the socket's
+ * inode, kept at connect, is checked against the fd after every transfer we would feed, so the
+ * first read or write on a reused number clears the mark: a stale mark costs one lookup. */
 #undef _FORTIFY_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "conn.h"
+#include "hook_socket.h"
+#include "process.h"
 #include "symbols.h"
-
-#define PL_SOCK_MAX_FD 65536
 
 /* 1: a connected client TCP socket whose traffic conn.c still wants. */
 static unsigned char g_mark[PL_SOCK_MAX_FD];
+/* The marked socket's inode: tells a reused fd number from the socket we marked. */
+static ino_t g_ino[PL_SOCK_MAX_FD];
 
 typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
@@ -47,6 +52,8 @@ typedef ssize_t (*recvfrom_chk_fn)(int, void *, size_t, size_t, int, struct sock
 typedef int (*close_fn)(int);
 typedef int (*dup2_fn)(int, int);
 typedef int (*dup3_fn)(int, int, int);
+typedef int (*close_range_fn)(unsigned, unsigned, int);
+typedef void (*closefrom_fn)(int);
 
 static connect_fn r_connect;
 static write_fn r_write;
@@ -65,6 +72,8 @@ static recvfrom_chk_fn r_recvfrom_chk;
 static close_fn r_close;
 static dup2_fn r_dup2;
 static dup3_fn r_dup3;
+static close_range_fn r_close_range;
+static closefrom_fn r_closefrom;
 
 /* The real function, resolved eagerly; the lazy lookup only serves calls made before our
  * constructor ran (another library's constructor). Missing libc symbols cannot happen. */
@@ -75,26 +84,16 @@ extern ssize_t __read_chk(int, void *, size_t, size_t);
 extern ssize_t __recv_chk(int, void *, size_t, size_t, int);
 extern ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 
-/* The process whose table the marks describe. A vfork child (posix_spawn, CPython's subprocess)
- * shares our memory but runs no atfork handler: its close/dup2 calls before exec must not touch
- * the parent's connections, and getpid() tells it apart. */
-static volatile pid_t g_pid;
-
-static void atfork_child(void)
-{
-    g_pid = getpid();
-}
-
+/* A vfork child (posix_spawn, CPython's subprocess) shares our memory: its close/dup2 calls
+ * before exec must not touch the parent's connections (pl_process_is_owner tells it apart). */
 static int in_owner(void)
 {
-    return getpid() == g_pid;
+    return pl_process_is_owner();
 }
 
 __attribute__((constructor)) static void socket_hooks_init(void)
 {
     int saved = errno;
-    g_pid = getpid();
-    pthread_atfork(NULL, NULL, atfork_child);
     (void)PL_REAL(r_connect, "connect", connect);
     (void)PL_REAL(r_write, "write", write);
     (void)PL_REAL(r_writev, "writev", writev);
@@ -112,12 +111,19 @@ __attribute__((constructor)) static void socket_hooks_init(void)
     (void)PL_REAL(r_close, "close", close);
     (void)PL_REAL(r_dup2, "dup2", dup2);
     (void)PL_REAL(r_dup3, "dup3", dup3);
+    (void)PL_REAL(r_close_range, "close_range", close_range);
+    (void)PL_REAL(r_closefrom, "closefrom", closefrom);
     errno = saved;
 }
 
 static inline int marked(int fd)
 {
     return (unsigned)fd < PL_SOCK_MAX_FD && __atomic_load_n(&g_mark[fd], __ATOMIC_RELAXED);
+}
+
+int pl_socket_marked(int fd)
+{
+    return marked(fd);
 }
 
 /* Odd, so never equal to a malloc'ed SSL* or gnutls session sharing the table. */
@@ -136,7 +142,14 @@ static void unmark(int fd)
 /* Whether bytes on a marked fd are ours to feed now. */
 static inline int feeding(int fd)
 {
-    return marked(fd) && !pl_in_hook && !pl_in_curl;
+    return !pl_in_self && marked(fd) && !pl_in_hook && !pl_in_curl;
+}
+
+/* Whether fd is still the socket we marked (not a number reused after a close we missed). */
+static int same_socket(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == g_ino[fd];
 }
 
 static void feed(int fd, pl_dir dir, const void *p, size_t n)
@@ -160,7 +173,9 @@ static void after(int fd, pl_dir dir, const void *p, ssize_t r)
 {
     int saved = errno;
     pl_in_hook++;
-    if (r > 0)
+    if (!same_socket(fd))
+        unmark(fd);
+    else if (r > 0)
         feed(fd, dir, p, (size_t)r);
     else if (r == 0 && dir == PL_DIR_IN)
         pl_conn_eof(key_of(fd));
@@ -172,7 +187,9 @@ static void after_iov(int fd, pl_dir dir, const struct iovec *iov, size_t iovcnt
 {
     int saved = errno;
     pl_in_hook++;
-    if (r > 0 && iov)
+    if (!same_socket(fd))
+        unmark(fd);
+    else if (r > 0 && iov)
         feed_iov(fd, dir, iov, iovcnt, (size_t)r);
     else if (r == 0 && dir == PL_DIR_IN)
         pl_conn_eof(key_of(fd));
@@ -198,12 +215,14 @@ PL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
         return -1;
     }
     int r = fn(fd, addr, len);
-    if ((unsigned)fd >= PL_SOCK_MAX_FD || pl_in_hook || pl_in_curl)
+    if (pl_in_self || (unsigned)fd >= PL_SOCK_MAX_FD || pl_in_hook || pl_in_curl)
         return r;
     int saved = errno;
-    if ((r == 0 || saved == EINPROGRESS) && is_tcp_client(fd, addr)) {
+    struct stat st;
+    if ((r == 0 || saved == EINPROGRESS) && is_tcp_client(fd, addr) && fstat(fd, &st) == 0) {
         pl_in_hook++;
         pl_conn_new(key_of(fd)); /* a stale entry for this number (missed close) goes */
+        g_ino[fd] = st.st_ino;
         __atomic_store_n(&g_mark[fd], 1, __ATOMIC_RELAXED);
         pl_in_hook--;
     }
@@ -354,6 +373,8 @@ PL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 PL_EXPORT int close(int fd)
 {
     close_fn fn = REAL(r_close, "close", close);
+    if (pl_in_self)
+        return fn(fd);
     if (marked(fd) && in_owner()) {
         int saved = errno;
         pl_in_hook++;
@@ -367,7 +388,7 @@ PL_EXPORT int close(int fd)
 /* The target of dup2/dup3 is closed implicitly. */
 static void closing_target(int oldfd, int newfd)
 {
-    if (oldfd == newfd || !marked(newfd) || !in_owner())
+    if (pl_in_self || oldfd == newfd || !marked(newfd) || !in_owner())
         return;
     int saved = errno;
     pl_in_hook++;
@@ -388,4 +409,41 @@ PL_EXPORT int dup3(int oldfd, int newfd, int flags)
     dup3_fn fn = REAL(r_dup3, "dup3", dup3);
     closing_target(oldfd, newfd);
     return fn(oldfd, newfd, flags);
+}
+
+/* close_range(2) and closefrom(3) through glibc: every marked fd in the range ends like a close.
+ * (CLOSE_RANGE_CLOEXEC only flags the fds.) The scan is bounded by PL_SOCK_MAX_FD loads. */
+static void closing_range(unsigned first, unsigned last)
+{
+    if (pl_in_self || first >= PL_SOCK_MAX_FD || !in_owner())
+        return;
+    if (last >= PL_SOCK_MAX_FD)
+        last = PL_SOCK_MAX_FD - 1;
+    int saved = errno;
+    pl_in_hook++;
+    for (unsigned fd = first; fd <= last; fd++)
+        if (marked((int)fd))
+            unmark((int)fd);
+    pl_in_hook--;
+    errno = saved;
+}
+
+PL_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+    close_range_fn fn = REAL(r_close_range, "close_range", close_range);
+    if (!fn) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
+        closing_range(first, last);
+    return fn(first, last, flags);
+}
+
+PL_EXPORT void closefrom(int lowfd)
+{
+    closefrom_fn fn = REAL(r_closefrom, "closefrom", closefrom);
+    closing_range(lowfd < 0 ? 0 : (unsigned)lowfd, ~0u);
+    if (fn)
+        fn(lowfd);
 }

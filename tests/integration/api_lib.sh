@@ -8,7 +8,7 @@
 #   api_check_all
 #
 # PROG: curl (ALPN, h2 with the mock), curl1 (--http1.1), urllib, httpclient, requests, httpx,
-# httpx2 (h2); under ASan curl is replaced by httpclient. API: a check_api.py --api name. TARGET is the path and query on $API_BASE (default
+# httpx2 (h2); under ASan curl is examples/cli_libcurl (curl_host). API: a check_api.py --api name. TARGET is the path and query on $API_BASE (default
 # $MOCK_HTTPS). The first call of each PROG (every call with API_BOTH=1) must give the same
 # stdout, stderr and exit code with and without the preload. Each call must add exactly one
 # calls row (its id: $API_ID). api_check_all then has check_api.py compare each call's export line (chat, text or models export by API) with NAME.req (sent) and
@@ -43,12 +43,9 @@ api_call() {
     local before after id
     before="$(_api_rows)"
     note "$name: $prog POST $target"
-    # Under ASan, curl cannot run (libp11-kit deadlocks, see lib.sh): http.client over HTTPS stands
-    # in for it, so the normalizers still meet every call of the test.
-    if [ "$PL_ASAN" = 1 ] && [[ "$prog" == curl* ]]; then
-        prog=httpclient
-        [ "$base" = "${MOCK_HTTP:-}" ] && base="$MOCK_HTTPS"
-    fi
+    # Under ASan, Debian's curl cannot run (libp11-kit deadlocks, see lib.sh): curl_host gives the
+    # ASan-built examples/cli_libcurl, which takes the same options.
+    [[ "$prog" == curl* ]] && curl_host
     # The first call of each program compares runs with and without the preload (same stdout,
     # stderr, exit code); later ones run preloaded only, which keeps the suite fast.
     local runner=run_pre
@@ -58,7 +55,7 @@ api_call() {
         curl|curl1)
             local v=()
             [ "$prog" = curl1 ] && v=(--http1.1)
-            $runner curl -sS -N "${v[@]}" --cacert "$MOCK_CA" -H 'Content-Type: application/json' \
+            $runner "${CURL[@]}" -sS -N "${v[@]}" --cacert "$MOCK_CA" -H 'Content-Type: application/json' \
                 -H 'Authorization: Bearer sk-test-api-curl' "${hdrs[@]}" --data-binary "@$T/$name.req" \
                 "$base$target" ;;
         *)

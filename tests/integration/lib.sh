@@ -245,6 +245,7 @@ _pl_exec() {
 # and the host then deadlocks in setlocale() before main does anything -- with or without our
 # library. Such hosts cannot run under a preloaded ASan runtime; the test is skipped there and
 # runs in the non-ASan pass. Python and the ASan-built examples are unaffected.
+# Tests give such hosts an ASan-built stand-in under ASan (curl_host below, tests/progs/*.c).
 _pl_asan_check_host() {
     [ "$PL_ASAN" = 1 ] || return 0
     local prog libs
@@ -383,4 +384,21 @@ assert_lines() {
 
 assert_rc() {
     [ "$RC" = "$1" ] || fail "${2:-exit code}: got $RC, expected $1"
+}
+
+# --- hosts for the ASan pass -------------------------------------------------------------------
+
+# curl_host: sets the array CURL to the curl CLI, or in the ASan pass (where Debian's curl cannot
+# run, see _pl_asan_check_host) to $PL_EXAMPLES/cli_libcurl: an ASan-built program that takes the
+# same options and drives libcurl the way the curl tool does (per-URL easy handles on a shared
+# connection cache, curl_easy_perform in order, a multi handle for -Z). Use "${CURL[@]}" for curl.
+# PL_CURL_STANDIN=1 picks the stand-in in the plain pass too (to check it against the same asserts).
+curl_host() {
+    if [ "$PL_ASAN" = 1 ] || [ "${PL_CURL_STANDIN:-0}" = 1 ]; then
+        [ -x "$PL_EXAMPLES/cli_libcurl" ] || fail "$PL_EXAMPLES/cli_libcurl is not built"
+        CURL=("$PL_EXAMPLES/cli_libcurl")
+    else
+        need curl
+        CURL=(curl)
+    fi
 }

@@ -66,13 +66,13 @@ api_call embed_error openai-embed curl /v1/embeddings '{"model":"text-embedding-
 api_check_all
 
 # PROMPTLOG_IGNORE drops a matching call; PROMPTLOG_ENDPOINTS can name the API of another path.
-[ "$PL_ASAN" = 1 ] && exit 0     # the rest drives curl, which cannot run under ASan (lib.sh)
+curl_host     # Debian's curl, or under ASan examples/cli_libcurl (lib.sh)
 rows="$(db_query 'select count(*) from calls')"
-run_pre PROMPTLOG_IGNORE='127.0.0.1/v1/embeddings' curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/embeddings" \
+run_pre PROMPTLOG_IGNORE='127.0.0.1/v1/embeddings' "${CURL[@]}" -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/embeddings" \
     -d '{"model":"text-embedding-3-small","input":"x"}'
 assert_rc 0
 assert_eq "$(db_query 'select count(*) from calls')" "$rows" "an ignored endpoint is not recorded"
-run_pre PROMPTLOG_ENDPOINTS='/upload=openai.chat' curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/upload" \
+run_pre PROMPTLOG_ENDPOINTS='/upload=openai.chat' "${CURL[@]}" -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/upload" \
     -d '{"model":"custom-model","messages":[{"role":"user","content":"hi"}]}'
 assert_rc 0
 assert_eq "$(db_query "select api, model, path from calls order by id desc limit 1")" "openai.chat|custom-model|/upload" \

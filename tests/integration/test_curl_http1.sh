@@ -2,19 +2,19 @@
 # test_curl_http1.sh — the curl CLI over HTTP/1.1 (TLS) under the preload: a streamed chat with
 # include_usage and a non-streamed one; output unchanged, and the export equals what curl printed.
 . "$(dirname "$0")/lib.sh"
-need curl
+curl_host
 start_mock
 url="$MOCK_HTTPS/v1/chat/completions"
 stream_req='{"model":"gpt-4","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say this is a test"}],"temperature":0.2,"stream":true,"stream_options":{"include_usage":true}}'
 plain_req='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say this is a test"}],"max_tokens":16,"seed":7}'
 
-run_both curl -sS --http1.1 --cacert "$MOCK_CA" -H 'Content-Type: application/json' \
+run_both "${CURL[@]}" -sS --http1.1 --cacert "$MOCK_CA" -H 'Content-Type: application/json' \
     -H 'Authorization: Bearer sk-test-http1' "$url" -d "$stream_req"
 assert_rc 0
 assert_file_eq "$OUT" "$ROOT/tests/fixtures/openai_chat_stream_include_usage.sse" "curl printed the stream"
 cp "$OUT" stream.out
 
-run_both curl -sS --http1.1 -k -H 'Content-Type: application/json' "$url" -d "$plain_req"
+run_both "${CURL[@]}" -sS --http1.1 -k -H 'Content-Type: application/json' "$url" -d "$plain_req"
 assert_rc 0
 cp "$OUT" plain.out
 
@@ -34,7 +34,7 @@ assert_eq "$(db_query 'select stream, status from calls order by id')" "$(printf
 
 # Legacy /v1/completions is a text prompt: exported with --type text, not as chat.
 text_req='{"model":"davinci-002","prompt":"Say this is a test","max_tokens":7,"stream":true}'
-run_both curl -sS --http1.1 --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/completions" -d "$text_req"
+run_both "${CURL[@]}" -sS --http1.1 --cacert "$MOCK_CA" "$MOCK_HTTPS/v1/completions" -d "$text_req"
 assert_file_eq "$OUT" "$ROOT/tests/fixtures/openai_completions_stream.sse"
 cp "$OUT" text.out
 export_prompts --type text > text.jsonl

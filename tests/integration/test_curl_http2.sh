@@ -2,19 +2,19 @@
 # test_curl_http2.sh — the curl CLI over HTTP/2 (ALPN h2, curl's default) under the preload: streamed
 # and non-streamed chat, streamed tool calls; output unchanged, the export equals what curl printed.
 . "$(dirname "$0")/lib.sh"
-need curl
+curl_host
 start_mock
 url="$MOCK_HTTPS/v1/chat/completions"
 stream_req='{"model":"gpt-4","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say this is a test"}],"temperature":0.2,"stream":true,"stream_options":{"include_usage":true}}'
 plain_req='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say this is a test"}],"max_tokens":16,"seed":7}'
 
-run_both curl -sS --cacert "$MOCK_CA" -H 'Content-Type: application/json' \
+run_both "${CURL[@]}" -sS --cacert "$MOCK_CA" -H 'Content-Type: application/json' \
     -H 'Authorization: Bearer sk-test-http2' "$url" -d "$stream_req"
 assert_rc 0
 assert_file_eq "$OUT" "$ROOT/tests/fixtures/openai_chat_stream_include_usage.sse" "curl printed the stream"
 cp "$OUT" stream.out
 
-run_both curl -sS -k -H 'Content-Type: application/json' "$url" -d "$plain_req"
+run_both "${CURL[@]}" -sS -k -H 'Content-Type: application/json' "$url" -d "$plain_req"
 assert_rc 0
 cp "$OUT" plain.out
 
@@ -34,7 +34,7 @@ assert_eq "$(db_query 'select stream, status from calls order by id')" "$(printf
 
 # Tool calls, streamed: arguments assembled from fragments.
 tools_req='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Weather in Seattle and Paris?"}],"tools":[{"type":"function","function":{"name":"get_current_weather","parameters":{"type":"object","properties":{"location":{"type":"string"}}}}}],"stream":true}'
-run_both curl -sS --cacert "$MOCK_CA" "$url" -d "$tools_req"
+run_both "${CURL[@]}" -sS --cacert "$MOCK_CA" "$url" -d "$tools_req"
 assert_file_eq "$OUT" "$ROOT/tests/fixtures/openai_chat_tools_stream.sse"
 cp "$OUT" tools.out
 export_prompts > prompts.jsonl

@@ -3,7 +3,7 @@
 # each transfer exactly once with exact content; examples/edge_libcurl's callback edge cases
 # (pause, short write, read-callback upload, reuse, duphandle, early removal) see identical bytes.
 . "$(dirname "$0")/lib.sh"
-need curl
+curl_host
 start_mock
 url="$MOCK_HTTPS/v1/chat/completions"
 req() { printf '{"model":"%s","messages":[{"role":"user","content":"%s"}]%s}' "$1" "$2" "${3:-}"; }
@@ -13,7 +13,7 @@ r3=$(req gpt-4 "three" ',"stream":true')
 
 # curl --parallel: three LLM transfers and one non-LLM transfer, each to its own file so the
 # output does not depend on the interleaving.
-run_both curl -sS --no-progress-meter -Z --parallel-max 4 --cacert "$MOCK_CA" \
+run_both "${CURL[@]}" -sS --no-progress-meter -Z --parallel-max 4 --cacert "$MOCK_CA" \
     "$url" -d "$r1" -o out1 --next -sS --cacert "$MOCK_CA" "$url" -d "$r2" -o out2 \
     --next -sS --cacert "$MOCK_CA" "$url" -d "$r3" -o out3 --next -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/other" -o out4
 assert_rc 0

@@ -3,10 +3,10 @@
 # upload (-T), output to a file (-o), a gzip'd response (--compressed), a custom method, several
 # transfers in one process (--next), and an HTTP error status. Output unchanged, records exact.
 . "$(dirname "$0")/lib.sh"
-need curl
+curl_host
 start_mock
 url="$MOCK_HTTPS/v1/chat/completions"
-c=(curl -sS --cacert "$MOCK_CA")
+c=("${CURL[@]}" -sS --cacert "$MOCK_CA")
 req1='{"model":"gpt-upload","messages":[{"role":"user","content":"sent with -T (a read callback)"}]}'
 req2='{"model":"gpt-file","messages":[{"role":"user","content":"written with -o"}],"stream":true}'
 req3='{"model":"gpt-gzip","messages":[{"role":"user","content":"gzip please"}]}'

@@ -7,13 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 need sqlite3
 start_mock
-# The host: curl, or under ASan (where Debian's curl cannot run) a urllib stand-in.
-if [ "$PL_ASAN" = 1 ]; then
-    POST=("$PY" "$ROOT/tests/progs/post.py" --cacert "$MOCK_CA")
-else
-    need curl
-    POST=(curl -sS --cacert "$MOCK_CA")
-fi
+# The host: curl, or under ASan (where Debian's curl cannot run) the ASan-built cli_libcurl.
+curl_host
+POST=("${CURL[@]}" -sS --cacert "$MOCK_CA")
 url="$MOCK_HTTPS/v1/chat/completions"
 req='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'
 SLACK_MS=1200   # process start, TLS handshakes, a loaded CI machine

@@ -5,7 +5,8 @@
 # http.client). The program gets the same bytes and exit code as without the preload, nothing is
 # said on stderr, and every call is still stored (raw exchange, whatever normalization made of it).
 . "$(dirname "$0")/lib.sh"
-need curl sqlite3
+need sqlite3
+curl_host
 start_mock --delay-ms 0
 
 # Garbage bodies, served through the mock's X-Mock-Fixture (an absolute path is taken as is).
@@ -49,7 +50,7 @@ for p in "${paths[@]}"; do
         # Each pair through one of the two hook layers, alternating (keeps the test short).
         k=$((k + 1))
         if [ $((k % 2)) = 0 ]; then
-            run_both curl -sS --http1.1 --cacert "$MOCK_CA" -H "X-Mock-Fixture: $T/$f" -d "$body" "$MOCK_HTTPS$p"
+            run_both "${CURL[@]}" -sS --http1.1 --cacert "$MOCK_CA" -H "X-Mock-Fixture: $T/$f" -d "$body" "$MOCK_HTTPS$p"
             assert_rc 0 "curl $p with $f"
             assert_file_eq "$T/$f" "$OUT" "curl got the garbage unchanged ($p, $f)"
         else
@@ -61,7 +62,7 @@ for p in "${paths[@]}"; do
 done
 # HTTP/2 through libcurl, the streamed garbage only (the h2 path has its own reassembly).
 for f in "${streams[@]}"; do
-    run_both curl -sS --http2 --cacert "$MOCK_CA" -H "X-Mock-Fixture: $T/$f" -d "$sreq" "$MOCK_HTTPS/v1/chat/completions"
+    run_both "${CURL[@]}" -sS --http2 --cacert "$MOCK_CA" -H "X-Mock-Fixture: $T/$f" -d "$sreq" "$MOCK_HTTPS/v1/chat/completions"
     assert_rc 0 "curl --http2 with $f"
     n=$((n + 1))
 done

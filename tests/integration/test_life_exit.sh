@@ -2,7 +2,7 @@
 # test_life_exit.sh — issue 6 §2: every way a process image ends keeps what was captured.
 # Right after a complete call: return from main, exit(), _exit()/os._exit, SIGKILL, exec: the
 # record is there and complete. With a stream in flight: _exit and exec commit it flagged
-# incomplete (lifecycle.c). vfork (subprocess), posix_spawn, fork+_exit and fork+exec children
+# incomplete (hook_exec.c, process.c). vfork (subprocess), posix_spawn, fork+_exit and fork+exec children
 # ending while the parent's stream is in flight neither commit nor disturb it. C programs too:
 # return from main and _exit after several libcurl calls.
 . "$(dirname "$0")/lib.sh"

@@ -4,7 +4,8 @@
 # of ours (O_CLOEXEC); the database and its WAL/SHM are created mode 0600 even under umask 0;
 # valgrind finds no leak or memory error in our frames (libcurl example under the preload).
 . "$(dirname "$0")/lib.sh"
-need curl sqlite3
+need sqlite3
+curl_host
 "$PY" -c 'import requests' 2>/dev/null || skip "needs python3-requests"
 start_mock --delay-ms 0
 url="$MOCK_HTTPS/v1/chat/completions"
@@ -13,9 +14,9 @@ url="$MOCK_HTTPS/v1/chat/completions"
 big="$(head -c 6000 /dev/zero | tr '\0' x)"
 req="{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"$big\"}]}"
 sreq="{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"$big\"}]}"
-run_both PROMPTLOG_MAX_BODY=512 curl -sS --cacert "$MOCK_CA" -d "$req" "$url"
+run_both PROMPTLOG_MAX_BODY=512 "${CURL[@]}" -sS --cacert "$MOCK_CA" -d "$req" "$url"
 assert_file_eq "$ROOT/tests/fixtures/openai_chat_nonstream.json" "$OUT" "the program gets the whole body"
-run_both PROMPTLOG_MAX_BODY=512 curl -sS --cacert "$MOCK_CA" -d "$sreq" "$url"
+run_both PROMPTLOG_MAX_BODY=512 "${CURL[@]}" -sS --cacert "$MOCK_CA" -d "$sreq" "$url"
 [ "$(wc -c < "$OUT")" -gt 1024 ] || fail "the stream reached the program cut (run_both compared it too)"
 printf '%s' "$sreq" > sreq.json
 run_both PROMPTLOG_MAX_BODY=512 "$PY" -c 'import requests, sys
@@ -26,7 +27,7 @@ assert_lines sizes.txt 3 "three records"
 awk -F'|' '$1 > 512 || $2 > 512 || $3 != 1 { bad = 1 } END { exit bad }' sizes.txt ||
     { cat sizes.txt >&2; fail "a stored body exceeds PROMPTLOG_MAX_BODY=512 or is not flagged truncated"; }
 # The default cap leaves normal bodies alone.
-run_pre curl -sS --cacert "$MOCK_CA" -d "$req" "$url"
+run_pre "${CURL[@]}" -sS --cacert "$MOCK_CA" -d "$req" "$url"
 assert_eq "$(sqlite3 "$PL_DB" 'select request_size, truncated from calls order by id desc limit 1')" "${#req}|0" "default cap: whole body, not truncated"
 
 # 2. No descriptor of ours in children (vfork+exec and fork+exec after a capture).
@@ -41,7 +42,7 @@ assert_eq "$(sed 's/[0-9]\+/N/g; s/pre\.\(out\|err\)/plain.\1/; s/run[N]*/run/' 
 [ "$(db_query 'select count(*) from calls where prompt_preview = "fds"')" = 1 ] || fail "fds.py call not captured"
 
 # 3. Mode 0600, whatever the umask.
-run_pre PROMPTLOG_DATABASE="$T/umask0.db" bash -c 'umask 0 && exec "$@"' x curl -sS --cacert "$MOCK_CA" -d "$req" "$url"
+run_pre PROMPTLOG_DATABASE="$T/umask0.db" bash -c 'umask 0 && exec "$@"' x "${CURL[@]}" -sS --cacert "$MOCK_CA" -d "$req" "$url"
 assert_file "$T/umask0.db"
 for f in umask0.db umask0.db-wal umask0.db-shm; do
     [ -e "$f" ] || continue

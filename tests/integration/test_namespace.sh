@@ -2,17 +2,17 @@
 # test_namespace.sh — PROMPTLOG_NAMESPACE separates records in one database: export -n/--namespace
 # shows only that namespace's prompts and models; the default namespace is "default".
 . "$(dirname "$0")/lib.sh"
-need curl
+curl_host
 start_mock
 url="$MOCK_HTTPS/v1/chat/completions"
 req_a='{"model":"model-alpha","messages":[{"role":"user","content":"from alpha"}]}'
 req_b='{"model":"model-beta","messages":[{"role":"user","content":"from beta"}],"stream":true}'
 req_d='{"model":"model-default","messages":[{"role":"user","content":"from default"}]}'
 
-run_both PROMPTLOG_NAMESPACE=alpha curl -sS --cacert "$MOCK_CA" "$url" -d "$req_a"; cp "$OUT" a.out
-run_both PROMPTLOG_NAMESPACE=beta curl -sS --cacert "$MOCK_CA" "$url" -d "$req_b"; cp "$OUT" b.out
-run_both PROMPTLOG_NAMESPACE=alpha curl -sS --http1.1 --cacert "$MOCK_CA" "$url" -d "$req_a"
-run_both curl -sS --cacert "$MOCK_CA" "$url" -d "$req_d"; cp "$OUT" d.out
+run_both PROMPTLOG_NAMESPACE=alpha "${CURL[@]}" -sS --cacert "$MOCK_CA" "$url" -d "$req_a"; cp "$OUT" a.out
+run_both PROMPTLOG_NAMESPACE=beta "${CURL[@]}" -sS --cacert "$MOCK_CA" "$url" -d "$req_b"; cp "$OUT" b.out
+run_both PROMPTLOG_NAMESPACE=alpha "${CURL[@]}" -sS --http1.1 --cacert "$MOCK_CA" "$url" -d "$req_a"
+run_both "${CURL[@]}" -sS --cacert "$MOCK_CA" "$url" -d "$req_d"; cp "$OUT" d.out
 
 export_prompts -n alpha > alpha.jsonl
 assert_lines alpha.jsonl 2

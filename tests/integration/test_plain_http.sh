@@ -82,14 +82,13 @@ assert_contains "$OUT" "child"
 assert_eq "$(db_query 'select count(*) from calls')" "$((before + 1))" "spawn/fork: one record"
 assert_eq "$(db_query 'select source || status || incomplete from calls order by id desc limit 1')" socket2000
 
-# 4. curl over plain HTTP: recorded once, by the curl hooks.
-[ "$PL_ASAN" = 1 ] || {
-    before="$(db_query 'select count(*) from calls')"
-    run_both curl -sS -H 'Content-Type: application/json' -d "$chat" "$MOCK_HTTP/v1/chat/completions"
-    assert_rc 0
-    assert_eq "$(db_query 'select count(*) from calls')" "$((before + 1))" "curl: one record"
-    assert_eq "$(db_query 'select source from calls order by id desc limit 1')" curl
-}
+# 4. curl over plain HTTP: recorded once, by the curl hooks (under ASan: examples/cli_libcurl).
+curl_host
+before="$(db_query 'select count(*) from calls')"
+run_both "${CURL[@]}" -sS -H 'Content-Type: application/json' -d "$chat" "$MOCK_HTTP/v1/chat/completions"
+assert_rc 0
+assert_eq "$(db_query 'select count(*) from calls')" "$((before + 1))" "curl: one record"
+assert_eq "$(db_query 'select source from calls order by id desc limit 1')" curl
 
 # 5. TLS Python: recorded once, by the OpenSSL hooks (the TLS socket is dropped by the sniffer).
 before="$(db_query 'select count(*) from calls')"

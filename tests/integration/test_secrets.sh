@@ -3,9 +3,9 @@
 # api-key, x-goog-api-key, Cookie/Set-Cookie headers and ?key=/?api_key= parameters are absent
 # from the database file (and its WAL), every export, and every decompressed record (`show`).
 . "$(dirname "$0")/lib.sh"
-need curl
+curl_host
 start_mock
-c=(curl -sS --cacert "$MOCK_CA")
+c=("${CURL[@]}" -sS --cacert "$MOCK_CA")
 run_both "${c[@]}" -H 'Authorization: Bearer sk-test-SECRET-openai' \
     "$MOCK_HTTPS/v1/chat/completions" -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"stream":true}'
 run_both "${c[@]}" --http1.1 -H 'Authorization: Bearer sk-test-SECRET-h1' -H 'Cookie: session=sk-test-SECRET-cookie' \

@@ -3,14 +3,14 @@
 # each LLM call is recorded exactly once, by the libcurl hooks (source curl), never a second
 # time by the OpenSSL hooks underneath; the non-LLM URL in between leaves nothing.
 . "$(dirname "$0")/lib.sh"
-need curl
+curl_host
 start_mock
 req='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say this is a test"}]}'
 url="$MOCK_HTTPS/v1/chat/completions"
-run_both curl -sS --http1.1 --cacert "$MOCK_CA" -H 'Content-Type: application/json' -d "$req" "$url" \
+run_both "${CURL[@]}" -sS --http1.1 --cacert "$MOCK_CA" -H 'Content-Type: application/json' -d "$req" "$url" \
     --next --http1.1 --cacert "$MOCK_CA" -H 'Content-Type: application/json' -d "$req" "$url"
 assert_rc 0
-run_both curl -sS --http1.1 --cacert "$MOCK_CA" "$MOCK_HTTPS/other" "$MOCK_HTTPS/other" \
+run_both "${CURL[@]}" -sS --http1.1 --cacert "$MOCK_CA" "$MOCK_HTTPS/other" "$MOCK_HTTPS/other" \
     --next --http1.1 --cacert "$MOCK_CA" -H 'Content-Type: application/json' -d "$req" "$url"
 assert_rc 0
 # curl reused its connection (the mock saw one connection per run)

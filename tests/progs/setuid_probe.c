@@ -20,6 +20,17 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* Built for the ASan pass: a setuid process cannot read its own /proc/self/environ, where the
+ * sanitizer looks for ASAN_OPTIONS, and LeakSanitizer cannot stop the world in it; so the
+ * options the other hosts get from the environment are built in. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "detect_leaks=0:abort_on_error=0:exitcode=86";
+}
+#endif
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {

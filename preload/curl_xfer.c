@@ -1,83 +1,34 @@
-/* hook_curl.c — libcurl interposition (easy and multi interfaces): captures LLM calls at the
- * libcurl API, where bodies are already decoded and exactly what the program saw.
- *
- * How: curl_easy_setopt is mirrored into a per-handle shadow (curl_shadow.h). When a wanted
- * request starts (curl_easy_perform, or curl_multi_add_handle), the program's write/header/read/
+/* curl_xfer.c — one captured libcurl transfer (curl_xfer.h): the program's write/header/read/
  * seek callbacks are replaced by tees that call the program's own (or libcurl's default fwrite/
- * fread) and record only what the program accepted; when it ends (perform returns,
- * CURLMSG_DONE, remove/cleanup) the program's options are restored exactly and the exchange is
- * committed. Non-LLM handles cost one table lookup per perform. pl_in_curl is raised around
- * every libcurl call that moves data, so the TLS hooks never record the same exchange again. */
-#include "curl_shadow.h"
+ * fread) and record only what the program accepted; the exchange is committed at the end. */
+#include "curl_xfer.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "../proto/decode.h"
 #include "capture.h"
 #include "symbols.h"
 
-/* Option type ranges of curl.h, spelled out for libcurl versions that lack CURLOPTTYPE_BLOB. */
-#define PL_OPT_OBJECT 10000
-#define PL_OPT_FUNCTION 20000
-#define PL_OPT_OFF_T 30000
-#define PL_OPT_BLOB 40000
-
-typedef struct pl_curl_xfer {
-    pl_curl_shadow *sh;
-    pl_exchange *x;
-    pl_endpoint ep;
-    size_t max_body;
-    int multi;          /* armed by curl_multi_add_handle */
-    int wrapped_read;   /* READFUNCTION/READDATA replaced */
-    int wrapped_seek;   /* SEEKFUNCTION/SEEKDATA replaced */
-    int body_started;   /* the first body byte arrived: the final response head is known */
-    pl_decoder *dec;    /* the program receives encoded bytes: we decode our copy */
-} pl_curl_xfer;
-
-/* ---- the real libcurl ---- */
-
-typedef CURL *(*init_fn)(void);
-typedef CURLcode (*setopt_fn)(CURL *, CURLoption, ...);
 typedef CURLcode (*getinfo_fn)(CURL *, CURLINFO, ...);
-typedef CURLcode (*perform_fn)(CURL *);
-typedef void (*cleanup_fn)(CURL *);
-typedef void (*reset_fn)(CURL *);
-typedef CURL *(*duphandle_fn)(CURL *);
 typedef const char *(*strerror_fn)(CURLcode);
 typedef CURLUcode (*url_get_fn)(const CURLU *, CURLUPart, char **, unsigned int);
 typedef void (*curl_free_fn)(void *);
 
-static init_fn real_init;
-static setopt_fn real_setopt;
+static pl_curl_setopt_fn real_setopt;
 static getinfo_fn real_getinfo;
-static perform_fn real_perform;
-static cleanup_fn real_cleanup;
-static reset_fn real_reset;
-static duphandle_fn real_duphandle;
 static strerror_fn real_strerror;
 static url_get_fn real_url_get;
 static curl_free_fn real_curl_free;
 
-static setopt_fn get_setopt(void) { return PL_REAL(real_setopt, "curl_easy_setopt", curl_easy_setopt); }
-static getinfo_fn get_getinfo(void) { return PL_REAL(real_getinfo, "curl_easy_getinfo", NULL); }
-
-/* Forwards one already-read argument with the type libcurl will va_arg it as. */
-static CURLcode forward_setopt(setopt_fn fn, CURL *h, CURLoption opt, pl_curl_arg a)
+pl_curl_setopt_fn pl_curl_real_setopt(void)
 {
-    if (opt < PL_OPT_OBJECT)
-        return fn(h, opt, a.l);
-    if (opt < PL_OPT_FUNCTION)
-        return fn(h, opt, a.p);
-    if (opt < PL_OPT_OFF_T)
-        return fn(h, opt, a.fn);
-    if (opt < PL_OPT_BLOB)
-        return fn(h, opt, a.off);
-    return fn(h, opt, a.p);
+    return PL_REAL(real_setopt, "curl_easy_setopt", curl_easy_setopt);
 }
+
+static pl_curl_setopt_fn get_setopt(void) { return pl_curl_real_setopt(); }
+static getinfo_fn get_getinfo(void) { return PL_REAL(real_getinfo, "curl_easy_getinfo", NULL); }
 
 /* ---- the tees, called by libcurl during a captured transfer ---- */
 
@@ -284,7 +235,7 @@ static int split_url(const char *url, char *host, size_t hostcap, int *port, con
 
 static void restore_options(CURL *h, pl_curl_shadow *sh, pl_curl_xfer *t)
 {
-    setopt_fn so = get_setopt();
+    pl_curl_setopt_fn so = get_setopt();
     if (!so)
         return;
     so(h, CURLOPT_WRITEFUNCTION, sh->writefn);
@@ -303,7 +254,7 @@ static void restore_options(CURL *h, pl_curl_shadow *sh, pl_curl_xfer *t)
 
 static int install_tees(CURL *h, pl_curl_shadow *sh, pl_curl_xfer *t)
 {
-    setopt_fn so = get_setopt();
+    pl_curl_setopt_fn so = get_setopt();
     if (!so)
         return -1;
     int bad = so(h, CURLOPT_WRITEFUNCTION, tee_write) != CURLE_OK;
@@ -325,8 +276,7 @@ static int install_tees(CURL *h, pl_curl_shadow *sh, pl_curl_xfer *t)
     return bad ? -1 : 0;
 }
 
-/* Returns the armed transfer when the handle's request is one we record, else NULL. */
-static pl_curl_xfer *xfer_begin(CURL *h, pl_curl_shadow *sh, int multi)
+pl_curl_xfer *pl_curl_xfer_begin(CURL *h, pl_curl_shadow *sh, int multi)
 {
     int saved = errno;
     pl_curl_xfer *t = NULL;
@@ -388,8 +338,7 @@ out:
     return t;
 }
 
-/* Drops an armed transfer without recording it (curl_multi_add_handle failed). */
-static void xfer_abandon(CURL *h, pl_curl_shadow *sh)
+void pl_curl_xfer_abandon(CURL *h, pl_curl_shadow *sh)
 {
     pl_curl_xfer *t = sh->xfer;
     sh->xfer = NULL;
@@ -410,10 +359,7 @@ static int http_version_of(long v)
     }
 }
 
-/* Restores the program's options, gathers what libcurl knows and commits. have_rc: the
- * transfer finished with rc (perform returned, CURLMSG_DONE); otherwise it was removed or
- * cleaned up without a DONE message and its completeness is judged from the byte counts. */
-static void xfer_finish(CURL *h, pl_curl_shadow *sh, CURLcode rc, int have_rc)
+void pl_curl_xfer_finish(CURL *h, pl_curl_shadow *sh, CURLcode rc, int have_rc)
 {
     int saved = errno;
     pl_curl_xfer *t = sh->xfer;
@@ -463,274 +409,4 @@ static void xfer_finish(CURL *h, pl_curl_shadow *sh, CURLcode rc, int have_rc)
     free(t);
     pl_capture_commit(x, &ep);
     errno = saved;
-}
-
-/* ---- easy interface hooks ---- */
-
-/* A new handle may reuse the address of one freed behind our back (a handle the program never
- * cleaned up through curl_easy_cleanup): it must not inherit that handle's shadow. */
-PL_EXPORT CURL *curl_easy_init(void)
-{
-    init_fn real = PL_REAL(real_init, "curl_easy_init", curl_easy_init);
-    if (!real)
-        return NULL;
-    CURL *h = real();
-    if (h && !pl_in_curl) {
-        int saved = errno;
-        pl_curl_shadow *sh = pl_curl_shadow_get(h, 0);
-        if (sh && !sh->xfer)
-            pl_curl_shadow_drop(h);
-        errno = saved;
-    }
-    return h;
-}
-
-PL_EXPORT CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
-{
-    pl_curl_arg a;
-    va_list ap;
-    va_start(ap, opt);
-    if (opt < PL_OPT_OBJECT)
-        a.l = va_arg(ap, long);
-    else if (opt < PL_OPT_FUNCTION)
-        a.p = va_arg(ap, void *);
-    else if (opt < PL_OPT_OFF_T)
-        a.fn = va_arg(ap, void (*)(void));
-    else if (opt < PL_OPT_BLOB)
-        a.off = va_arg(ap, curl_off_t);
-    else
-        a.p = va_arg(ap, void *);
-    va_end(ap);
-
-    setopt_fn real = get_setopt();
-    if (!real)
-        return CURLE_FAILED_INIT;
-    /* libcurl's own internal handles (DoH) are set up from inside a transfer: not ours. */
-    if (pl_in_curl)
-        return forward_setopt(real, h, opt, a);
-    pl_curl_shadow *sh = pl_curl_shadow_get(h, 1);
-    if (sh && sh->xfer && pl_curl_shadow_is_wrapped(opt)) {
-        /* Our tees stay installed until the transfer ends; the program's new value is what
-         * they call from now on and what is restored afterwards. */
-        pl_curl_shadow_record(sh, opt, a);
-        return CURLE_OK;
-    }
-    CURLcode rc = forward_setopt(real, h, opt, a);
-    if (rc == CURLE_OK && sh) {
-        int e = errno;
-        pl_curl_shadow_record(sh, opt, a);
-        errno = e;
-    }
-    return rc;
-}
-
-PL_EXPORT CURLcode curl_easy_perform(CURL *h)
-{
-    perform_fn real = PL_REAL(real_perform, "curl_easy_perform", curl_easy_perform);
-    if (!real)
-        return CURLE_FAILED_INIT;
-    pl_curl_shadow *sh = pl_in_curl ? NULL : pl_curl_shadow_get(h, 0);
-    pl_curl_xfer *t = sh && !sh->xfer ? xfer_begin(h, sh, 0) : NULL;
-    pl_in_curl++;
-    CURLcode rc = real(h);
-    pl_in_curl--;
-    if (t && sh->xfer == t)
-        xfer_finish(h, sh, rc, 1);
-    return rc;
-}
-
-PL_EXPORT void curl_easy_cleanup(CURL *h)
-{
-    cleanup_fn real = PL_REAL(real_cleanup, "curl_easy_cleanup", curl_easy_cleanup);
-    int saved = errno;
-    pl_curl_shadow *sh = h ? pl_curl_shadow_get(h, 0) : NULL;
-    if (sh && sh->xfer)
-        xfer_finish(h, sh, CURLE_OK, 0);
-    errno = saved;
-    if (real)
-        real(h);
-    if (sh) {
-        saved = errno;
-        pl_curl_shadow_drop(h);
-        errno = saved;
-    }
-}
-
-PL_EXPORT void curl_easy_reset(CURL *h)
-{
-    reset_fn real = PL_REAL(real_reset, "curl_easy_reset", curl_easy_reset);
-    int saved = errno;
-    pl_curl_shadow *sh = h ? pl_curl_shadow_get(h, 0) : NULL;
-    if (sh && sh->xfer)
-        xfer_finish(h, sh, CURLE_OK, 0);
-    errno = saved;
-    if (real)
-        real(h);
-    if (sh)
-        pl_curl_shadow_reset(sh);
-}
-
-PL_EXPORT CURL *curl_easy_duphandle(CURL *h)
-{
-    duphandle_fn real = PL_REAL(real_duphandle, "curl_easy_duphandle", curl_easy_duphandle);
-    if (!real)
-        return NULL;
-    CURL *d = real(h);
-    if (!d || pl_in_curl)
-        return d;
-    int saved = errno;
-    pl_curl_shadow *sh = pl_curl_shadow_get(h, 0);
-    if (sh) {
-        pl_curl_shadow_dup(sh, d);
-        if (sh->xfer) {
-            /* The copy must not inherit our tees, which point at the original's transfer. */
-            setopt_fn so = get_setopt();
-            if (so) {
-                so(d, CURLOPT_WRITEFUNCTION, sh->writefn);
-                so(d, CURLOPT_WRITEDATA, sh->writedata);
-                so(d, CURLOPT_HEADERFUNCTION, sh->headerfn);
-                so(d, CURLOPT_HEADERDATA, sh->headerdata);
-                so(d, CURLOPT_READFUNCTION, sh->readfn);
-                so(d, CURLOPT_READDATA, sh->readdata);
-                if (sh->xfer->wrapped_seek) {
-                    so(d, CURLOPT_SEEKFUNCTION, sh->seekfn);
-                    so(d, CURLOPT_SEEKDATA, sh->seekdata);
-                }
-            }
-        }
-    }
-    errno = saved;
-    return d;
-}
-
-/* ---- multi interface hooks (issue 4 §5) ---- */
-
-typedef CURLMcode (*madd_fn)(CURLM *, CURL *);
-typedef CURLMsg *(*minfo_fn)(CURLM *, int *);
-typedef CURLMcode (*mperform_fn)(CURLM *, int *);
-typedef CURLMcode (*msock_action_fn)(CURLM *, curl_socket_t, int, int *);
-typedef CURLMcode (*msock_fn)(CURLM *, curl_socket_t, int *);
-typedef CURLMcode (*mwait_fn)(CURLM *, struct curl_waitfd *, unsigned int, int, int *);
-
-static madd_fn real_madd, real_mremove;
-static minfo_fn real_minfo;
-static mperform_fn real_mperform, real_msock_all;
-static msock_action_fn real_msock_action;
-static msock_fn real_msock;
-static mwait_fn real_mwait, real_mpoll;
-
-PL_EXPORT CURLMcode curl_multi_add_handle(CURLM *m, CURL *e)
-{
-    madd_fn real = PL_REAL(real_madd, "curl_multi_add_handle", curl_multi_add_handle);
-    if (!real)
-        return CURLM_INTERNAL_ERROR;
-    /* curl_easy_perform drives its transfer through a private multi handle: already armed. */
-    if (pl_in_curl)
-        return real(m, e);
-    pl_curl_shadow *sh = pl_curl_shadow_get(e, 0);
-    pl_curl_xfer *t = sh && !sh->xfer ? xfer_begin(e, sh, 1) : NULL;
-    CURLMcode rc = real(m, e);
-    if (rc != CURLM_OK && t && sh->xfer == t) {
-        int saved = errno;
-        xfer_abandon(e, sh);
-        errno = saved;
-    }
-    return rc;
-}
-
-PL_EXPORT CURLMsg *curl_multi_info_read(CURLM *m, int *msgs_in_queue)
-{
-    minfo_fn real = PL_REAL(real_minfo, "curl_multi_info_read", curl_multi_info_read);
-    if (!real)
-        return NULL;
-    CURLMsg *msg = real(m, msgs_in_queue);
-    if (msg && !pl_in_curl && msg->msg == CURLMSG_DONE) {
-        pl_curl_shadow *sh = pl_curl_shadow_get(msg->easy_handle, 0);
-        if (sh && sh->xfer && sh->xfer->multi)
-            xfer_finish(msg->easy_handle, sh, msg->data.result, 1);
-    }
-    return msg;
-}
-
-PL_EXPORT CURLMcode curl_multi_remove_handle(CURLM *m, CURL *e)
-{
-    madd_fn real = PL_REAL(real_mremove, "curl_multi_remove_handle", curl_multi_remove_handle);
-    if (!real)
-        return CURLM_INTERNAL_ERROR;
-    if (pl_in_curl)
-        return real(m, e);
-    CURLMcode rc = real(m, e);
-    pl_curl_shadow *sh = pl_curl_shadow_get(e, 0);
-    if (sh && sh->xfer && sh->xfer->multi)
-        xfer_finish(e, sh, CURLE_OK, 0);
-    return rc;
-}
-
-/* The calls that move data: TLS hooks stay quiet underneath them. */
-PL_EXPORT CURLMcode curl_multi_perform(CURLM *m, int *running)
-{
-    mperform_fn real = PL_REAL(real_mperform, "curl_multi_perform", curl_multi_perform);
-    if (!real)
-        return CURLM_INTERNAL_ERROR;
-    pl_in_curl++;
-    CURLMcode rc = real(m, running);
-    pl_in_curl--;
-    return rc;
-}
-
-PL_EXPORT CURLMcode curl_multi_socket_action(CURLM *m, curl_socket_t s, int ev, int *running)
-{
-    msock_action_fn real = PL_REAL(real_msock_action, "curl_multi_socket_action", curl_multi_socket_action);
-    if (!real)
-        return CURLM_INTERNAL_ERROR;
-    pl_in_curl++;
-    CURLMcode rc = real(m, s, ev, running);
-    pl_in_curl--;
-    return rc;
-}
-
-/* multi.h maps the old name onto socket_action with a macro; old binaries still call it. */
-#undef curl_multi_socket
-PL_EXPORT CURLMcode curl_multi_socket(CURLM *m, curl_socket_t s, int *running)
-{
-    msock_fn real = PL_REAL(real_msock, "curl_multi_socket", curl_multi_socket);
-    if (!real)
-        return CURLM_INTERNAL_ERROR;
-    pl_in_curl++;
-    CURLMcode rc = real(m, s, running);
-    pl_in_curl--;
-    return rc;
-}
-
-PL_EXPORT CURLMcode curl_multi_socket_all(CURLM *m, int *running)
-{
-    mperform_fn real = PL_REAL(real_msock_all, "curl_multi_socket_all", curl_multi_socket_all);
-    if (!real)
-        return CURLM_INTERNAL_ERROR;
-    pl_in_curl++;
-    CURLMcode rc = real(m, running);
-    pl_in_curl--;
-    return rc;
-}
-
-PL_EXPORT CURLMcode curl_multi_wait(CURLM *m, struct curl_waitfd *fds, unsigned int n, int timeout_ms, int *numfds)
-{
-    mwait_fn real = PL_REAL(real_mwait, "curl_multi_wait", curl_multi_wait);
-    if (!real)
-        return CURLM_INTERNAL_ERROR;
-    pl_in_curl++;
-    CURLMcode rc = real(m, fds, n, timeout_ms, numfds);
-    pl_in_curl--;
-    return rc;
-}
-
-PL_EXPORT CURLMcode curl_multi_poll(CURLM *m, struct curl_waitfd *fds, unsigned int n, int timeout_ms, int *numfds)
-{
-    mwait_fn real = PL_REAL(real_mpoll, "curl_multi_poll", curl_multi_poll);
-    if (!real)
-        return CURLM_INTERNAL_ERROR;
-    pl_in_curl++;
-    CURLMcode rc = real(m, fds, n, timeout_ms, numfds);
-    pl_in_curl--;
-    return rc;
 }

@@ -1,0 +1,43 @@
+// report_check.js — opens a `prompt-logger report` file in headless Debian Chromium (driven by
+// npm playwright-core) and prints, as one JSON object, what a reader would see: the overview
+// numbers, the per-model rows, every request the page made, console errors, the time to a
+// rendered page, and (with --conv TEXT) the thread shown after clicking the conversation whose
+// title contains TEXT. usage: node report_check.js FILE.html SCREENSHOT.png [--conv TEXT]
+'use strict';
+const { chromium } = require('playwright-core');
+const path = require('path');
+
+(async () => {
+  const [file, shot] = process.argv.slice(2, 4);
+  const ci = process.argv.indexOf('--conv');
+  const convText = ci > 0 ? process.argv[ci + 1] : null;
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-default-apps', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const url = 'file://' + path.resolve(file);
+  const out = { requests: [], console_errors: [] };
+  page.on('request', (r) => { if (r.url() !== url) out.requests.push(r.url()); });
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') out.console_errors.push(m.type() + ': ' + m.text()); });
+  page.on('pageerror', (e) => out.console_errors.push('pageerror: ' + e.message));
+  const t0 = Date.now();
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForSelector('body[data-ready="1"]', { state: 'attached', timeout: 20000 }).catch((e) => { console.log(JSON.stringify(out)); throw e; });
+  out.load_ms = Date.now() - t0;
+  out.render_ms = await page.evaluate(() => window.__plRenderMs);
+  out.ready_ms = await page.evaluate(() => window.__plReadyAt);
+  out.stats = await page.$$eval('[data-stat]', (els) => Object.fromEntries(els.map((e) => [e.dataset.stat, e.dataset.value === '' ? null : Number(e.dataset.value)])));
+  out.groups = await page.$$eval('tr[data-group]', (rows) => rows.map((r) => Object.fromEntries([...r.querySelectorAll('td')].map((td) => [td.dataset.k, td.dataset.value]))));
+  out.conversations = await page.$$eval('tr[data-conv]', (rows) => rows.length);
+  if (convText) {
+    const row = page.locator('tr[data-conv]', { hasText: convText }).first();
+    await row.click();
+    out.thread = await page.$$eval('#thread .msg', (ms) => ms.map((m) => ({ role: m.dataset.role, text: (m.querySelector('.text') || {}).textContent || '',
+      tools: [...m.querySelectorAll('.tool')].map((t) => t.textContent) })));
+  }
+  await page.screenshot({ path: shot, fullPage: true });
+  await browser.close();
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(e); process.exit(1); });
