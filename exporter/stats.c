@@ -116,6 +116,18 @@ static void fmt_group_cost(const group *g, char *out, size_t n)
     snprintf(out, n, "%s%s", v, g->cost_unknown ? "*" : "");
 }
 
+/* On a terminal a name is cut to its column; in a pipe it is kept whole and only padded. */
+static void name_cell(const char *s, size_t w, int fit)
+{
+    if (fit) {
+        pl_cli_cell(stdout, s, w);
+        return;
+    }
+    fputs(s, stdout);
+    for (size_t k = pl_cli_width(s); k < w; k++)
+        putchar(' ');
+}
+
 static cJSON *group_json(const group *g, int total)
 {
     cJSON *o = cJSON_CreateObject();
@@ -217,11 +229,11 @@ int pl_cmd_stats(const pl_cli_opts *o)
                 fmt_group_cost(g, cost, sizeof cost);
                 pl_when_format(g->calls ? g->first : -1, first);
                 pl_when_format(g->calls ? g->last : -1, last);
-                pl_cli_cell(stdout, i < c.n ? (g->ns ? g->ns : "-") : "total", wn);
+                name_cell(i < c.n ? (g->ns ? g->ns : "-") : "total", wn, w > 0);
                 fputc(' ', stdout);
-                pl_cli_cell(stdout, i < c.n ? (g->provider ? g->provider : "-") : "", wp);
+                name_cell(i < c.n ? (g->provider ? g->provider : "-") : "", wp, w > 0);
                 fputc(' ', stdout);
-                pl_cli_cell(stdout, i < c.n ? (g->model ? g->model : "-") : "", wm);
+                name_cell(i < c.n ? (g->model ? g->model : "-") : "", wm, w > 0);
                 printf(" %7lld %6lld %11s %11s %11s", g->calls, g->errors, in, out, cost);
                 if (times)
                     printf("  %-26s  %s", first, last);
