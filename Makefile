@@ -36,6 +36,7 @@ UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 EXAMPLE_BIN  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all deps test-deps unit integration test asan demo bench clean fuzz fuzz-regress fuzz-bins
+.PHONY: profile
 
 all: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger $(EXAMPLE_BIN)
 
@@ -131,8 +132,13 @@ demo: test-deps
 demo-server: test-deps all
 	@BUILD=$(BUILD) scripts/demo-server.sh
 
-bench: all
+bench: test-deps all
 	@BUILD=$(BUILD) bench/run.sh
+
+# Callgrind breakdown of one captured exchange (bench/profile.sh); needs valgrind.
+profile: all
+	@scripts/deps.sh profile
+	@BUILD=$(BUILD) bench/profile.sh
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c): clang builds the core with coverage and ASan/UBSan
 # into build-fuzz/, then scripts/fuzz.sh runs each harness for FUZZ_SECONDS (default 60) or, for
@@ -161,6 +167,19 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The loadable sqlite3 extension (`.load build/promptlog`, ext/promptlog.c): exact bodies as text.
+# Its objects are built apart, never sanitized (it is loaded into hosts such as the sqlite3 shell
+# or Python that are not), and store/bodies.c goes through the extension API table (sqlite3ext.h).
+EXT_SRC := ext/promptlog.c store/bodies.c store/zblob.c util/buf.c
+EXT_OBJ := $(patsubst %.c,$(BUILD)/obj/ext-so/%.o,$(EXT_SRC))
+$(EXT_OBJ): $(BUILD)/obj/ext-so/%.o: %.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(SAN),$(CFLAGS_ALL)) -DPL_SQLITE_EXTENSION -c $< -o $@
+$(BUILD)/promptlog.so: $(EXT_OBJ)
+	$(CC) -shared -Wl,--no-undefined -o $@ $^ $(shell pkg-config --libs libzstd 2>/dev/null)
+all: $(BUILD)/promptlog.so
+$(BUILD)/tests/test_ext: $(BUILD)/promptlog.so
 
 # make install PREFIX=/usr/local DESTDIR=: the CLI, the preload library in lib/promptlog/ (where
 # `prompt-logger run` looks for it, relative to its own binary), the sqlite3 extension when it

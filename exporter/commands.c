@@ -9,9 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/buf.h"
 #include "cli.h"
 #include "cost.h"
 #include "export.h"
+#include "outfile.h"
 
 /* Shown only when stderr is a terminal and at least this many rows may be exported. */
 #define PROGRESS_MIN_ROWS 2000
@@ -20,9 +22,12 @@ typedef struct export_ctx {
     FILE *out;
     const char *type;
     const pl_prices *prices;
+    const char *database;
+    pl_store *bodies;           /* second read-only handle: bodies of priced rows (see row_cost) */
     int failed;
     long long written, seen, total;
     double next_draw;
+    pl_buf bad;                 /* ids of rows whose stored body is corrupt: "3, 7" */
 } export_ctx;
 
 static int model_cb(const pl_model_row *m, void *vctx)
@@ -40,19 +45,18 @@ int pl_cmd_export_models(const pl_cli_opts *o)
     pl_store *s = pl_cli_open_db(o->database);
     if (!s)
         return 1;
-    FILE *out = pl_cli_open_out(o->file);
-    if (!out) {
+    pl_outfile out;
+    if (pl_outfile_open(&out, o->file) != 0) {
         pl_store_close(s);
         return 1;
     }
-    export_ctx c = {.out = out};
+    export_ctx c = {.out = out.f};
     char err[768] = "";
     int rc = pl_store_each_model(s, o->ns, model_cb, &c, err, sizeof err);
     pl_store_close(s);
     if (rc != 0 && !c.failed)
         fprintf(stderr, "prompt-logger: %s\n", err);
-    int wrc = pl_cli_close_out(out, o->file);
-    return rc != 0 || wrc != 0 ? 1 : 0;
+    return pl_outfile_finish(&out, rc == 0 && !c.failed);
 }
 
 static double mono(void)
@@ -97,14 +101,53 @@ static int count_cb(const pl_store_count *k, void *vctx)
     return 0;
 }
 
+typedef struct cost_arg {
+    double usd;
+    const pl_prices *prices;
+} cost_arg;
+
+static int cost_cb(const pl_row *row, void *vctx)
+{
+    cost_arg *a = vctx;
+    a->usd = pl_cost_usd(a->prices, row);
+    return 1;
+}
+
+/* cost_usd needs the cached-token counts in the response body, which the stored-messages path
+ * does not read. Only a row with a price line pays for reading its body (by id, on a second
+ * handle: the store must not be called from inside an iteration). */
+static double row_cost(export_ctx *c, const pl_row *row)
+{
+    if (row->resp_body || !pl_prices_find(c->prices, row->provider, row->model, row->input_tokens))
+        return pl_cost_usd(c->prices, row);
+    char err[768] = "";
+    if (!c->bodies && pl_store_open(c->database, PL_STORE_READONLY, NULL, &c->bodies, err, sizeof err) != 0)
+        return -1;
+    pl_store_query q = {0};
+    q.id = row->id;
+    q.no_headers = 1;
+    double out = -1;
+    cost_arg arg = {-1, c->prices};
+    if (pl_store_each_row_q(c->bodies, &q, cost_cb, &arg, err, sizeof err) == 0)
+        out = arg.usd;
+    return out;
+}
+
 static int prompt_cb(const pl_row *row, void *vctx)
 {
     export_ctx *c = vctx;
     c->seen++;
-    cJSON *record = pl_export_record(row);
-    cJSON *line = pl_export_prompt_line(row, record, c->type);
+    if (row->body_corrupt) {   /* keep going: every good row is written, the bad ones named */
+        char id[32];
+        snprintf(id, sizeof id, "%s%lld", c->bad.len ? ", " : "", row->id);
+        pl_buf_append_str(&c->bad, id);
+        return 0;
+    }
+    /* the store hands over the record built from its messages (or rebuilt, --rebuild) */
+    cJSON *record = row->record ? NULL : pl_export_record(row);
+    cJSON *line = pl_export_prompt_line(row, row->record ? row->record : record, c->type);
     if (line) {
-        double usd = pl_cost_usd(c->prices, row);
+        double usd = row_cost(c, row);
         cJSON_AddItemToObject(line, "cost_usd", usd >= 0 ? cJSON_CreateNumber(usd) : cJSON_CreateNull());
         c->failed = pl_cli_emit(c->out, line);
         c->written++;
@@ -125,13 +168,13 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
         pl_prices_free(prices);
         return 1;
     }
-    FILE *out = pl_cli_open_out(o->file);
-    if (!out) {
+    pl_outfile out;
+    if (pl_outfile_open(&out, o->file) != 0) {
         pl_store_close(s);
         pl_prices_free(prices);
         return 1;
     }
-    export_ctx c = {.out = out, .type = o->type ? o->type : "chat", .prices = prices};
+    export_ctx c = {.out = out.f, .type = o->type ? o->type : "chat", .prices = prices, .database = o->database};
     char err[768] = "";
     if (isatty(STDERR_FILENO)) {
         /* An upper bound (the namespace's calls, before other filters) is enough for a bar. */
@@ -145,12 +188,20 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
     q.models = o->models;
     q.since = o->since;
     q.until = o->until;
+    q.records = 1;
+    q.rebuild = o->rebuild;
+    q.no_headers = 1;           /* prompt lines have none */
     int rc = pl_store_each_row_q(s, &q, prompt_cb, &c, err, sizeof err);
     progress(&c, 1);
     pl_store_close(s);
+    pl_store_close(c.bodies);
     pl_prices_free(prices);
     if (rc != 0 && !c.failed)
         fprintf(stderr, "prompt-logger: %s\n", err);
-    int wrc = pl_cli_close_out(out, o->file);
-    return rc != 0 || wrc != 0 ? 1 : 0;
+    int frc = pl_outfile_finish(&out, rc == 0 && !c.failed);
+    if (c.bad.len)
+        fprintf(stderr, "prompt-logger: not exported, stored body is corrupt: id %s\n", pl_buf_cstr(&c.bad));
+    int bad = c.bad.len > 0;
+    pl_buf_free(&c.bad);
+    return frc != 0 || bad || rc != 0 ? 1 : 0;
 }

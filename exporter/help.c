@@ -169,6 +169,8 @@ static const char HELP_PROMPTS[] =
     "  -n, --namespace NS    namespace to export (default $PROMPTLOG_NAMESPACE, else " PL_DEFAULT_NAMESPACE ")\n"
     "      --all-namespaces  every namespace\n"
     "  -m, --models A,B      only these model names (exact match; default all)\n"
+    "      --rebuild         re-normalize every stored body instead of reading the stored\n"
+    "                        messages (after a normalizer improvement)\n"
     TIME_OPTS
     DB_OPT HELP_OPT
     "\n"
