@@ -244,7 +244,7 @@ static const char HELP_SEARCH[] =
     "\n"
     "Calls whose messages or completions match QUERY, newest first, each with a snippet around\n"
     "the match, highlighted on a terminal (not with NO_COLOR). On the readable store (schema 3)\n"
-    "QUERY is an FTS5 query: timeout AND retry, \"exact phrase\", retr*, OR, NOT. On an older\n"
+    "QUERY is an FTS5 query: timeout AND retry, retr*, OR, NOT (no phrases). On an older\n"
     "store every word of QUERY must occur (any case; \"a quoted phrase\" is one word).\n"
     "\n"
     "options:\n"

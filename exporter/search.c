@@ -3,7 +3,7 @@
  *
  * Two backends behind search_backend(): on the readable store (schema 3) the query is an FTS5
  * MATCH over messages_fts (each distinct message and completion indexed once; FTS5 syntax: AND,
- * OR, NOT, "phrases", prefix*), and a hit is the call that sent or received the matching text;
+ * OR, NOT, prefix*; the index is detail=none, so FTS5 itself refuses phrases), and a hit is the call that sent or received the matching text;
  * on an older store the normalized records are scanned (every word of the query, any case,
  * anywhere in the call's text; "quoted phrases" are one word). */
 #include <ctype.h>

@@ -144,6 +144,7 @@ cJSON *pl_view_row_json(const pl_row *r, double cost_usd)
     cJSON_AddBoolToObject(o, "stream", r->stream > 0);
     cJSON_AddBoolToObject(o, "incomplete", r->incomplete > 0);
     cJSON_AddBoolToObject(o, "truncated", r->truncated > 0);
+    cJSON_AddBoolToObject(o, "decode_error", r->decode_error > 0);
     add_num_or_null(o, "duration", r->duration, r->duration >= 0);
     add_num_or_null(o, "ttfb", r->ttfb, r->ttfb >= 0);
     add_num_or_null(o, "ttft", r->ttft, r->ttft >= 0);
@@ -318,7 +319,7 @@ static int show_cb(const pl_row *r, void *vctx)
     pl_cost_tokens(r, &t);
     struct { const char *k; long long v; } ints[] = {
         {"status", r->status}, {"stream", r->stream}, {"incomplete", r->incomplete}, {"truncated", r->truncated},
-        {"input_tokens", r->input_tokens}, {"output_tokens", r->output_tokens},
+        {"decode_error", r->decode_error}, {"input_tokens", r->input_tokens}, {"output_tokens", r->output_tokens},
         {"cached_input_tokens", t.cached_read}, {"pid", r->pid}, {"http_version", r->http_version},
     };
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
