@@ -75,6 +75,15 @@ $(BUILD)/gen/report_template.h: exporter/report_template.html scripts/embed.sh
 $(BUILD)/obj/exporter/report.o: $(BUILD)/gen/report_template.h
 $(BUILD)/obj/exporter/report.o: CFLAGS_ALL += -I$(BUILD)/gen
 
+# The shipped price table (data/prices.txt) is compiled into the CLI as a C string.
+$(BUILD)/gen/prices_builtin.h: data/prices.txt
+	@mkdir -p $(dir $@)
+	@{ echo 'static const char PL_BUILTIN_PRICES[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/.*/    "&\\n"/' $<; echo '    "";'; } > $@
+PRICES_USERS := $(BUILD)/obj/exporter/prices.o $(BUILD)/tests/test_cli $(BUILD)/tests/test_export
+$(PRICES_USERS): $(BUILD)/gen/prices_builtin.h
+$(PRICES_USERS): CFLAGS_ALL += -I$(BUILD)/gen
+
 $(BUILD)/examples/%: examples/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fvisibility=default -o $@ $< $(CURL_LIBS)
@@ -117,6 +126,11 @@ asan: test-deps
 demo: test-deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
+
+# The demo's mock server, kept running so the lines `make demo` prints can be pasted.
+.PHONY: demo-server
+demo-server: test-deps all
+	@BUILD=$(BUILD) scripts/demo-server.sh
 
 bench: test-deps all
 	@BUILD=$(BUILD) bench/run.sh
@@ -166,3 +180,24 @@ $(BUILD)/promptlog.so: $(EXT_OBJ)
 	$(CC) -shared -Wl,--no-undefined -o $@ $^ $(shell pkg-config --libs libzstd 2>/dev/null)
 all: $(BUILD)/promptlog.so
 $(BUILD)/tests/test_ext: $(BUILD)/promptlog.so
+
+# make install PREFIX=/usr/local DESTDIR=: the CLI, the preload library in lib/promptlog/ (where
+# `prompt-logger run` looks for it, relative to its own binary), the sqlite3 extension when it
+# was built, the man pages and the shipped price table. `make uninstall` removes exactly these.
+PREFIX ?= /usr/local
+INSTALL_FILES := bin/prompt-logger lib/promptlog/libpromptlog.so lib/promptlog/promptlog.so \
+                 share/man/man1/prompt-logger.1 share/man/man7/promptlog.7 share/promptlog/prices.txt
+.PHONY: install uninstall
+install: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/promptlog
+	install -m 0755 $(BUILD)/prompt-logger $(DESTDIR)$(PREFIX)/bin/prompt-logger
+	install -m 0644 $(BUILD)/libpromptlog.so $(DESTDIR)$(PREFIX)/lib/promptlog/libpromptlog.so
+	if [ -e $(BUILD)/promptlog.so ]; then \
+	    install -m 0644 $(BUILD)/promptlog.so $(DESTDIR)$(PREFIX)/lib/promptlog/promptlog.so; fi
+	install -m 0644 man/prompt-logger.1 $(DESTDIR)$(PREFIX)/share/man/man1/prompt-logger.1
+	install -m 0644 man/promptlog.7 $(DESTDIR)$(PREFIX)/share/man/man7/promptlog.7
+	install -m 0644 data/prices.txt $(DESTDIR)$(PREFIX)/share/promptlog/prices.txt
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALL_FILES))
+	-rmdir $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/promptlog 2>/dev/null

@@ -6,11 +6,26 @@
 
 #include "../store/rebuild.h"
 
-void pl_export_omit_empty(cJSON *obj)
+/* prompt-logger's own fields, present even when empty (a consumer indexes them blindly). */
+static const char *const ALWAYS[] = {"messages", "generation_kwargs", "completions", "prompt", "response", NULL};
+
+static int always_kept(const cJSON *it)
+{
+    for (size_t i = 0; it->string && ALWAYS[i]; i++)
+        if (strcmp(it->string, ALWAYS[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static void omit_empty(cJSON *obj, int keep_always)
 {
     cJSON *it = obj ? obj->child : NULL;
     while (it) {
         cJSON *next = it->next;
+        if (keep_always && always_kept(it)) {
+            it = next;
+            continue;
+        }
         int empty = cJSON_IsNull(it) || cJSON_IsInvalid(it) ||
                     (cJSON_IsString(it) && (!it->valuestring || !*it->valuestring)) ||
                     ((cJSON_IsArray(it) || cJSON_IsObject(it)) && !it->child);
@@ -18,6 +33,11 @@ void pl_export_omit_empty(cJSON *obj)
             cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
         it = next;
     }
+}
+
+void pl_export_omit_empty(cJSON *obj)
+{
+    omit_empty(obj, 0);
 }
 
 void pl_export_input(const pl_row *row, pl_llm_input *in, pl_endpoint *ep)
@@ -62,6 +82,18 @@ static void copy_item(cJSON *line, const cJSON *record, const char *key, const c
     const cJSON *v = record ? cJSON_GetObjectItemCaseSensitive(record, key) : NULL;
     if (v)
         cJSON_AddItemToObject(line, as ? as : key, cJSON_Duplicate(v, 1));
+}
+
+/* Copies record[key], or adds dflt (taken) when the record has none of that type. */
+static void copy_or(cJSON *line, const cJSON *record, const char *key, cJSON *dflt)
+{
+    const cJSON *v = record ? cJSON_GetObjectItemCaseSensitive(record, key) : NULL;
+    if (v && (v->type & 0xFF) == (dflt->type & 0xFF)) {
+        cJSON_AddItemToObject(line, key, cJSON_Duplicate(v, 1));
+        cJSON_Delete(dflt);
+    } else {
+        cJSON_AddItemToObject(line, key, dflt);
+    }
 }
 
 static const char *rec_str(const cJSON *record, const char *key)
@@ -145,20 +177,20 @@ cJSON *pl_export_prompt_line(const pl_row *row, const cJSON *record, const char 
     add_str(line, "namespace", row->ns);
     if (chat) {
         add_str(line, "model", model);
-        copy_item(line, record, "messages", NULL);
+        copy_or(line, record, "messages", cJSON_CreateArray());
         copy_item(line, record, "tools", NULL);
-        copy_item(line, record, "generation_kwargs", NULL);
-        copy_item(line, record, "completions", NULL);
+        copy_or(line, record, "generation_kwargs", cJSON_CreateObject());
+        copy_or(line, record, "completions", cJSON_CreateArray());
         add_num(line, "inference_on", row->started_at);
         add_num(line, "inference_seconds", row->duration);
     } else {
-        copy_item(line, record, "prompt", NULL);
-        copy_item(line, record, "response", NULL);
+        copy_or(line, record, "prompt", cJSON_CreateString(""));
+        copy_or(line, record, "response", cJSON_CreateString(""));
         add_str(line, "model", model);
         add_num(line, "inference_on", row->started_at);
         add_num(line, "inference_seconds", row->duration);
     }
     add_extras(line, row, record);
-    pl_export_omit_empty(line);
+    omit_empty(line, 1);
     return line;
 }

@@ -1,7 +1,9 @@
 /* export.h — turns stored rows into prompt-logger JSON lines. Pure: no I/O, no store access,
  * so the line shapes can be tested on hand-made rows and records.
  *
- * Line shapes (empty values — null, "", [], {} — are omitted, as prompt-logger does):
+ * Line shapes (empty values — null, "", [], {} — are omitted, as prompt-logger does, except
+ * prompt-logger's own fields messages, generation_kwargs, completions, prompt and response,
+ * which are always present, empty when there is nothing: an error call has completions []):
  *   models: {id, namespace, name, provider, created}
  *   chat:   {id, namespace, model, messages, tools, generation_kwargs, completions, inference_on,
  *            inference_seconds, provider, endpoint, status, stream, usage:{input_tokens,

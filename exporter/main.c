@@ -1,124 +1,101 @@
-/* main.c — the prompt-logger command line: parses commands and options the way the Python
- * prompt-logger CLI accepts them, then hands over to commands.c. Exit 0 ok, 1 failure, 2 usage. */
+/* main.c — the prompt-logger command line: finds the command, parses its options (the way the
+ * Python prompt-logger CLI accepts them: -n NS, --namespace=NS, --namespace NS) and hands over.
+ * Exit 0 ok, 1 runtime failure, 2 usage error; a usage error never opens the database. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
+#include "doctor.h"
+#include "help.h"
 #include "report.h"
 #include "ship.h"
-#include "doctor.h"
+#include "when.h"
 
-#define DEFAULT_DATABASE "sqlite:///prompts.db"
-#define DEFAULT_NAMESPACE "default"
+#ifndef PL_VERSION
+#define PL_VERSION "0.4.0"
+#endif
 
-static const char USAGE[] =
-    "usage: prompt-logger COMMAND [OPTIONS]\n"
-    "\n"
-    "Reads the calls that libpromptlog.so captured into a SQLite database.\n"
-    "\n"
-    "commands:\n"
-    "  export models FILE     write the models seen, one JSON object per line\n"
-    "  export prompts FILE    write the prompts and completions, one JSON object per line\n"
-    "  list                   one line per captured call, newest last\n"
-    "  show ID                everything stored for one call: columns, headers, bodies\n"
-    "  stats                  call and token counts per namespace, provider and model\n"
-    "  ship                   send calls to an OpenTelemetry collector (OTLP GenAI spans)\n"
-    "  report                 write a one-file HTML report\n"
-    "  doctor PROGRAM         will PROGRAM be captured, and how (run this first when nothing is)\n"
-    "\n"
-    "Run `prompt-logger COMMAND --help` for a command's options.\n"
-    "The database defaults to $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ".\n";
+enum {   /* option bits; a command lists the ones it takes */
+    O_NS = 1 << 0, O_DB = 1 << 1, O_MODELS = 1 << 2, O_TYPE = 1 << 3, O_LIMIT = 1 << 4,
+    O_SINCE = 1 << 5, O_UNTIL = 1 << 6, O_JSON = 1 << 7, O_ALLNS = 1 << 8, O_YES = 1 << 9,
+    O_VACUUM = 1 << 10, O_BEFORE = 1 << 11, O_FOLLOW = 1 << 12, O_INTERVAL = 1 << 13, O_CONV = 1 << 14,
+    O_PROMPT = 1 << 15, O_REBUILD = 1 << 16,
+};
+enum { V_TYPE = 1000, V_SINCE, V_UNTIL, V_JSON, V_ALLNS, V_VACUUM, V_BEFORE, V_INTERVAL, V_PROMPT, V_REBUILD };
 
-static const char USAGE_EXPORT[] =
-    "usage: prompt-logger export models FILE [-n NAMESPACE] [-d DATABASE]\n"
-    "       prompt-logger export prompts FILE [--type chat|text] [-n NAMESPACE] [-m MODELS] [-d DATABASE]\n"
-    "\n"
-    "Writes JSON lines compatible with the Python prompt-logger package. FILE - is stdout.\n";
+static const struct option LONGOPTS[] = {
+    {"namespace", required_argument, NULL, 'n'}, {"database", required_argument, NULL, 'd'},
+    {"models", required_argument, NULL, 'm'},    {"type", required_argument, NULL, V_TYPE},
+    {"limit", required_argument, NULL, 'l'},     {"since", required_argument, NULL, V_SINCE},
+    {"until", required_argument, NULL, V_UNTIL}, {"json", no_argument, NULL, V_JSON},
+    {"all-namespaces", no_argument, NULL, V_ALLNS}, {"yes", no_argument, NULL, 'y'},
+    {"vacuum", no_argument, NULL, V_VACUUM},     {"before", required_argument, NULL, V_BEFORE},
+    {"follow", no_argument, NULL, 'f'},          {"interval", required_argument, NULL, V_INTERVAL},
+    {"conversation", no_argument, NULL, 'c'},    {"prompt", no_argument, NULL, V_PROMPT},
+    {"rebuild", no_argument, NULL, V_REBUILD},
+       {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
 
-static const char USAGE_MODELS[] =
-    "usage: prompt-logger export models FILE [OPTIONS]\n"
-    "\n"
-    "Writes one line per model seen in the namespace, oldest first:\n"
-    "  {\"id\", \"namespace\", \"name\", \"provider\", \"created\"}   (created: epoch seconds)\n"
-    "FILE - writes to stdout.\n"
-    "\n"
-    "options:\n"
-    "  -n, --namespace NS    namespace to export (default $PROMPTLOG_NAMESPACE, else " DEFAULT_NAMESPACE ")\n"
-    "  -d, --database URL    sqlite:///relative.db, sqlite:////absolute.db or a path\n"
-    "                        (default $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ")\n"
-    "  -h, --help            show this help\n";
+static unsigned opt_bit(int val)
+{
+    switch (val) {
+    case 'n': return O_NS;
+    case 'd': return O_DB;
+    case 'm': return O_MODELS;
+    case 'l': return O_LIMIT;
+    case 'y': return O_YES;
+    case 'f': return O_FOLLOW;
+    case 'c': return O_CONV;
+    case V_TYPE: return O_TYPE;
+    case V_SINCE: return O_SINCE;
+    case V_UNTIL: return O_UNTIL;
+    case V_JSON: return O_JSON;
+    case V_ALLNS: return O_ALLNS;
+    case V_VACUUM: return O_VACUUM;
+    case V_BEFORE: return O_BEFORE;
+    case V_INTERVAL: return O_INTERVAL;
+    case V_PROMPT: return O_PROMPT;
+    case V_REBUILD: return O_REBUILD;
+    default: return 0;
+    }
+}
 
-static const char USAGE_PROMPTS[] =
-    "usage: prompt-logger export prompts FILE [OPTIONS]\n"
-    "\n"
-    "Writes one line per captured prompt, oldest first. Chat lines:\n"
-    "  {id, namespace, model, messages, tools, generation_kwargs, completions, inference_on,\n"
-    "   inference_seconds, provider, endpoint, status, stream, usage, pid, program, error, incomplete}\n"
-    "Text lines: {id, namespace, prompt, response, model, inference_on, ...same extras}.\n"
-    "Empty values are left out. Embedding calls are never exported as prompts.\n"
-    "FILE - writes to stdout.\n"
-    "\n"
-    "options:\n"
-    "  --type chat|text      which prompts (default chat)\n"
-    "  -n, --namespace NS    namespace to export (default $PROMPTLOG_NAMESPACE, else " DEFAULT_NAMESPACE ")\n"
-    "  -m, --models A,B      only these model names (exact match; default all)\n"
-    "  --rebuild             re-normalize every stored body instead of reading the stored\n"
-    "                        messages (after a normalizer fix; automatic for older records)\n"
-    "  -d, --database URL    sqlite:///relative.db, sqlite:////absolute.db or a path\n"
-    "                        (default $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ")\n"
-    "  -h, --help            show this help\n";
-
-static const char USAGE_LIST[] =
-    "usage: prompt-logger list [OPTIONS]\n"
-    "\n"
-    "One line per captured call: id, start time, namespace, provider, model, HTTP status,\n"
-    "input/output tokens and a preview of the prompt and completion. Newest calls, oldest first.\n"
-    "\n"
-    "options:\n"
-    "  -n, --namespace NS    only this namespace (default: all)\n"
-    "  -l, --limit N         the newest N calls (default 50; 0 = all)\n"
-    "  -d, --database URL    (default $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ")\n"
-    "  -h, --help            show this help\n";
-
-static const char USAGE_SHOW[] =
-    "usage: prompt-logger show ID [OPTIONS]\n"
-    "\n"
-    "Prints everything stored for call ID: its columns, the redacted headers, the decompressed\n"
-    "request and response bodies, and the record normalized from them.\n"
-    "\n"
-    "options:\n"
-    "  -d, --database URL    (default $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ")\n"
-    "  -h, --help            show this help\n";
-
-static const char USAGE_STATS[] =
-    "usage: prompt-logger stats [OPTIONS]\n"
-    "\n"
-    "Calls, errors (HTTP >= 400 or transport errors) and tokens per namespace, provider and model.\n"
-    "\n"
-    "options:\n"
-    "  -n, --namespace NS    only this namespace (default: all)\n"
-    "  -d, --database URL    (default $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ")\n"
-    "  -h, --help            show this help\n";
-
-enum { OPT_TYPE = 1000, OPT_REBUILD };
+typedef enum { POS_NONE, POS_FILE, POS_ID, POS_OPT_ID, POS_TWO_IDS, POS_QUERY } pos_kind;
 
 typedef struct command {
     const char *name;           /* as typed: "export prompts" */
-    const char *usage;
-    const char *shortopts;      /* leading ':' so missing arguments are reported as such */
-    int positionals;            /* required positional arguments */
-    const char *positional_name;
+    unsigned opts;
+    pos_kind pos;
+    int (*fn)(const pl_cli_opts *);
 } command;
 
-static int usage_error(const command *c, const char *fmt, const char *arg)
+static const command COMMANDS[] = {
+    {"list", O_NS | O_DB | O_LIMIT | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_list},
+    {"show", O_DB | O_JSON | O_CONV, POS_ID, pl_cmd_show},
+    {"tail", O_NS | O_DB | O_LIMIT | O_FOLLOW | O_INTERVAL | O_JSON, POS_NONE, pl_cmd_tail},
+    {"stats", O_NS | O_DB | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_stats},
+    {"export models", O_NS | O_DB | O_ALLNS, POS_FILE, pl_cmd_export_models},
+    {"export prompts", O_NS | O_DB | O_ALLNS | O_MODELS | O_TYPE | O_SINCE | O_UNTIL | O_REBUILD, POS_FILE,
+     pl_cmd_export_prompts},
+    {"delete", O_NS | O_DB | O_BEFORE | O_YES | O_VACUUM, POS_OPT_ID, pl_cmd_delete},
+    {"path", O_DB, POS_NONE, pl_cmd_path},
+    {"diff", O_DB | O_PROMPT | O_NS, POS_TWO_IDS, pl_cmd_diff},
+    {"conversations", O_NS | O_DB | O_LIMIT | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_conversations},
+    {"prompts", O_NS | O_DB | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_prompts},
+    {"search", O_NS | O_DB | O_LIMIT | O_SINCE | O_UNTIL | O_JSON, POS_QUERY, pl_cmd_search},
+    {"prices", O_JSON, POS_NONE, pl_cmd_prices},
+};
+
+/* One line: what is wrong, and where the help is. */
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "prompt-logger %s: ", c->name);
+    fprintf(stderr, "prompt-logger%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     fprintf(stderr, fmt, arg);
-    /* the synopsis line only; the full text is one --help away */
-    fprintf(stderr, "\n%.*s\nRun 'prompt-logger %s --help' for the options.\n", (int)strcspn(c->usage, "\n"),
-            c->usage, c->name);
+    fprintf(stderr, " (see prompt-logger %s%s--help)\n", cmd ? cmd : "", cmd ? " " : "");
     return 2;
 }
 
@@ -160,95 +137,215 @@ static const char **split_models(const char *s)
     return list;
 }
 
-static int run(const command *c, int argc, char **argv, pl_cli_opts *o, int (*fn)(const pl_cli_opts *))
+static void free_models(const char **models)
 {
-    static const struct option longopts[] = {
-        {"namespace", required_argument, NULL, 'n'},
-        {"database", required_argument, NULL, 'd'},
-        {"models", required_argument, NULL, 'm'},
-        {"type", required_argument, NULL, OPT_TYPE},
-        {"rebuild", no_argument, NULL, OPT_REBUILD},
-        {"limit", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+    if (models && models[0])
+        free((void *)models[0]);   /* the one copy every name points into */
+    free(models);
+}
+
+static int parse_time(const char *cmd, const char *opt, const char *arg, double *out)
+{
+    if (pl_when_parse(arg, (double)time(NULL), out) != 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s: cannot read '%%s' as a time (use 2026-11-29, 2026-11-29T10:00, 30m, 2h, 7d)", opt);
+        return usage_error(cmd, msg, arg);
+    }
+    return 0;
+}
+
+/* Builds the short-option string of a command from its option bits. */
+static void shortopts_for(unsigned opts, char *out)
+{
+    char *p = out;
+    *p++ = ':';   /* report a missing value as ':' */
+    static const struct { unsigned bit; const char *s; } map[] = {
+        {O_NS, "n:"}, {O_DB, "d:"}, {O_MODELS, "m:"}, {O_LIMIT, "l:"}, {O_YES, "y"}, {O_FOLLOW, "f"}, {O_CONV, "c"},
     };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (opts & map[i].bit)
+            for (const char *s = map[i].s; *s; s++)
+                *p++ = *s;
+    *p++ = 'h';
+    *p = '\0';
+}
+
+static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
+{
+    char shortopts[32];
+    shortopts_for(c->opts, shortopts);
     const char **models = NULL;
     opterr = 0;
     optind = 1;
-    int ch, longidx = -1;
-    while ((ch = getopt_long(argc, argv, c->shortopts, longopts, &longidx)) != -1) {
+    int ch, longidx = -1, rc = 2;
+    while ((ch = getopt_long(argc, argv, shortopts, LONGOPTS, &longidx)) != -1) {
+        if (ch == ':') {
+            rc = usage_error(c->name, "option %s needs a value", argv[optind - 1]);
+            goto out;
+        }
         /* Long options exist for every command; refuse the ones this command lacks. */
-        int known = ch == OPT_TYPE || ch == OPT_REBUILD ? strcmp(c->name, "export prompts") == 0
-                                   : (ch != '?' && ch != ':' && strchr(c->shortopts + 1, ch) != NULL);
-        if (ch == ':')
-            return usage_error(c, "option %s needs a value", argv[optind - 1]);
-        if (ch == '?' || !known) {
-            if (ch == '?' && optopt && optopt != OPT_TYPE && optopt != OPT_REBUILD) {
-                char opt[3] = {'-', (char)optopt, '\0'};
-                return usage_error(c, "unknown option %s", opt);
-            }
-            if (longidx >= 0) {
-                char opt[32];
-                snprintf(opt, sizeof opt, "--%s", longopts[longidx].name);
-                return usage_error(c, "unknown option %s", opt);
-            }
-            return usage_error(c, "unknown option %s", argv[optind - 1]);
+        if (ch == '?' || (ch != 'h' && !(c->opts & opt_bit(ch)))) {
+            char opt[64];
+            if (ch == '?' && optopt && optopt < 256)
+                snprintf(opt, sizeof opt, "-%c", optopt);
+            else if (longidx >= 0)
+                snprintf(opt, sizeof opt, "--%s", LONGOPTS[longidx].name);
+            else
+                snprintf(opt, sizeof opt, "%.60s", argv[optind - 1]);
+            rc = usage_error(c->name, "unknown option %s", opt);
+            goto out;
         }
         longidx = -1;
         switch (ch) {
         case 'h':
-            fputs(c->usage, stdout);
-            return 0;
+            fputs(pl_help_for(c->name), stdout);
+            rc = 0;
+            goto out;
         case 'n':
+            if (!*optarg) {
+                rc = usage_error(c->name, "%s--namespace needs a name", "");
+                goto out;
+            }
             o->ns = optarg;
+            o->ns_given = 1;
             break;
         case 'd':
             o->database = optarg;
             break;
         case 'm':
-            free(models);
+            free_models(models);
             models = split_models(optarg);
             if (!models) {
                 fprintf(stderr, "prompt-logger: out of memory\n");
-                return 1;
+                rc = 1;
+                goto out;
             }
             o->models = models[0] ? models : NULL;
             break;
-        case OPT_TYPE:
-            if (strcmp(optarg, "chat") != 0 && strcmp(optarg, "text") != 0)
-                return usage_error(c, "--type must be chat or text, not '%s'", optarg);
+        case V_TYPE:
+            if (strcmp(optarg, "chat") != 0 && strcmp(optarg, "text") != 0) {
+                rc = usage_error(c->name, "--type must be chat or text, not '%s'", optarg);
+                goto out;
+            }
             o->type = optarg;
             break;
-        case OPT_REBUILD:
-            o->rebuild = 1;
-            break;
         case 'l':
-            if (parse_int(optarg, 0, &o->limit) != 0)
-                return usage_error(c, "--limit needs a number >= 0, not '%s'", optarg);
+            if (parse_int(optarg, 0, &o->limit) != 0) {
+                rc = usage_error(c->name, "--limit needs a number >= 0, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case V_SINCE:
+            if (parse_time(c->name, "--since", optarg, &o->since))
+                goto out;
+            break;
+        case V_UNTIL:
+            if (parse_time(c->name, "--until", optarg, &o->until))
+                goto out;
+            break;
+        case V_BEFORE:
+            if (parse_time(c->name, "--before", optarg, &o->before))
+                goto out;
+            break;
+        case V_INTERVAL: {
+            char *end;
+            o->interval = strtod(optarg, &end);
+            if (end == optarg || *end || !(o->interval >= 0.01 && o->interval <= 3600)) {
+                rc = usage_error(c->name, "--interval needs seconds between 0.01 and 3600, not '%s'", optarg);
+                goto out;
+            }
             break;
         }
-    }
-    int npos = argc - optind;
-    if (npos < c->positionals)
-        return usage_error(c, "missing %s", c->positional_name);
-    if (npos > c->positionals)
-        return usage_error(c, "unexpected argument '%s'", argv[optind + c->positionals]);
-    if (c->positionals) {
-        const char *arg = argv[optind];
-        if (strcmp(c->positional_name, "ID") == 0) {
-            if (parse_int(arg, 1, &o->id) != 0)
-                return usage_error(c, "ID must be a positive number, not '%s'", arg);
-        } else {
-            o->file = arg;
+        case V_JSON: o->json = 1; break;
+        case V_ALLNS: o->ns = NULL; o->all_ns = 1; break;
+        case 'y': o->yes = 1; break;
+        case V_VACUUM: o->vacuum = 1; break;
+        case 'f': o->follow = 1; break;
+        case 'c': o->conversation = 1; break;
+        case V_PROMPT: o->prompt = 1; break;
+        case V_REBUILD: o->rebuild = 1; break;
         }
     }
-    int rc = fn(o);
-    if (models) {
-        if (models[0])
-            free((void *)models[0]);   /* the one copy every name points into */
-        free(models);
+    if (o->all_ns && o->ns_given) {
+        rc = usage_error(c->name, "%s--all-namespaces and --namespace exclude each other", "");
+        goto out;
     }
+    if (o->all_ns)
+        o->ns = NULL;
+    int npos = argc - optind;
+    int need = c->pos == POS_FILE || c->pos == POS_ID || c->pos == POS_QUERY || c->pos == POS_TWO_IDS;
+    int maxpos = c->pos == POS_NONE ? 0 : c->pos == POS_TWO_IDS ? 2 : 1;
+    if (npos < need) {
+        rc = usage_error(c->name, "missing %s", c->pos == POS_FILE ? "FILE" : c->pos == POS_QUERY ? "QUERY" : c->pos == POS_TWO_IDS ? "ID (A B, or one call to diff with its parent)" : "ID");
+        goto out;
+    }
+    if (npos > maxpos) {
+        rc = usage_error(c->name, "unexpected argument '%s'", argv[optind + maxpos]);
+        goto out;
+    }
+    if (npos) {
+        const char *arg = argv[optind];
+        if (c->pos == POS_FILE) {
+            o->file = arg;
+        } else if (c->pos == POS_QUERY) {
+            o->query = arg;
+        } else if (parse_int(arg, 1, &o->id) != 0) {
+            rc = usage_error(c->name, "ID must be a positive number, not '%s'", arg);
+            goto out;
+        }
+        if (npos > 1 && parse_int(argv[optind + 1], 1, &o->id2) != 0) {
+            rc = usage_error(c->name, "ID must be a positive number, not '%s'", argv[optind + 1]);
+            goto out;
+        }
+    }
+    if (c->fn == pl_cmd_diff && o->prompt && o->id2 <= 0) {
+        rc = usage_error(c->name, "--prompt needs two versions: %s", "diff --prompt V1 V2");
+        goto out;
+    }
+    rc = c->fn == pl_cmd_show && o->conversation ? pl_cmd_show_conversation(o)
+       : c->fn == pl_cmd_diff && o->prompt       ? pl_cmd_diff_prompt(o)
+                                                 : c->fn(o);
+out:
+    free_models(models);
     return rc;
+}
+
+/* run [-n NS] [-d DB] [--] CMD ARGS...: options end at the first word that is not one, so the
+ * command's own options are never read as ours. */
+static int run_run(int argc, char **argv, pl_cli_opts *o)
+{
+    static const struct option longopts[] = {
+        {"namespace", required_argument, NULL, 'n'}, {"database", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    o->ns = NULL;
+    o->database = NULL;
+    opterr = 0;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+:n:d:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'h':
+            fputs(pl_help_for("run"), stdout);
+            return 0;
+        case 'n':
+            if (!*optarg)
+                return usage_error("run", "%s--namespace needs a name", "");
+            o->ns = optarg;
+            break;
+        case 'd':
+            o->database = optarg;
+            break;
+        case ':':
+            return usage_error("run", "option %s needs a value", argv[optind - 1]);
+        default:
+            return usage_error("run", "unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("run", "missing the command to run%s", "");
+    o->argv = argv + optind;
+    return pl_cmd_run(o);
 }
 
 static int is_help(const char *a)
@@ -261,59 +358,67 @@ int main(int argc, char **argv)
     pl_cli_opts o = {0};
     const char *env_db = getenv("PROMPTLOG_DATABASE");
     const char *env_ns = getenv("PROMPTLOG_NAMESPACE");
-    o.database = env_db && *env_db ? env_db : DEFAULT_DATABASE;
-    const char *default_ns = env_ns && *env_ns ? env_ns : DEFAULT_NAMESPACE;
+    o.database = env_db && *env_db ? env_db : PL_DEFAULT_DATABASE;
+    const char *default_ns = env_ns && *env_ns ? env_ns : PL_DEFAULT_NAMESPACE;
     o.type = "chat";
 
     if (argc < 2) {
-        fputs(USAGE, stderr);
+        fputs(PL_HELP_MAIN, stderr);
         return 2;
     }
     const char *cmd = argv[1];
     if (is_help(cmd)) {
-        fputs(USAGE, stdout);
+        if (argc > 2 && pl_help_for(argv[2])) {
+            fputs(pl_help_for(argv[2]), stdout);
+            return 0;
+        }
+        fputs(PL_HELP_MAIN, stdout);
         return 0;
     }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+        printf("prompt-logger (promptlog) %s\n", PL_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return run_run(argc - 1, argv + 1, &o);
+    /* these parse their own options (ship.c, report.c, doctor.c) */
     if (strcmp(cmd, "ship") == 0)
         return pl_ship_main(argc - 1, argv + 1, o.database);
     if (strcmp(cmd, "report") == 0)
         return pl_report_main(argc - 1, argv + 1, o.database);
     if (strcmp(cmd, "doctor") == 0)
         return pl_doctor_main(argc - 1, argv + 1);
+    char name[64];
+    int skip = 1;
     if (strcmp(cmd, "export") == 0) {
-        if (argc < 3) {
-            fprintf(stderr, "prompt-logger export: missing what to export (models or prompts)\n%s", USAGE_EXPORT);
-            return 2;
-        }
+        if (argc < 3)
+            return usage_error("export", "missing what to export (%s)", "models or prompts");
         if (is_help(argv[2])) {
-            fputs(USAGE_EXPORT, stdout);
+            fputs(pl_help_for("export"), stdout);
             return 0;
         }
+        if (strcmp(argv[2], "models") != 0 && strcmp(argv[2], "prompts") != 0)
+            return usage_error("export", "unknown export '%s' (models or prompts)", argv[2]);
+        snprintf(name, sizeof name, "export %s", argv[2]);
+        skip = 2;
         o.ns = default_ns;
-        if (strcmp(argv[2], "models") == 0) {
-            static const command c = {"export models", USAGE_MODELS, ":n:d:h", 1, "FILE"};
-            return run(&c, argc - 2, argv + 2, &o, pl_cmd_export_models);
+    } else {
+        snprintf(name, sizeof name, "%.60s", cmd);
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++) {
+        if (strcmp(COMMANDS[i].name, name) != 0)
+            continue;
+        if (strcmp(name, "list") == 0)
+            o.limit = 50;
+        if (strcmp(name, "search") == 0)
+            o.limit = 20;
+        if (strcmp(name, "tail") == 0) {
+            o.limit = 10;
+            o.interval = 0.25;
         }
-        if (strcmp(argv[2], "prompts") == 0) {
-            static const command c = {"export prompts", USAGE_PROMPTS, ":n:d:m:h", 1, "FILE"};
-            return run(&c, argc - 2, argv + 2, &o, pl_cmd_export_prompts);
-        }
-        fprintf(stderr, "prompt-logger export: unknown export '%s' (models or prompts)\n%s", argv[2], USAGE_EXPORT);
-        return 2;
+        return run_command(&COMMANDS[i], argc - skip, argv + skip, &o);
     }
-    if (strcmp(cmd, "list") == 0) {
-        static const command c = {"list", USAGE_LIST, ":n:d:l:h", 0, NULL};
-        o.limit = 50;
-        return run(&c, argc - 1, argv + 1, &o, pl_cmd_list);
-    }
-    if (strcmp(cmd, "show") == 0) {
-        static const command c = {"show", USAGE_SHOW, ":d:h", 1, "ID"};
-        return run(&c, argc - 1, argv + 1, &o, pl_cmd_show);
-    }
-    if (strcmp(cmd, "stats") == 0) {
-        static const command c = {"stats", USAGE_STATS, ":n:d:h", 0, NULL};
-        return run(&c, argc - 1, argv + 1, &o, pl_cmd_stats);
-    }
-    fprintf(stderr, "prompt-logger: unknown command '%s'\n%s", cmd, USAGE);
-    return 2;
+    if (cmd[0] == '-')
+        return usage_error(NULL, "unknown option %s (options go after the command)", cmd);
+    return usage_error(NULL, "unknown command '%s'", cmd);
 }

@@ -2,7 +2,10 @@
 # demo.sh — `make demo`: runs real programs (a libcurl example and the curl CLI) under the preload
 # against the local mock LLM server, then shows what promptlog captured. No API key, no network.
 #
-# Everything lands in $BUILD/demo/ (or $PL_DEMO_DIR): the database prompts.db, the certificate, logs.
+# Everything lands in $BUILD/demo/ (or $PL_DEMO_DIR): the database prompts.db and logs; the mock's
+# certificate in $BUILD/demo-certs/, shared with `make demo-server` (scripts/demo-server.sh), which
+# listens on the same ports (8443 HTTPS, 8080 HTTP, when free), so the printed lines can be pasted
+# while it runs.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${BUILD:-build}"
@@ -10,7 +13,10 @@ case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 DEMO="${PL_DEMO_DIR:-$BUILD/demo}"
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
-export T="$DEMO" PL_CERT_DIR="$DEMO/certs" BUILD ROOT
+CERTS="${PL_DEMO_CERTS:-$BUILD/demo-certs}"
+# a certificate about to expire (they last 3 days) is made again
+[ -e "$CERTS/cert.pem" ] && ! openssl x509 -checkend 3600 -noout -in "$CERTS/cert.pem" >/dev/null 2>&1 && rm -rf "$CERTS"
+export T="$DEMO" PL_CERT_DIR="$CERTS" BUILD ROOT
 # lib.sh brings start_mock/stop_mock and the LD_PRELOAD value (with the ASan runtime if needed).
 . "$ROOT/tests/integration/lib.sh"
 _pl_name=demo
@@ -27,10 +33,15 @@ show_cmd() {
 }
 problems=0
 
-# Runs "$@" under the preload, prints the first lines of what the program printed.
+# Paths under the repository are shown relative to it: the lines are pasted from its root.
+rel() { local w; for w in "$@"; do printf '%s\n' "${w//$ROOT\//}"; done; }
+# Runs "$@" with `prompt-logger run`, prints the first lines of what the program printed.
 captured() {
-    show_cmd "LD_PRELOAD=$(basename "$PL_LIB")" "$@" | sed "s#$MOCK_HTTPS#\$MOCK#; s#$MOCK_HTTP#\$MOCK_HTTP#; s#$MOCK_CA#ca.pem#"
-    env PROMPTLOG_DATABASE="sqlite:///$PL_DB" LD_PRELOAD="$PL_PRELOAD" "$@" > "$DEMO/out.txt" 2> "$DEMO/err.txt"
+    local shown; mapfile -t shown < <(rel "$PL_CLI" run -d "sqlite:///$PL_DB" -- "$@")
+    show_cmd "${shown[@]}"
+    # under ASan the sanitizer runtime has to come first; run appends the library after it
+    local pre=; [ "$PL_ASAN" = 1 ] && pre="${PL_PRELOAD% *}"
+    LD_PRELOAD="$pre" "$PL_CLI" run -d "sqlite:///$PL_DB" -- "$@" > "$DEMO/out.txt" 2> "$DEMO/err.txt"
     local rc=$?
     head -c 900 "$DEMO/out.txt" | head -n 4 | cut -c1-150 | sed "s/^/  $D| /; s/\$/$R/"
     local n; n=$(wc -c < "$DEMO/out.txt")
@@ -51,7 +62,9 @@ EOF
 
 [ -e "$PL_LIB" ] && [ -x "$PL_CLI" ] || { echo "build first: make" >&2; exit 1; }
 say "Starting the mock LLM server"
-start_mock --delay-ms 5
+port_free() { "$PY" -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
+if port_free 8443 && port_free 8080; then start_mock --delay-ms 5 --https-port 8443 --http-port 8080
+else start_mock --delay-ms 5; fi
 echo "listening on $MOCK_HTTPS (HTTPS, h2 + http/1.1) and $MOCK_HTTP (plain HTTP)"
 
 chat='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say this is a test"}],"temperature":0.2}'
@@ -82,16 +95,19 @@ captured curl -sS --cacert "$MOCK_CA" "$MOCK_HTTPS/other"
 
 stop_mock
 
+say "prompt-logger list   (one line per call)"
+mapfile -t shown < <(rel "$PL_CLI" list -d "sqlite:///$PL_DB"); show_cmd "${shown[@]}"
+"$PL_CLI" list -d "sqlite:///$PL_DB" || problems=$((problems + 1))
 say "prompt-logger export prompts -   (chat prompts, prompt-logger compatible JSONL)"
-show_cmd "$(basename "$PL_CLI")" export prompts - -d "sqlite:///$PL_DB"
+mapfile -t shown < <(rel "$PL_CLI" export prompts - -d "sqlite:///$PL_DB"); show_cmd "${shown[@]}"
 "$PL_CLI" export prompts - -d "sqlite:///$PL_DB" || problems=$((problems + 1))
 say "prompt-logger export models -"
-show_cmd "$(basename "$PL_CLI")" export models - -d "sqlite:///$PL_DB"
+mapfile -t shown < <(rel "$PL_CLI" export models - -d "sqlite:///$PL_DB"); show_cmd "${shown[@]}"
 "$PL_CLI" export models - -d "sqlite:///$PL_DB" || problems=$((problems + 1))
 
 say "The calls table in sqlite3"
 q="select id, provider, model, api, status, stream, input_tokens as tok_in, output_tokens as tok_out, finish_reason, substr(completion_preview, 1, 40) as completion from calls order by id"
-show_cmd sqlite3 -header -column "$PL_DB" "$q"
+mapfile -t shown < <(rel sqlite3 -header -column "$PL_DB" "$q"); show_cmd "${shown[@]}"
 if [ -e "$PL_DB" ]; then
     sqlite3 -header -column "$PL_DB" "$q" || problems=$((problems + 1))
 else
@@ -99,12 +115,16 @@ else
 fi
 
 say "Done"
+db_rel="$(rel "$PL_DB")"; cli_rel="$(rel "$PL_CLI")"
 cat <<EOF
-The database is $PL_DB. Try:
-  sqlite3 $PL_DB 'select * from calls_summary'
-  $PL_CLI export prompts --help
+The mock server has stopped. To paste the lines above from the repository's root, keep one
+running in another terminal with:  make demo-server
+(same ports and certificate; if 8443/8080 were busy this run used others). Then also try:
+  $cli_rel stats -d sqlite:///$db_rel
+  $cli_rel show 1 -d sqlite:///$db_rel
+  $cli_rel tail -f -d sqlite:///$db_rel
 To record your own program against a real API:
-  LD_PRELOAD=$PL_LIB PROMPTLOG_DATABASE=sqlite:///\$HOME/prompts.db your-program ...
+  $cli_rel run -d sqlite:///\$HOME/prompts.db -- python3 your_program.py
 EOF
 if [ "$problems" != 0 ]; then
     echo "$problems step(s) did not go as expected (see above)." >&2

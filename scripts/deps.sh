@@ -6,6 +6,7 @@ build_pkgs="gcc make pkg-config libcurl4-openssl-dev libsqlite3-dev libcjson-dev
 test_pkgs="libcmocka-dev curl wget python3 python3-h2 python3-httpx python3-requests openssl sqlite3"
 test_pkgs="$test_pkgs nodejs chromium"   # ship and report tests: OTLP receiver, headless browser
 test_pkgs="$test_pkgs golang-go"         # Go crypto/tls capture tests build their clients
+test_pkgs="$test_pkgs man-db groff-base" # the CLI's man pages are rendered by a test (man -l)
 fuzz_pkgs="clang libclang-rt-dev"
 # entry/GOT patching decodes with capstone (dlopen'ed at run time); node and PHP are test hosts
 build_pkgs="$build_pkgs libcapstone-dev"

@@ -260,6 +260,12 @@ static int row_bind(sqlite3_stmt *st, const void *vq)
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":id"), q->id);
     if (q->last > 0)
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":last"), q->last);
+    if (q->after_id > 0)
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":after"), q->after_id);
+    if (q->since > 0)
+        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":since"), q->since);
+    if (q->until > 0)
+        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":until"), q->until);
     /* Unnamed "?" parameters are numbered after the named ones; find them by name == NULL. */
     size_t m = 0;
     for (int i = 1; q->models && i <= sqlite3_bind_parameter_count(st) && q->models[m]; i++)
@@ -286,6 +292,12 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
         ok &= pl_buf_append_str(&sql, " AND (kind = :kind OR kind IS NULL OR kind = '')") == 0;
     if (q->id > 0)
         ok &= pl_buf_append_str(&sql, " AND id = :id") == 0;
+    if (q->after_id > 0)
+        ok &= pl_buf_append_str(&sql, " AND id > :after") == 0;
+    if (q->since > 0)
+        ok &= pl_buf_append_str(&sql, " AND started_at >= :since") == 0;
+    if (q->until > 0)
+        ok &= pl_buf_append_str(&sql, " AND started_at < :until") == 0;
     if (q->models && q->models[0]) {
         ok &= pl_buf_append_str(&sql, " AND model IN (") == 0;
         for (size_t i = 0; q->models[i]; i++)

@@ -151,6 +151,8 @@ typedef struct pl_store_query {
                                  * the bodies (then bodies are set) */
     int rebuild;                /* with records: always rebuild from the bodies */
     int no_headers;             /* 1: leave req_headers/resp_headers empty (skips their JSON) */
+    double since, until;        /* > 0: started_at >= since, started_at < until (epoch seconds) */
+    long long after_id;         /* > 0: only rows with a larger id (tail -f) */
 } pl_store_query;
 int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void *ctx, char *err, size_t errlen);
 

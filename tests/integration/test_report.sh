@@ -56,13 +56,17 @@ assert page["console_errors"] == [], page["console_errors"]
 head = stats[0].split()
 col = {k: head.index(k) for k in ("NAMESPACE", "PROVIDER", "MODEL", "CALLS", "ERRORS", "IN_TOKENS", "OUT_TOKENS")}
 nums = ("CALLS", "ERRORS", "IN_TOKENS", "OUT_TOKENS")
+def num(x):   # stats shows an unknown token count as '-'; the page counts it as 0
+    return 0 if x == "-" else int(x)
 groups, total = {}, None
 for line in stats[1:]:
     f = line.split()
+    if f and f[0] == "*":
+        continue          # stats' footnote on calls without a known price
     if f and f[0] == "total":
-        total = [int(f[col[k] - 2]) for k in nums]
+        total = [num(f[col[k] - 2]) for k in nums]
     elif f:
-        groups[(f[col["NAMESPACE"]], f[col["PROVIDER"]], f[col["MODEL"]])] = [int(f[col[k]]) for k in nums]
+        groups[(f[col["NAMESPACE"]], f[col["PROVIDER"]], f[col["MODEL"]])] = [num(f[col[k]]) for k in nums]
 got = {(g["namespace"], g["provider"], g["model"]): [int(g[k]) for k in ("calls", "errors", "input_tokens", "output_tokens")] for g in page["groups"]}
 assert got == groups, ("per-model rows differ from stats", got, groups)
 s = page["stats"]

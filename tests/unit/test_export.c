@@ -13,8 +13,11 @@
 #include <unistd.h>
 
 /* The exporter's objects are not linked into unit tests; its pure parts are compiled in here. */
+#include "../../exporter/cli.c"
 #include "../../exporter/commands.c"
+#include "../../exporter/cost.c"
 #include "../../exporter/export.c"
+#include "../../exporter/prices.c"
 #include "../../exporter/outfile.c"
 
 static char *line_text(cJSON *line)
@@ -114,7 +117,8 @@ static void test_chat_line_error_and_fallbacks(void **state)
     char *t = line_text(pl_export_prompt_line(&r, rec, "chat"));
     assert_string_equal(t,
         "{\"id\":7,\"namespace\":\"default\",\"model\":\"gpt-4o-mini\","
-        "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"inference_on\":1700000000.5,"
+        "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"generation_kwargs\":{},"
+        "\"completions\":[],\"inference_on\":1700000000.5,"
         "\"provider\":\"openai\",\"endpoint\":\"/v1/chat/completions\",\"stream\":true,"
         "\"usage\":{\"input_tokens\":9},\"error\":\"Couldn't connect to server\",\"incomplete\":true,"
         "\"truncated\":true,\"decode_error\":true}");
@@ -127,7 +131,11 @@ static void test_chat_line_error_and_fallbacks(void **state)
     cJSON *line = pl_export_prompt_line(&r, rec, "chat");
     assert_string_equal(cJSON_GetObjectItem(line, "error")->valuestring, "model not found");
     assert_null(cJSON_GetObjectItem(line, "usage"));
-    assert_null(cJSON_GetObjectItem(line, "completions"));
+    /* prompt-logger's fields stay, empty: a consumer reading completions[] must not fail */
+    assert_true(cJSON_IsArray(cJSON_GetObjectItem(line, "completions")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(line, "completions")), 0);
+    assert_true(cJSON_IsArray(cJSON_GetObjectItem(line, "messages")));
+    assert_true(cJSON_IsObject(cJSON_GetObjectItem(line, "generation_kwargs")));
     cJSON_Delete(line);
     cJSON_Delete(rec);
 }
@@ -358,11 +366,19 @@ static void test_clip_utf8(void **state)
 {
     (void)state;
     char out[64];
-    clip("h\xc3\xa9llo\nworld", 3, out, sizeof out);
+    /* at most max columns, the ellipsis included */
+    pl_cli_clip("h\xc3\xa9llo\nworld", 4, out, sizeof out);
     assert_string_equal(out, "h\xc3\xa9l\xe2\x80\xa6");
-    clip("short", 10, out, sizeof out);
+    pl_cli_clip("a\nb", 3, out, sizeof out);
+    assert_string_equal(out, "a b");
+    pl_cli_clip("short", 10, out, sizeof out);
     assert_string_equal(out, "short");
-    clip(NULL, 10, out, sizeof out);
+    pl_cli_clip("exactly10!", 10, out, sizeof out);
+    assert_string_equal(out, "exactly10!");
+    pl_cli_clip("exactly11!!", 10, out, sizeof out);
+    assert_string_equal(out, "exactly11\xe2\x80\xa6");
+    assert_int_equal(pl_cli_width("h\xc3\xa9\xe2\x80\xa6"), 3);
+    pl_cli_clip(NULL, 10, out, sizeof out);
     assert_string_equal(out, "");
 }
 

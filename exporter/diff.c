@@ -1,0 +1,454 @@
+/* diff.c — `prompt-logger diff A B`: a unified diff of two calls, each first written as the same
+ * plain-text outline (model, params, tools, messages, completion) built from the normalized
+ * record, so the diff shows what changed in the conversation rather than in the JSON bytes.
+ * Line diff by longest common subsequence (the outlines are small; a cap keeps it bounded). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../util/buf.h"
+#include <sqlite3.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "db.h"
+#include "export.h"
+#include "when.h"
+
+#define MAX_LINES 4000      /* per side: the LCS table is MAX_LINES^2 shorts at most */
+#define CONTEXT 3
+
+typedef struct side {
+    long long id;
+    int found;
+    char *header;           /* "call 1  2026-11-20 10:00:00 +00:00  openai/gpt-4o" */
+    char *text;             /* the outline; lines point into it */
+    char **lines;
+    size_t n;
+} side;
+
+static void add_indented(pl_buf *b, const char *indent, const char *text)
+{
+    const char *p = text;
+    do {
+        size_t len = strcspn(p, "\n");
+        pl_buf_append_str(b, indent);
+        pl_buf_append(b, p, len);
+        pl_buf_append_str(b, "\n");
+        p += len;
+    } while (*p++ == '\n' && *p);
+}
+
+static void add_json(pl_buf *b, const char *indent, const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        add_indented(b, indent, v->valuestring);
+        return;
+    }
+    char *t = cJSON_Print(v);
+    if (t)
+        add_indented(b, indent, t);
+    cJSON_free(t);
+}
+
+/* One message or completion: "[i] role", its text, its tool calls, its tool-call id. */
+static void add_message(pl_buf *b, int i, const cJSON *m)
+{
+    const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
+    char head[96];
+    snprintf(head, sizeof head, "  [%d] %s\n", i, cJSON_IsString(role) ? role->valuestring : "?");
+    pl_buf_append_str(b, head);
+    for (const cJSON *f = m ? m->child : NULL; f; f = f->next) {
+        if (!f->string || strcmp(f->string, "role") == 0)
+            continue;
+        if (strcmp(f->string, "content") == 0) {
+            add_json(b, "      ", f);
+        } else if (cJSON_IsString(f) || cJSON_IsNumber(f) || cJSON_IsBool(f)) {
+            char *v = cJSON_IsString(f) ? NULL : cJSON_PrintUnformatted(f);
+            pl_buf_append_str(b, "      ");
+            pl_buf_append_str(b, f->string);
+            pl_buf_append_str(b, ": ");
+            pl_buf_append_str(b, v ? v : f->valuestring);
+            pl_buf_append_str(b, "\n");
+            cJSON_free(v);
+        } else {
+            char key[96];
+            snprintf(key, sizeof key, "      %s:\n", f->string);
+            pl_buf_append_str(b, key);
+            add_json(b, "        ", f);
+        }
+    }
+}
+
+static int outline_cb(const pl_row *r, void *vctx)
+{
+    side *s = vctx;
+    s->found = 1;
+    cJSON *rec = pl_export_record(r);
+    pl_buf b = {0};
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(rec, "model");
+    pl_buf_append_str(&b, "model: ");
+    pl_buf_append_str(&b, cJSON_IsString(model) ? model->valuestring : r->model ? r->model : "-");
+    pl_buf_append_str(&b, "\nprovider: ");
+    pl_buf_append_str(&b, r->provider ? r->provider : "-");
+    pl_buf_append_str(&b, "\napi: ");
+    pl_buf_append_str(&b, r->api ? r->api : "-");
+    pl_buf_append_str(&b, "\nparams:\n");
+    const cJSON *kw = cJSON_GetObjectItemCaseSensitive(rec, "generation_kwargs");
+    /* sorted, so two calls listing the same parameters in another order do not differ */
+    size_t nk = (size_t)cJSON_GetArraySize(kw), k = 0;
+    const cJSON **keys = nk ? calloc(nk, sizeof *keys) : NULL;
+    for (const cJSON *f = kw ? kw->child : NULL; f && keys; f = f->next)
+        keys[k++] = f;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = i + 1; j < k; j++)
+            if (strcmp(keys[j]->string, keys[i]->string) < 0) {
+                const cJSON *t = keys[i];
+                keys[i] = keys[j];
+                keys[j] = t;
+            }
+    for (size_t i = 0; i < k; i++) {
+        char *v = cJSON_PrintUnformatted(keys[i]);
+        pl_buf_append_str(&b, "  ");
+        pl_buf_append_str(&b, keys[i]->string);
+        pl_buf_append_str(&b, ": ");
+        pl_buf_append_str(&b, v ? v : "?");
+        pl_buf_append_str(&b, "\n");
+        cJSON_free(v);
+    }
+    free(keys);
+    const cJSON *tools = cJSON_GetObjectItemCaseSensitive(rec, "tools");
+    pl_buf_append_str(&b, "tools:\n");
+    for (const cJSON *t = tools ? tools->child : NULL; t; t = t->next)
+        add_json(&b, "  ", t);
+    const char *kind = r->kind ? r->kind : "";
+    if (strcmp(kind, "text") == 0) {
+        pl_buf_append_str(&b, "prompt:\n");
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(rec, "prompt");
+        if (p)
+            add_json(&b, "  ", p);
+        pl_buf_append_str(&b, "completion:\n");
+        p = cJSON_GetObjectItemCaseSensitive(rec, "response");
+        if (p)
+            add_json(&b, "  ", p);
+    } else {
+        pl_buf_append_str(&b, "messages:\n");
+        int i = 0;
+        for (const cJSON *m = cJSON_GetObjectItemCaseSensitive(rec, "messages") ? cJSON_GetObjectItemCaseSensitive(rec, "messages")->child : NULL; m; m = m->next)
+            add_message(&b, i++, m);
+        pl_buf_append_str(&b, "completion:\n");
+        i = 0;
+        for (const cJSON *m = cJSON_GetObjectItemCaseSensitive(rec, "completions") ? cJSON_GetObjectItemCaseSensitive(rec, "completions")->child : NULL; m; m = m->next)
+            add_message(&b, i++, m);
+    }
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(rec, "error");
+    if (cJSON_IsString(err) || (r->error && *r->error)) {
+        pl_buf_append_str(&b, "error: ");
+        pl_buf_append_str(&b, cJSON_IsString(err) ? err->valuestring : r->error);
+        pl_buf_append_str(&b, "\n");
+    }
+    cJSON_Delete(rec);
+    s->text = pl_buf_detach(&b);
+    char when[PL_WHEN_LEN];
+    pl_when_format(r->started_at, when);
+    size_t hl = 64 + strlen(when) + (r->model ? strlen(r->model) : 1);
+    s->header = malloc(hl);
+    if (s->header)
+        snprintf(s->header, hl, "call %lld  %s  %s", r->id, when, r->model ? r->model : "-");
+    return 1;
+}
+
+static int split_lines(side *s)
+{
+    size_t cap = 16;
+    s->lines = malloc(cap * sizeof *s->lines);
+    if (!s->lines || !s->text)
+        return -1;
+    for (char *p = s->text; *p;) {
+        if (s->n == cap) {
+            char **l = realloc(s->lines, (cap *= 2) * sizeof *l);
+            if (!l)
+                return -1;
+            s->lines = l;
+        }
+        s->lines[s->n++] = p;
+        char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        *nl = '\0';
+        p = nl + 1;
+    }
+    return 0;
+}
+
+typedef struct colors {
+    const char *del, *add, *hunk, *head, *off;
+} colors;
+
+/* Prints the unified diff of a and b from the LCS table (suffix lengths). */
+static void unified(const side *a, const side *b, const unsigned short *L, const colors *c)
+{
+    size_t n = a->n, m = b->n, w = m + 1;
+    /* the edit script: 0 same, 1 delete (a), 2 insert (b) */
+    size_t cap = n + m + 1, ne = 0;
+    unsigned char *op = malloc(cap);
+    size_t *ia = malloc(cap * sizeof *ia), *ib = malloc(cap * sizeof *ib);
+    if (!op || !ia || !ib)
+        goto out;
+    for (size_t i = 0, j = 0; i < n || j < m;) {
+        ia[ne] = i;
+        ib[ne] = j;
+        if (i < n && j < m && strcmp(a->lines[i], b->lines[j]) == 0) {
+            op[ne++] = 0;
+            i++;
+            j++;
+        } else if (i < n && (j == m || L[(i + 1) * w + j] >= L[i * w + j + 1])) {
+            op[ne++] = 1;   /* deletions first, as diff -u prints them */
+            i++;
+        } else {
+            op[ne++] = 2;
+            j++;
+        }
+    }
+    printf("%s--- %s%s\n%s+++ %s%s\n", c->head, a->header, c->off, c->head, b->header, c->off);
+    for (size_t k = 0; k < ne;) {
+        if (op[k] == 0) {
+            k++;
+            continue;
+        }
+        /* a hunk: CONTEXT lines around each change; changes closer than 2*CONTEXT share one */
+        size_t start = k >= CONTEXT ? k - CONTEXT : 0, last = k;
+        for (size_t t = k + 1; t < ne && t - last <= 2 * CONTEXT + 1; t++)
+            if (op[t] != 0)
+                last = t;
+        size_t end = last + 1 + CONTEXT < ne ? last + 1 + CONTEXT : ne;
+        size_t na = 0, nb = 0;
+        for (size_t t = start; t < end; t++) {
+            na += op[t] != 2;
+            nb += op[t] != 1;
+        }
+        printf("%s@@ -%zu,%zu +%zu,%zu @@%s\n", c->hunk, na ? ia[start] + 1 : ia[start], na, nb ? ib[start] + 1 : ib[start],
+               nb, c->off);
+        for (size_t t = start; t < end; t++) {
+            if (op[t] == 0)
+                printf(" %s\n", a->lines[ia[t]]);
+            else if (op[t] == 1)
+                printf("%s-%s%s\n", c->del, a->lines[ia[t]], c->off);
+            else
+                printf("%s+%s%s\n", c->add, b->lines[ib[t]], c->off);
+        }
+        k = end;
+    }
+out:
+    free(op);
+    free(ia);
+    free(ib);
+}
+
+/* The unified diff of two loaded sides on stdout. Returns the exit status. */
+static int diff_sides(side sides[2])
+{
+    int rc = 0;
+    if (rc == 0 && (sides[0].n > MAX_LINES || sides[1].n > MAX_LINES)) {
+        fprintf(stderr, "prompt-logger: too long to diff (more than %d lines of outline)\n", MAX_LINES);
+        rc = 1;
+    }
+    unsigned short *L = NULL;
+    if (rc == 0) {
+        size_t n = sides[0].n, m = sides[1].n, w = m + 1;
+        L = calloc((n + 1) * w, sizeof *L);
+        if (!L) {
+            fprintf(stderr, "prompt-logger: out of memory\n");
+            rc = 1;
+        } else {
+            for (size_t i = n; i-- > 0;)
+                for (size_t j = m; j-- > 0;)
+                    L[i * w + j] = strcmp(sides[0].lines[i], sides[1].lines[j]) == 0
+                                       ? (unsigned short)(L[(i + 1) * w + j + 1] + 1)
+                                       : (L[(i + 1) * w + j] > L[i * w + j + 1] ? L[(i + 1) * w + j] : L[i * w + j + 1]);
+            const char *nc = getenv("NO_COLOR");
+            int color = isatty(STDOUT_FILENO) && !(nc && *nc);
+            colors c = color ? (colors){"\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[1m", "\x1b[0m"}
+                             : (colors){"", "", "", "", ""};
+            int same = n == m;
+            for (size_t i = 0; same && i < n; i++)
+                same = strcmp(sides[0].lines[i], sides[1].lines[i]) == 0;
+            if (!same)
+                unified(&sides[0], &sides[1], L, &c);
+            rc = pl_cli_close_out(stdout, NULL);
+        }
+    }
+    free(L);
+    return rc;
+}
+
+/* `diff ID`: the call it continues, from the readable store's parent_id. 0 after a message. */
+static long long parent_of(const pl_cli_opts *o)
+{
+    pl_db *d = NULL;
+    char err[768] = "";
+    if (pl_db_open(o->database, 0, &d, err, sizeof err) != 0) {
+        fprintf(stderr, "prompt-logger: %s\n", err);
+        return 0;
+    }
+    long long parent = 0;
+    sqlite3_stmt *st = NULL;
+    if (!pl_db_has(d, "call_messages")) {
+        fprintf(stderr, "prompt-logger: diff with one ID needs the readable store's conversations (schema 3); "
+                        "give two ids\n");
+    } else if (sqlite3_prepare_v2(pl_db_sqlite(d), "SELECT parent_id FROM calls WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, o->id);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+            fprintf(stderr, "prompt-logger: no call with id %lld\n", o->id);
+        else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+            fprintf(stderr, "prompt-logger: call %lld starts its conversation: nothing before it to diff with\n", o->id);
+        else
+            parent = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    pl_db_close(d);
+    return parent;
+}
+
+int pl_cmd_diff(const pl_cli_opts *o)
+{
+    long long a = o->id, b = o->id2;
+    if (b <= 0) {
+        b = a;
+        a = parent_of(o);
+        if (a <= 0)
+            return 1;
+    }
+    pl_store *s = pl_cli_open_db(o->database);
+    if (!s)
+        return 1;
+    side sides[2] = {{.id = a}, {.id = b}};
+    char err[768] = "";
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        pl_store_query q = {0};
+        q.id = sides[i].id;
+        if (pl_store_each_row_q(s, &q, outline_cb, &sides[i], err, sizeof err) != 0) {
+            fprintf(stderr, "prompt-logger: %s\n", err);
+            rc = 1;
+        } else if (!sides[i].found) {
+            fprintf(stderr, "prompt-logger: no call with id %lld\n", sides[i].id);
+            rc = 1;
+        } else if (split_lines(&sides[i]) != 0 || !sides[i].header) {
+            fprintf(stderr, "prompt-logger: out of memory\n");
+            rc = 1;
+        }
+    }
+    pl_store_close(s);
+    if (rc == 0)
+        rc = diff_sides(sides);
+    for (int i = 0; i < 2; i++) {
+        free(sides[i].text);
+        free(sides[i].lines);
+        free(sides[i].header);
+    }
+    return rc;
+}
+
+/* One prompt version of a namespace as an outline: its system prompt and its tool list. */
+static int load_version(sqlite3 *db, const char *ns, long long v, side *out)
+{
+    const char *sql =
+        "SELECT * FROM (SELECT row_number() OVER (ORDER BY min(id)) AS v, min(started_at), count(*),"
+        " (SELECT content FROM messages WHERE id = system_id), (SELECT tools FROM tool_lists WHERE id = tools_id)"
+        " FROM calls WHERE namespace = ? AND (system_id IS NOT NULL OR tools_id IS NOT NULL)"
+        " GROUP BY system_id, tools_id) WHERE v = ?";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, v);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        pl_buf b = {0};
+        const char *system = (const char *)sqlite3_column_text(st, 3), *tools = (const char *)sqlite3_column_text(st, 4);
+        pl_buf_append_str(&b, "system:\n");
+        if (system)
+            add_indented(&b, "  ", system);
+        pl_buf_append_str(&b, "tools:\n");
+        cJSON *t = tools ? cJSON_Parse(tools) : NULL;
+        for (const cJSON *e = t ? t->child : NULL; e; e = e->next)
+            add_json(&b, "  ", e);
+        cJSON_Delete(t);
+        out->text = pl_buf_detach(&b);
+        char when[PL_WHEN_LEN];
+        pl_when_format(sqlite3_column_double(st, 1), when);
+        size_t hl = strlen(ns) + 96;
+        out->header = malloc(hl);
+        if (out->header)
+            snprintf(out->header, hl, "%s prompt version %lld  first used %s  %lld calls", ns, v, when,
+                     (long long)sqlite3_column_int64(st, 2));
+        out->found = 1;
+    }
+    sqlite3_finalize(st);
+    return found ? 0 : 1;
+}
+
+int pl_cmd_diff_prompt(const pl_cli_opts *o)
+{
+    pl_db *d = NULL;
+    char err[768] = "";
+    if (pl_db_open(o->database, 0, &d, err, sizeof err) != 0) {
+        fprintf(stderr, "prompt-logger: %s\n", err);
+        return 1;
+    }
+    if (!pl_db_has(d, "tool_lists")) {
+        fprintf(stderr, "prompt-logger: %s has no prompt versions (a schema 1 database; the readable store adds them)\n",
+                pl_db_path(d));
+        pl_db_close(d);
+        return 1;
+    }
+    sqlite3 *db = pl_db_sqlite(d);
+    char *ns = o->ns ? strdup(o->ns) : NULL;
+    if (!ns) {
+        /* without -n: the one namespace that has versions */
+        sqlite3_stmt *st = NULL;
+        long long n = 0;
+        if (sqlite3_prepare_v2(db, "SELECT count(DISTINCT namespace), min(namespace) FROM calls WHERE system_id IS NOT"
+                                   " NULL OR tools_id IS NOT NULL", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW) {
+            n = sqlite3_column_int64(st, 0);
+            if (n == 1)
+                ns = strdup((const char *)sqlite3_column_text(st, 1));
+        }
+        sqlite3_finalize(st);
+        if (n > 1) {
+            fprintf(stderr, "prompt-logger diff: prompt versions are numbered per namespace: add -n NS (see prompt-logger diff --help)\n");
+            pl_db_close(d);
+            return 2;
+        }
+    }
+    side sides[2] = {{.id = o->id}, {.id = o->id2}};
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        int r = ns ? load_version(db, ns, sides[i].id, &sides[i]) : 1;
+        if (r < 0) {
+            fprintf(stderr, "prompt-logger: %s: %s\n", pl_db_path(d), sqlite3_errmsg(db));
+            rc = 1;
+        } else if (r > 0) {
+            fprintf(stderr, "prompt-logger: no prompt version %lld%s%s\n", sides[i].id, ns ? " in namespace " : "",
+                    ns ? ns : "");
+            rc = 1;
+        } else if (split_lines(&sides[i]) != 0 || !sides[i].header) {
+            fprintf(stderr, "prompt-logger: out of memory\n");
+            rc = 1;
+        }
+    }
+    pl_db_close(d);
+    free(ns);
+    if (rc == 0)
+        rc = diff_sides(sides);
+    for (int i = 0; i < 2; i++) {
+        free(sides[i].text);
+        free(sides[i].lines);
+        free(sides[i].header);
+    }
+    return rc;
+}

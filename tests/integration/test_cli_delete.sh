@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# test_cli_delete.sh — `delete` by id, --namespace and --before: asks on a terminal (no = nothing
+# changes), needs --yes otherwise; leaves no orphan model rows; PRAGMA integrity_check is ok
+# after each step; waits for a writer holding the lock like a capture does; --vacuum shrinks the
+# file; errors change nothing.
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/integration/cli_lib.sh"
+cli_fill
+cli_set_times
+D=(-d "sqlite:///$PL_DB")
+ids() { db_query "select coalesce(group_concat(id), '') from (select id from calls order by id)"; }
+dump() { sqlite3 "$PL_DB" .dump | md5sum; }
+orphans() {
+    db_query "select count(*) from models m where not exists
+              (select 1 from calls c where c.namespace = m.namespace and c.model = m.name)"
+}
+intact() {
+    assert_eq "$(db_query 'pragma integrity_check')" "ok" "integrity_check after $1"
+    assert_eq "$(orphans)" 0 "no orphan models after $1"
+}
+before=$(dump)
+
+# The readable store (schema 3): calls share compressed bodies and inherited messages, so delete
+# refuses, in one line, and changes nothing.
+if [ "$(db_query 'pragma user_version')" -ge 3 ]; then
+    cli_err delete 4 "${D[@]}" --yes
+    assert_rc 1 "delete on a schema 3 store"
+    assert_contains cli.err "delete is not supported on it yet"
+    assert_eq "$(dump)" "$before" "the refused delete changed nothing"
+    cli_err delete --vacuum "${D[@]}"
+    assert_rc 0 "--vacuum alone still works"
+    assert_eq "$(db_query 'pragma integrity_check')" "ok"
+    skip "delete of calls on a schema 3 store is not implemented yet (refusal checked)"
+fi
+
+# refusals change nothing
+cli_err delete 4 "${D[@]}" < /dev/null
+assert_rc 2 "not a terminal and no --yes"
+assert_contains cli.err "--yes"
+cli_err delete "${D[@]}" --yes
+assert_rc 2 "nothing selected"
+cli_err delete 999 "${D[@]}" --yes
+assert_rc 1 "an id that does not exist"
+assert_contains cli.err "no call with id 999"
+cli_err delete abc "${D[@]}" --yes
+assert_rc 2 "a bad id"
+cli_err delete --before yesterday-ish "${D[@]}" --yes
+assert_rc 2 "a bad time"
+cli_err delete 1 -d "sqlite:///$T/none.db" --yes
+assert_rc 1 "a missing database"
+assert_no_file "$T/none.db" "delete does not create a database"
+sqlite3 foreign.db 'create table t(x); insert into t values (1)'
+cli_err delete 1 -d "sqlite:///$T/foreign.db" --yes
+assert_rc 1 "a foreign database"
+assert_contains cli.err "not a promptlog database"
+assert_eq "$(sqlite3 foreign.db 'select count(*) from t')" 1
+assert_eq "$(dump)" "$before" "no refusal changed the database"
+
+# on a terminal it asks; "n" keeps everything
+printf 'n\n' | script -qec "$PL_CLI delete 4 -d sqlite:///$PL_DB" /dev/null > ask.txt
+assert_contains ask.txt "Delete 1 call(s) from $PL_DB? [y/N]"
+assert_contains ask.txt "nothing deleted"
+assert_eq "$(dump)" "$before" "answering no changes nothing"
+printf 'y\n' | script -qec "$PL_CLI delete 4 -d sqlite:///$PL_DB" /dev/null > ask2.txt
+assert_contains ask2.txt "deleted 1 call(s)"
+assert_eq "$(ids)" "1,2,3,5" "delete 4 after yes"
+intact "delete by id"
+assert_eq "$(db_query "select count(*) from models where namespace='beta' and name='gpt-4o-mini'")" 0 "its model went with it"
+
+# --before (exclusive, like --until), combined with --namespace
+cli_err delete --before 2026-11-20T11:00:00Z "${D[@]}" --yes
+assert_rc 0
+assert_contains cli.out "deleted 1 call(s)"
+assert_eq "$(ids)" "2,3,5" "--before 11:00 removes the 10:00 call only"
+intact "--before"
+cli_err delete -n beta --before 2026-11-20T12:00:00Z "${D[@]}" --yes
+assert_contains cli.out "no call matches; nothing deleted"
+assert_eq "$(ids)" "2,3,5" "namespace and time must both match"
+cli_err delete -n alpha "${D[@]}" -y
+assert_rc 0
+assert_eq "$(ids)" "3" "--namespace alpha"
+assert_eq "$(db_query "select count(*) from models where namespace='alpha'")" 0 "alpha's models are gone"
+intact "--namespace"
+
+# the same locking as capture: a writer holding the lock is waited for, not interrupted
+"$PY" - "$PL_DB" <<'PY' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("UPDATE calls SET program = program WHERE id = 3")
+open("locked", "w").close()
+time.sleep(1.5)
+db.execute("COMMIT")
+PY
+holder=$!
+for i in $(seq 100); do [ -e locked ] && break; sleep 0.05; done
+t0=$(date +%s%N)
+cli_err delete 3 "${D[@]}" --yes
+t1=$(date +%s%N)
+wait $holder
+assert_rc 0 "delete after waiting for the lock"
+[ $(( (t1 - t0) / 1000000 )) -ge 800 ] || fail "delete did not wait for the writer ($(( (t1 - t0) / 1000000 )) ms)"
+assert_eq "$(ids)" "" "all deleted"
+intact "a delete that waited"
+
+# --vacuum reclaims the space
+cli_fill_more() { for i in $(seq 30); do cli_post \
+    -d "{\"model\":\"m$i\",\"messages\":[{\"role\":\"user\",\"content\":\"$(head -c 6000 /dev/urandom | base64 -w0)\"}]}" \
+    "$MOCK_HTTPS/v1/chat/completions"; done; }
+cli_fill_more
+sqlite3 "$PL_DB" 'pragma wal_checkpoint(truncate)' > /dev/null
+size0=$(stat -c %s "$PL_DB")
+cli_err delete --before 1m "${D[@]}" --yes
+assert_rc 0
+cli_err delete --before 1d "${D[@]}" --yes --vacuum
+assert_rc 0
+cli_err delete -n default "${D[@]}" --yes --vacuum
+assert_contains cli.out "deleted 30 call(s)"
+assert_contains cli.out "vacuumed:"
+size1=$(stat -c %s "$PL_DB")
+[ "$size1" -lt $((size0 / 2)) ] || fail "--vacuum: $size0 -> $size1 bytes"
+intact "--vacuum"
