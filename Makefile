@@ -37,7 +37,7 @@ EXAMPLE_BIN  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all deps test-deps unit integration test asan demo bench clean fuzz fuzz-regress fuzz-bins
 
-all: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger $(EXAMPLE_BIN)
+all: $(BUILD)/libpromptlog.so $(BUILD)/libpromptlog-engine.so $(BUILD)/prompt-logger $(EXAMPLE_BIN)
 
 deps:
 	@scripts/deps.sh build
@@ -53,8 +53,20 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-# --no-undefined proves we do not link libcurl/libssl/gnutls: their functions come from dlsym.
-$(BUILD)/libpromptlog.so: $(CORE_OBJ) $(PRELOAD_OBJ)
+# The preloaded object needs libc only (every process pays for what it maps): the hooks, the
+# connection table, the HTTP/1 reassembler and endpoint matching. The capture engine (HTTP/2,
+# decoders, normalizers, store) is a second object it dlopen's on the first LLM call, reached
+# through one table (preload/engine.h); preload/fwd/ forwards pl_h2_*/pl_decoder_* to it.
+# --no-undefined proves we link neither libcurl/libssl/gnutls (dlsym'ed) nor the engine's libs.
+PRELOAD_CORE_SRC := util/buf.c proto/exchange.c proto/http1.c llm/endpoint.c
+ENGINE_SRC   := $(filter-out engine/host.c,$(wildcard engine/*.c))
+ENGINE_OBJ   := $(call obj,$(ENGINE_SRC))
+PRELOAD_LINK_OBJ := $(PRELOAD_OBJ) $(call obj,$(PRELOAD_CORE_SRC) $(wildcard preload/fwd/*.c))
+$(BUILD)/libpromptlog.so: $(PRELOAD_LINK_OBJ)
+	$(CC) -shared -Wl,--no-undefined -Wl,-z,nodelete $(SAN) -o $@ $^ -Wl,--as-needed -ldl -lpthread
+
+# engine/host.c answers the runtime calls of the engine's code with the preloaded library's state.
+$(BUILD)/libpromptlog-engine.so: $(CORE_OBJ) $(ENGINE_OBJ) $(BUILD)/obj/engine/host.o
 	$(CC) -shared -Wl,--no-undefined -Wl,-z,nodelete $(SAN) -o $@ $^ $(LIBS)
 
 $(BUILD)/prompt-logger: $(CORE_OBJ) $(EXPORTER_OBJ)
@@ -78,9 +90,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(BUILD)/.deps-ok
 # Unit tests of preload internals link the preload objects too (their hooks then interpose
 # libc's functions inside the test program itself, as they do in a host).
 PRELOAD_UNIT_BIN := $(BUILD)/tests/test_conn $(BUILD)/tests/test_hook_socket
-$(PRELOAD_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(PRELOAD_OBJ) $(BUILD)/.deps-ok
+$(PRELOAD_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(PRELOAD_OBJ) $(ENGINE_OBJ) $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(PRELOAD_OBJ) $(CORE_OBJ) $(LIBS) -lcmocka
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(PRELOAD_OBJ) $(CORE_OBJ) $(ENGINE_OBJ) $(LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \

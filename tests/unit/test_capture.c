@@ -13,6 +13,10 @@
 #include "../../preload/capture.c"
 #include "../../preload/process.c"
 #include "../../preload/runtime.c"
+#include "../../preload/engine.c"
+#include "../../engine/commit.c"
+#include "../../engine/store_conn.c"
+#include "../../engine/engine.c"
 
 /* process.c's exit and fork steps call into the connection table and the libcurl shadow table,
  * which this test does not link. */
