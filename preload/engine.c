@@ -28,7 +28,6 @@ enum { E_NONE, E_LOADING, E_READY, E_FAILED };
 
 static int g_state;                 /* E_*, atomic */
 static const pl_engine *g_engine;   /* set (release) before g_state = E_READY */
-static int g_no_direct;             /* a fork child of a process that was loading: always the helper */
 static int g_waited;                /* one caller waits for a slow helper; later ones do not */
 static char g_path[4096];           /* the engine next to this library, found at start-up */
 
@@ -155,7 +154,7 @@ int pl_engine_load(void)
     int rc = -1;
     int expect = E_NONE;
     if (__atomic_compare_exchange_n(&g_state, &expect, E_LOADING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        if (__libc_single_threaded && !g_no_direct) {
+        if (__libc_single_threaded) {
             load_now();
             rc = pl_engine_get() ? 0 : -1;
             goto out;
@@ -182,13 +181,20 @@ out:
     return rc;
 }
 
+/* A fork while the helper is inside dlopen would copy a half-loaded engine into the child (its
+ * dlopen could then find the object mapped but never initialised): wait for the load to end.
+ * The helper holds no lock of ours, so this only waits on the loader itself (bounded). */
+void pl_engine_fork_prepare(void)
+{
+    if (__atomic_load_n(&g_state, __ATOMIC_ACQUIRE) == E_LOADING)
+        wait_ready();
+}
+
 void pl_engine_fork_child(void)
 {
-    /* A helper loading at fork did not survive it, and the loader lock it may have held was
-     * copied held: never load on the child's own thread then, only on a helper of its own. */
+    /* Still loading after that wait: the child has a half-loaded engine it must never touch. */
     if (__atomic_load_n(&g_state, __ATOMIC_ACQUIRE) == E_LOADING) {
-        g_no_direct = 1;
-        g_waited = 0;
-        __atomic_store_n(&g_state, E_NONE, __ATOMIC_RELEASE);
+        __atomic_store_n(&g_state, E_FAILED, __ATOMIC_RELEASE);
+        pl_debug("the capture engine was still loading at fork: this child captures nothing");
     }
 }

@@ -73,7 +73,9 @@ PL_HIDDEN const pl_engine *pl_engine_get(void);
  * elsewhere for too long: that call goes uncaptured, a later one finds it loaded). */
 PL_HIDDEN int pl_engine_load(void);
 
-/* Fork child step (process.c): a load in progress on another thread at fork is not ours any more. */
+/* Fork steps (process.c): prepare waits (bounded) for a load in progress on the helper, so no
+ * child inherits a half-loaded engine; a child that still would never uses it. */
+PL_HIDDEN void pl_engine_fork_prepare(void);
 PL_HIDDEN void pl_engine_fork_child(void);
 
 #endif

@@ -34,6 +34,7 @@ static PL_TLS const pl_engine *t_fork_engine;
 
 static void fork_prepare(void)
 {
+    pl_engine_fork_prepare();
     t_fork_engine = pl_engine_get();
     if (t_fork_engine)
         t_fork_engine->fork_prepare();

@@ -4,15 +4,16 @@
  *
  * Fork steps, called from one registration in this order (pthread_atfork's own order between
  * several registrations is nobody's choice, so there is only one):
- *   prepare: 1. the store lock, if the engine is loaded (fork waits for an insert in flight, at
+ *   prepare: 0. an engine load in progress on the helper thread ends (bounded wait, engine.c),
+ *            1. the store lock, if the engine is loaded (fork waits for an insert in flight, at
  *            most the busy timeout; the engine this thread locked is remembered for the others),
  *            2. the libcurl shadow table lock (curl_shadow.c).
  *   parent:  the same locks released, in reverse.
  *   child:   1. pid and generation renewed, 2. the store lock released and the inherited
  *            connection forgotten (never closed: it is the parent's), 3. the shadow table lock
  *            released, 4. the connection table reset (conn.c: the parent commits its own
- *            exchanges; a copy here would duplicate them), 5. an engine load in progress on
- *            another thread forgotten (engine.c: the child loads on a helper of its own).
+ *            exchanges; a copy here would duplicate them), 5. an engine still loading at fork
+ *            is never used by the child (engine.c).
  * No step takes a lock another step holds, and no lock of ours is held while the store works
  * except the store lock itself, so the prepare order cannot deadlock.
  *
