@@ -28,7 +28,11 @@ enum { E_NONE, E_LOADING, E_READY, E_FAILED };
 
 static int g_state;                 /* E_*, atomic */
 static const pl_engine *g_engine;   /* set (release) before g_state = E_READY */
-static int g_waited;                /* one caller waits for a slow helper; later ones do not */
+/* How long a caller waits for the helper: long the first time; after a wait ran out (the loader
+ * lock is held, perhaps by a dlopen on that very thread) only briefly, so a program calling from
+ * constructors is not slowed at every call. Said once. */
+static int g_wait_ms = PL_ENGINE_WAIT_MS;
+static int g_said_busy;
 static char g_path[4096];           /* the engine next to this library, found at start-up */
 
 /* Unit tests link the engine objects statically: the table is then right here. */
@@ -132,9 +136,9 @@ static int start_helper(void)
     return rc == 0 ? 0 : -1;
 }
 
-static int wait_ready(void)
+static int wait_ready(int ms)
 {
-    for (int waited_us = 0; waited_us < PL_ENGINE_WAIT_MS * 1000; waited_us += 100) {
+    for (int waited_us = 0; waited_us < ms * 1000; waited_us += 100) {
         int s = __atomic_load_n(&g_state, __ATOMIC_ACQUIRE);
         if (s != E_LOADING)
             return s == E_READY ? 0 : -1;
@@ -168,14 +172,13 @@ int pl_engine_load(void)
         rc = expect == E_READY ? 0 : -1;
         goto out;
     }
-    /* Loading on the helper: the first caller waits (bounded), later ones go on at once. */
-    if (__atomic_exchange_n(&g_waited, 1, __ATOMIC_ACQ_REL) == 0)
-        rc = wait_ready();
-    else
-        rc = pl_engine_get() ? 0 : -1;
-    if (rc != 0 && __atomic_load_n(&g_state, __ATOMIC_ACQUIRE) == E_LOADING)
-        pl_debug("capture engine still loading (the dynamic loader is busy, e.g. inside a dlopen): "
-                 "this call is not captured");
+    rc = wait_ready(__atomic_load_n(&g_wait_ms, __ATOMIC_RELAXED));
+    if (rc != 0 && __atomic_load_n(&g_state, __ATOMIC_ACQUIRE) == E_LOADING) {
+        __atomic_store_n(&g_wait_ms, 100, __ATOMIC_RELAXED);
+        if (__atomic_exchange_n(&g_said_busy, 1, __ATOMIC_ACQ_REL) == 0)
+            pl_debug("capture engine still loading (the dynamic loader is busy, e.g. inside a "
+                     "dlopen): calls are not captured until it is loaded");
+    }
 out:
     errno = saved;
     return rc;
@@ -187,7 +190,7 @@ out:
 void pl_engine_fork_prepare(void)
 {
     if (__atomic_load_n(&g_state, __ATOMIC_ACQUIRE) == E_LOADING)
-        wait_ready();
+        wait_ready(__atomic_load_n(&g_wait_ms, __ATOMIC_RELAXED));
 }
 
 void pl_engine_fork_child(void)
