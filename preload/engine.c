@@ -103,7 +103,7 @@ static void load_now(void)
         e->init(&g_host_rt);
         g_engine = e;
         __atomic_store_n(&g_state, E_READY, __ATOMIC_RELEASE);
-        pl_debug("engine loaded: %s", e == &pl_engine_v1 ? "(linked in)" : g_path);
+        /* (silent: a debug session's lines are about the program's calls, not our layout) */
     } else {
         __atomic_store_n(&g_state, E_FAILED, __ATOMIC_RELEASE);
         pl_debug("cannot load the capture engine: %s (capture skipped)", why);
