@@ -190,7 +190,8 @@ static int ev_request(void *ctx, const pl_exchange *head)
     conn *c = ctx;
     pl_endpoint ep;
     c->requests++;
-    if (pl_capture_wanted(head->method, head->host ? head->host : "", head->port, head->target, &ep)) {
+    if (pl_capture_wanted(head->method, head->host ? head->host : "", head->port, head->target, &ep) &&
+        !pl_engine_unavailable()) {
         c->llm_seen = 1;
         c->in_flight++;
         if (!pl_engine_get())

@@ -55,6 +55,11 @@ const pl_engine *pl_engine_get(void)
     return NULL;
 }
 
+int pl_engine_unavailable(void)
+{
+    return __atomic_load_n(&g_state, __ATOMIC_ACQUIRE) == E_FAILED;
+}
+
 /* The directory of this library as the loader saw it, made absolute now (the program may
  * chdir before its first LLM call). No allocation: start-up is the hot path of every process. */
 __attribute__((constructor)) static void engine_path_init(void)

@@ -73,6 +73,10 @@ PL_HIDDEN const pl_engine *pl_engine_get(void);
  * elsewhere for too long: that call goes uncaptured, a later one finds it loaded). */
 PL_HIDDEN int pl_engine_load(void);
 
+/* 1 once loading has failed for good in this process (nothing will ever be captured: a hook
+ * need not keep an exchange's bodies). One atomic load. */
+PL_HIDDEN int pl_engine_unavailable(void);
+
 /* Fork steps (process.c): prepare waits (bounded) for a load in progress on the helper, so no
  * child inherits a half-loaded engine; a child that still would never uses it. */
 PL_HIDDEN void pl_engine_fork_prepare(void);
