@@ -18,6 +18,9 @@ PKG_LIBS    = $(call lazy,PKG_LIBS,--libs $(LINK_PKGS))
 CURL_LIBS   = $(call lazy,CURL_LIBS,--libs libcurl)
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DCURL_DISABLE_TYPECHECK -Wall -Wextra -Werror $(OPT) -g \
               -fPIC -fvisibility=hidden -MMD -MP $(SAN) $(PKG_CFLAGS) $(CFLAGS)
+# One section per function and object, so the preloaded object's --gc-sections link (below)
+# drops what its shared sources hold for the engine only (llm/registry.c's normalizer table).
+CFLAGS_ALL += -ffunction-sections -fdata-sections
 LIBS       = $(PKG_LIBS) -ldl -lpthread
 # Only the CLI links libcurl (ship's OTLP/HTTP); the preload library never does.
 CLI_LIBS    = $(CURL_LIBS)
@@ -36,6 +39,7 @@ UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 EXAMPLE_BIN  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all deps test-deps unit integration test asan demo bench clean fuzz fuzz-regress fuzz-bins
+.PHONY: profile
 
 all: $(BUILD)/libpromptlog.so $(BUILD)/libpromptlog-engine.so $(BUILD)/prompt-logger $(EXAMPLE_BIN)
 
@@ -53,17 +57,26 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+# Assembly stubs of the preload library (preload/go_stub.S: the Go hooks; test_go_patch includes it).
+PRELOAD_OBJ += $(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard preload/*.S))
+$(BUILD)/tests/test_go_patch: preload/go_stub.S
+$(BUILD)/obj/%.o: %.S $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
 # The preloaded object needs libc only (every process pays for what it maps): the hooks, the
 # connection table, the HTTP/1 reassembler and endpoint matching. The capture engine (HTTP/2,
 # decoders, normalizers, store) is a second object it dlopen's on the first LLM call, reached
 # through one table (preload/engine.h); preload/fwd/ forwards pl_h2_*/pl_decoder_* to it.
 # --no-undefined proves we link neither libcurl/libssl/gnutls (dlsym'ed) nor the engine's libs.
-PRELOAD_CORE_SRC := util/buf.c proto/exchange.c proto/http1.c llm/endpoint.c
+PRELOAD_CORE_SRC := util/buf.c proto/exchange.c proto/http1.c llm/endpoint.c \
+                    proto/http1_head.c proto/body.c util/url.c util/headers.c util/elf.c \
+                    llm/registry.c llm/path.c llm/openai.c llm/anthropic.c llm/gemini.c llm/ollama.c
 ENGINE_SRC   := $(filter-out engine/host.c,$(wildcard engine/*.c))
 ENGINE_OBJ   := $(call obj,$(ENGINE_SRC))
 PRELOAD_LINK_OBJ := $(PRELOAD_OBJ) $(call obj,$(PRELOAD_CORE_SRC) $(wildcard preload/fwd/*.c))
 $(BUILD)/libpromptlog.so: $(PRELOAD_LINK_OBJ)
-	$(CC) -shared -Wl,--no-undefined -Wl,-z,nodelete $(SAN) -o $@ $^ -Wl,--as-needed -ldl -lpthread
+	$(CC) -shared -Wl,--no-undefined -Wl,--gc-sections -Wl,-z,nodelete $(SAN) -o $@ $^ -Wl,--as-needed -ldl -lpthread
 
 # engine/host.c answers the runtime calls of the engine's code with the preloaded library's state.
 $(BUILD)/libpromptlog-engine.so: $(CORE_OBJ) $(ENGINE_OBJ) $(BUILD)/obj/engine/host.o
@@ -122,8 +135,13 @@ demo: test-deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
 
-bench: all
+bench: test-deps all
 	@BUILD=$(BUILD) bench/run.sh
+
+# Callgrind breakdown of one captured exchange (bench/profile.sh); needs valgrind.
+profile: all
+	@scripts/deps.sh profile
+	@BUILD=$(BUILD) bench/profile.sh
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c): clang builds the core with coverage and ASan/UBSan
 # into build-fuzz/, then scripts/fuzz.sh runs each harness for FUZZ_SECONDS (default 60) or, for
@@ -152,3 +170,16 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The loadable sqlite3 extension (`.load build/promptlog`, ext/promptlog.c): exact bodies as text.
+# Its objects are built apart, never sanitized (it is loaded into hosts such as the sqlite3 shell
+# or Python that are not), and store/bodies.c goes through the extension API table (sqlite3ext.h).
+EXT_SRC := ext/promptlog.c store/bodies.c store/zblob.c util/buf.c
+EXT_OBJ := $(patsubst %.c,$(BUILD)/obj/ext-so/%.o,$(EXT_SRC))
+$(EXT_OBJ): $(BUILD)/obj/ext-so/%.o: %.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(SAN),$(CFLAGS_ALL)) -DPL_SQLITE_EXTENSION -c $< -o $@
+$(BUILD)/promptlog.so: $(EXT_OBJ)
+	$(CC) -shared -Wl,--no-undefined -o $@ $^ $(shell pkg-config --libs libzstd 2>/dev/null)
+all: $(BUILD)/promptlog.so
+$(BUILD)/tests/test_ext: $(BUILD)/promptlog.so

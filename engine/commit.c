@@ -1,6 +1,7 @@
 /* commit.c — the engine's half of pl_capture_commit (preload/capture.h): one exchange turned
  * into a normalized record and a row in this process's store, committed before it returns. */
 #include "engine_int.h"
+#include "../util/json.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -44,12 +45,6 @@ static const char *program_name(void)
     return g_program[0] ? g_program : NULL;
 }
 
-static const char *json_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static int json_true(const cJSON *o, const char *key)
 {
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
@@ -64,7 +59,7 @@ static long long json_ll(const cJSON *o, const char *key)
                : -1;
 }
 
-void pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
+int pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
 {
     const pl_config *c = pl_config_get();
     const char *ctype = pl_headers_get(&x->resp_headers, "Content-Type");
@@ -80,6 +75,7 @@ void pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
         .resp_body = x->resp_body.data,
         .resp_len = x->resp_body.len,
         .incomplete = x->incomplete,
+        .decode_error = x->decode_error,
     };
     cJSON *rec = pl_llm_normalize(&in);
     char *url = pl_exchange_url(x);
@@ -94,9 +90,9 @@ void pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
         .ns = c->ns,
         .provider = ep->provider[0] ? ep->provider : NULL,
         .host = x->host,
-        .model = rec ? json_str(rec, "model") : NULL,
+        .model = rec ? pl_js(rec, "model") : NULL,
         .api = pl_api_name(ep->api),
-        .kind = rec ? json_str(rec, "kind") : NULL,
+        .kind = rec ? pl_js(rec, "kind") : NULL,
         .method = x->method,
         .url = url,
         .path = path,
@@ -104,14 +100,15 @@ void pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
         .stream = rec ? json_true(rec, "stream") : 0,
         .incomplete = x->incomplete || (rec && json_true(rec, "incomplete")),
         .truncated = x->req_truncated || x->resp_truncated,
+        .decode_error = x->decode_error,
         .started_at = x->started_at,
         .duration = x->ended_at >= x->started_at && x->started_at > 0 ? x->ended_at - x->started_at : -1,
         .ttfb = x->first_byte_at > 0 && x->started_at > 0 ? x->first_byte_at - x->started_at : -1,
         .ttft = -1,
         .input_tokens = -1,
         .output_tokens = -1,
-        .finish_reason = rec ? json_str(rec, "finish_reason") : NULL,
-        .error = rec ? json_str(rec, "error") : NULL,
+        .finish_reason = rec ? pl_js(rec, "finish_reason") : NULL,
+        .error = rec ? pl_js(rec, "error") : NULL,
         .prompt_preview = pprev,
         .completion_preview = cprev,
         .pid = (int)getpid(),
@@ -125,6 +122,7 @@ void pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
         .req_len = x->req_body.len,
         .resp_body = x->resp_body.data,
         .resp_len = x->resp_body.len,
+        .record = rec,              /* the store keeps its messages, each distinct one once */
     };
     if (!row.error && x->transport_error)
         row.error = x->transport_error;
@@ -160,4 +158,5 @@ void pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
     free(path);
     free(url);
     cJSON_Delete(rec);
+    return id > 0;
 }

@@ -11,9 +11,9 @@ static void engine_init(const pl_engine_host *host)
         pl_engine_host_set(host);
 }
 
-static void engine_commit(pl_exchange *x, const pl_endpoint *ep)
+static int engine_commit(pl_exchange *x, const pl_endpoint *ep)
 {
-    pl_engine_commit(x, ep);
+    return pl_engine_commit(x, ep);
 }
 
 PL_EXPORT const pl_engine pl_engine_v1 = {

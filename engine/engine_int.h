@@ -9,8 +9,9 @@
 #include "../preload/process.h"
 #include "../store/store.h"
 
-/* Normalizes, redacts and stores x (not freed). Called under the host's pl_in_self. */
-PL_HIDDEN void pl_engine_commit(pl_exchange *x, const pl_endpoint *ep);
+/* Normalizes, redacts and stores x (not freed). Called under the host's pl_in_self.
+ * Returns 1 when the row was inserted, else 0. */
+PL_HIDDEN int pl_engine_commit(pl_exchange *x, const pl_endpoint *ep);
 
 /* Inserts row into this process's store, opening it when due (after a failure, again at most
  * every few seconds). Returns the row id > 0, or -1 with a reason in err; *say is set when that

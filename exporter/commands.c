@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "../store/store.h"
+#include "../util/buf.h"
 #include "export.h"
+#include "outfile.h"
 
 static pl_store *open_db(const char *url)
 {
@@ -22,25 +24,11 @@ static pl_store *open_db(const char *url)
     return s;
 }
 
-static FILE *open_out(const char *file)
-{
-    if (!file || strcmp(file, "-") == 0)
-        return stdout;
-    FILE *f = fopen(file, "w");
-    if (!f)
-        fprintf(stderr, "prompt-logger: cannot write %s: %s\n", file, strerror(errno));
-    return f;
-}
-
 /* Returns 0, or 1 after reporting a write error (full disk, closed pipe...). */
 static int close_out(FILE *f, const char *file)
 {
     int bad = fflush(f) != 0 || ferror(f);
     int saved = errno;
-    if (f != stdout && fclose(f) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
     if (bad) {
         fprintf(stderr, "prompt-logger: error writing %s: %s\n", f == stdout || !file ? "stdout" : file, strerror(saved));
         return 1;
@@ -53,6 +41,15 @@ static int emit(FILE *out, cJSON *line)
 {
     if (!line)
         return 0;
+    /* One reused buffer: printing into it saves cJSON's grow-and-copy per line; a line that
+     * does not fit is printed the ordinary way. */
+    static char buf[1 << 18];
+    size_t n;
+    if (cJSON_PrintPreallocated(line, buf, (int)sizeof buf - 1, 0)) {
+        n = strlen(buf);
+        buf[n++] = '\n';
+        return fwrite(buf, 1, n, out) != n;
+    }
     char *text = cJSON_PrintUnformatted(line);
     int bad = !text || fputs(text, out) == EOF || fputc('\n', out) == EOF;
     cJSON_free(text);
@@ -64,6 +61,7 @@ typedef struct export_ctx {
     const char *type;
     int failed;
     long long written;
+    pl_buf bad;                 /* ids of rows whose stored body is corrupt: "3, 7" */
 } export_ctx;
 
 static int model_cb(const pl_model_row *m, void *vctx)
@@ -81,26 +79,32 @@ int pl_cmd_export_models(const pl_cli_opts *o)
     pl_store *s = open_db(o->database);
     if (!s)
         return 1;
-    FILE *out = open_out(o->file);
-    if (!out) {
+    pl_outfile out;
+    if (pl_outfile_open(&out, o->file) != 0) {
         pl_store_close(s);
         return 1;
     }
-    export_ctx c = {.out = out};
+    export_ctx c = {.out = out.f};
     char err[768] = "";
     int rc = pl_store_each_model(s, o->ns, model_cb, &c, err, sizeof err);
     pl_store_close(s);
     if (rc != 0 && !c.failed)
         fprintf(stderr, "prompt-logger: %s\n", err);
-    int wrc = close_out(out, o->file);
-    return rc != 0 || wrc != 0 ? 1 : 0;
+    return pl_outfile_finish(&out, rc == 0 && !c.failed);
 }
 
 static int prompt_cb(const pl_row *row, void *vctx)
 {
     export_ctx *c = vctx;
-    cJSON *record = pl_export_record(row);
-    cJSON *line = pl_export_prompt_line(row, record, c->type);
+    if (row->body_corrupt) {   /* keep going: every good row is written, the bad ones named */
+        char id[32];
+        snprintf(id, sizeof id, "%s%lld", c->bad.len ? ", " : "", row->id);
+        pl_buf_append_str(&c->bad, id);
+        return 0;
+    }
+    /* the store hands over the record built from its messages (or rebuilt, --rebuild) */
+    cJSON *record = row->record ? NULL : pl_export_record(row);
+    cJSON *line = pl_export_prompt_line(row, row->record ? row->record : record, c->type);
     c->failed = emit(c->out, line);
     if (line)
         c->written++;
@@ -114,23 +118,30 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
     pl_store *s = open_db(o->database);
     if (!s)
         return 1;
-    FILE *out = open_out(o->file);
-    if (!out) {
+    pl_outfile out;
+    if (pl_outfile_open(&out, o->file) != 0) {
         pl_store_close(s);
         return 1;
     }
-    export_ctx c = {.out = out, .type = o->type ? o->type : "chat"};
+    export_ctx c = {.out = out.f, .type = o->type ? o->type : "chat"};
     pl_store_query q = {0};
     q.ns = o->ns;
     q.kind = c.type;
     q.models = o->models;
+    q.records = 1;
+    q.rebuild = o->rebuild;
+    q.no_headers = 1;           /* prompt lines have none */
     char err[768] = "";
     int rc = pl_store_each_row_q(s, &q, prompt_cb, &c, err, sizeof err);
     pl_store_close(s);
     if (rc != 0 && !c.failed)
         fprintf(stderr, "prompt-logger: %s\n", err);
-    int wrc = close_out(out, o->file);
-    return rc != 0 || wrc != 0 ? 1 : 0;
+    int frc = pl_outfile_finish(&out, rc == 0 && !c.failed);
+    if (c.bad.len)
+        fprintf(stderr, "prompt-logger: not exported, stored body is corrupt: id %s\n", pl_buf_cstr(&c.bad));
+    int bad = c.bad.len > 0;
+    pl_buf_free(&c.bad);
+    return frc != 0 || bad ? 1 : 0;
 }
 
 /* ---- human views ----------------------------------------------------------------------- */
@@ -259,7 +270,7 @@ static int show_cb(const pl_row *r, void *vctx)
     struct { const char *k; long long v; } ints[] = {
         {"status", r->status}, {"stream", r->stream}, {"incomplete", r->incomplete}, {"truncated", r->truncated},
         {"input_tokens", r->input_tokens}, {"output_tokens", r->output_tokens}, {"pid", r->pid},
-        {"http_version", r->http_version},
+        {"http_version", r->http_version}, {"decode_error", r->decode_error},
     };
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
         if (ints[i].v >= 0)
@@ -267,6 +278,8 @@ static int show_cb(const pl_row *r, void *vctx)
         else
             fprintf(out, "%-19s -\n", ints[i].k);
     }
+    if (r->body_corrupt)
+        fprintf(out, "%-19s a stored body blob is corrupt and cannot be shown\n", "body_corrupt");
     show_headers(out, "request headers", r->req_headers);
     show_body(out, "request body", r->req_body, r->req_len);
     show_headers(out, "response headers", r->resp_headers);

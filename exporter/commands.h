@@ -12,6 +12,7 @@ typedef struct pl_cli_opts {
     const char *file;           /* output file, "-" = stdout */
     long long limit;            /* list: newest N rows, 0 = all */
     long long id;               /* show */
+    int rebuild;                /* export prompts: re-normalize every stored body */
 } pl_cli_opts;
 
 int pl_cmd_export_models(const pl_cli_opts *o);

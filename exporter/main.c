@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "report.h"
 #include "ship.h"
+#include "doctor.h"
 
 #define DEFAULT_DATABASE "sqlite:///prompts.db"
 #define DEFAULT_NAMESPACE "default"
@@ -25,6 +26,7 @@ static const char USAGE[] =
     "  stats                  call and token counts per namespace, provider and model\n"
     "  ship                   send calls to an OpenTelemetry collector (OTLP GenAI spans)\n"
     "  report                 write a one-file HTML report\n"
+    "  doctor PROGRAM         will PROGRAM be captured, and how (run this first when nothing is)\n"
     "\n"
     "Run `prompt-logger COMMAND --help` for a command's options.\n"
     "The database defaults to $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ".\n";
@@ -62,6 +64,8 @@ static const char USAGE_PROMPTS[] =
     "  --type chat|text      which prompts (default chat)\n"
     "  -n, --namespace NS    namespace to export (default $PROMPTLOG_NAMESPACE, else " DEFAULT_NAMESPACE ")\n"
     "  -m, --models A,B      only these model names (exact match; default all)\n"
+    "  --rebuild             re-normalize every stored body instead of reading the stored\n"
+    "                        messages (after a normalizer fix; automatic for older records)\n"
     "  -d, --database URL    sqlite:///relative.db, sqlite:////absolute.db or a path\n"
     "                        (default $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ")\n"
     "  -h, --help            show this help\n";
@@ -98,7 +102,7 @@ static const char USAGE_STATS[] =
     "  -d, --database URL    (default $PROMPTLOG_DATABASE, else " DEFAULT_DATABASE ")\n"
     "  -h, --help            show this help\n";
 
-enum { OPT_TYPE = 1000 };
+enum { OPT_TYPE = 1000, OPT_REBUILD };
 
 typedef struct command {
     const char *name;           /* as typed: "export prompts" */
@@ -163,6 +167,7 @@ static int run(const command *c, int argc, char **argv, pl_cli_opts *o, int (*fn
         {"database", required_argument, NULL, 'd'},
         {"models", required_argument, NULL, 'm'},
         {"type", required_argument, NULL, OPT_TYPE},
+        {"rebuild", no_argument, NULL, OPT_REBUILD},
         {"limit", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -173,12 +178,12 @@ static int run(const command *c, int argc, char **argv, pl_cli_opts *o, int (*fn
     int ch, longidx = -1;
     while ((ch = getopt_long(argc, argv, c->shortopts, longopts, &longidx)) != -1) {
         /* Long options exist for every command; refuse the ones this command lacks. */
-        int known = ch == OPT_TYPE ? strcmp(c->name, "export prompts") == 0
+        int known = ch == OPT_TYPE || ch == OPT_REBUILD ? strcmp(c->name, "export prompts") == 0
                                    : (ch != '?' && ch != ':' && strchr(c->shortopts + 1, ch) != NULL);
         if (ch == ':')
             return usage_error(c, "option %s needs a value", argv[optind - 1]);
         if (ch == '?' || !known) {
-            if (ch == '?' && optopt && optopt != OPT_TYPE) {
+            if (ch == '?' && optopt && optopt != OPT_TYPE && optopt != OPT_REBUILD) {
                 char opt[3] = {'-', (char)optopt, '\0'};
                 return usage_error(c, "unknown option %s", opt);
             }
@@ -213,6 +218,9 @@ static int run(const command *c, int argc, char **argv, pl_cli_opts *o, int (*fn
             if (strcmp(optarg, "chat") != 0 && strcmp(optarg, "text") != 0)
                 return usage_error(c, "--type must be chat or text, not '%s'", optarg);
             o->type = optarg;
+            break;
+        case OPT_REBUILD:
+            o->rebuild = 1;
             break;
         case 'l':
             if (parse_int(optarg, 0, &o->limit) != 0)
@@ -270,6 +278,8 @@ int main(int argc, char **argv)
         return pl_ship_main(argc - 1, argv + 1, o.database);
     if (strcmp(cmd, "report") == 0)
         return pl_report_main(argc - 1, argv + 1, o.database);
+    if (strcmp(cmd, "doctor") == 0)
+        return pl_doctor_main(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0) {
         if (argc < 3) {
             fprintf(stderr, "prompt-logger export: missing what to export (models or prompts)\n%s", USAGE_EXPORT);

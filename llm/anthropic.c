@@ -43,11 +43,7 @@ static char *blocks_text(const cJSON *blocks)
         pl_buf_append_str(&b, pl_js(bl, "text") ? pl_js(bl, "text") : "");
         any = 1;
     }
-    if (!any || !b.len) {
-        pl_buf_free(&b);  /* appending "" may still have allocated */
-        return any ? pl_strdup("") : NULL;
-    }
-    return pl_buf_detach(&b);
+    return pl_text_result(&b, any);
 }
 
 static void request_message(pl_norm *n, const cJSON *m)
@@ -103,9 +99,7 @@ static void request_message(pl_norm *n, const cJSON *m)
 static void messages_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "messages", "system", "tools", NULL};
-    const char *m = pl_js(req, "model");
-    if (m && *m)
-        n->model = pl_strdup(m);
+    pl_norm_model(n, pl_js(req, "model"));
     const cJSON *sys = pl_jget(req, "system");
     if (sys) {
         char *t = blocks_text(sys);
@@ -116,9 +110,7 @@ static void messages_request(pl_norm *n, const cJSON *req)
     const cJSON *msg;
     cJSON_ArrayForEach(msg, pl_jarr(req, "messages"))
         request_message(n, msg);
-    const cJSON *tools = pl_jarr(req, "tools");
-    if (tools)
-        n->tools = cJSON_Duplicate(tools, 1);
+    pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -190,4 +182,45 @@ static void messages_event(pl_norm *n, const char *event, const cJSON *d)
     /* ping and unknown events are ignored, as Anthropic's versioning policy asks. */
 }
 
-const pl_provider pl_anthropic_messages = {messages_request, messages_response, messages_event};
+const pl_api_desc pl_anthropic_messages = {"anthropic.messages", "chat", &pl_anthropic};
+const pl_api_norm pl_anthropic_messages_norm = {messages_request, messages_response, messages_event};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Where Anthropic is spoken: paths and hosts */
+
+/* .../v1/messages (not count_tokens or batches, which end otherwise), and Claude on Vertex:
+ * ".../publishers/anthropic/models/{m}:rawPredict|streamRawPredict" (model = m). */
+static int match_path(const char *p, size_t n, pl_endpoint *out)
+{
+    if (pl_path_ends(p, n, "/messages")) {
+        const char *seg;
+        size_t len;
+        pl_path_seg_before(p, n - strlen("/messages"), &seg, &len);
+        if (!pl_path_seg_is(seg, len, "v1"))
+            return 0;
+        out->api = PL_API_ANTHROPIC_MESSAGES;
+        return 1;
+    }
+    pl_model_verb mv;
+    if (!pl_path_model_verb(p, n, &mv) || mv.models_seg == p)
+        return 0;
+    int stream = pl_path_seg_is(mv.verb, mv.verb_len, "streamRawPredict");
+    if (!stream && !pl_path_seg_is(mv.verb, mv.verb_len, "rawPredict"))
+        return 0;
+    const char *pub;
+    size_t publen;
+    pl_path_seg_before(p, (size_t)(mv.models_seg - p) - 1, &pub, &publen);
+    if (!pl_path_seg_is(pub, publen, "anthropic"))
+        return 0;
+    out->api = PL_API_ANTHROPIC_MESSAGES;
+    out->stream_hint = stream;
+    pl_path_copy(out->model, sizeof out->model, mv.model, mv.model_len);
+    return 1;
+}
+
+static const pl_host_rule hosts[] = {
+    {"api.anthropic.com", "anthropic"},
+    {NULL, NULL},
+};
+
+const pl_provider_desc pl_anthropic = {hosts, 0, "anthropic-compatible", "st", match_path};

@@ -1,7 +1,8 @@
-/* endpoint.c — decides which HTTP requests are LLM API calls and who serves them.
- * It runs on every request the host program makes, so the built-in table is plain string
- * comparisons on the path's tail: no allocation, no regex, most paths rejected in a few compares. */
+/* endpoint.c — which requests are LLM API calls: the user's rules (PROMPTLOG_ENDPOINTS/IGNORE) over
+ * the registry's path rules and hosts (provider.h). Runs on every request: no allocation, no regex. */
 #include "llm.h"
+#include "provider.h"
+#include "../util/url.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -9,291 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static const char *const api_names[] = {
-    [PL_API_NONE] = "none",
-    [PL_API_OPENAI_CHAT] = "openai.chat",
-    [PL_API_OPENAI_COMPLETIONS] = "openai.completions",
-    [PL_API_OPENAI_RESPONSES] = "openai.responses",
-    [PL_API_OPENAI_EMBEDDINGS] = "openai.embeddings",
-    [PL_API_ANTHROPIC_MESSAGES] = "anthropic.messages",
-    [PL_API_GEMINI_GENERATE] = "gemini.generate",
-    [PL_API_GEMINI_EMBED] = "gemini.embed",
-    [PL_API_OLLAMA_CHAT] = "ollama.chat",
-    [PL_API_OLLAMA_GENERATE] = "ollama.generate",
-    [PL_API_OLLAMA_EMBED] = "ollama.embed",
-};
-#define N_APIS (sizeof api_names / sizeof api_names[0])
-
-const char *pl_api_name(pl_api api)
-{
-    if ((unsigned)api >= N_APIS)
-        return "none";
-    return api_names[api];
-}
-
-pl_api pl_api_from_name(const char *name)
-{
-    if (!name)
-        return PL_API_NONE;
-    for (size_t i = 1; i < N_APIS; i++)
-        if (strcmp(name, api_names[i]) == 0)
-            return (pl_api)i;
-    return PL_API_NONE;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Path helpers: a path is (p, n), without query or fragment. */
-
-static int ends_with(const char *p, size_t n, const char *suffix)
-{
-    size_t k = strlen(suffix);
-    return n >= k && memcmp(p + n - k, suffix, k) == 0;
-}
-
-/* The segment that ends at p[end] (exclusive; p[end] is '/' or the end). */
-static void seg_before(const char *p, size_t end, const char **seg, size_t *len)
-{
-    size_t s = end;
-    while (s > 0 && p[s - 1] != '/')
-        s--;
-    *seg = p + s;
-    *len = end - s;
-}
-
-static int seg_is(const char *seg, size_t len, const char *word)
-{
-    size_t k = strlen(word);
-    return len == k && memcmp(seg, word, k) == 0;
-}
-
-/* "v1", "v2", "v1beta", "v1beta1": the version segment OpenAI-style base URLs end in. */
-static int is_version_seg(const char *seg, size_t len)
-{
-    if (len < 2 || seg[0] != 'v' || !isdigit((unsigned char)seg[1]))
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (!isalnum((unsigned char)seg[i]))
-            return 0;
-    return 1;
-}
-
-static void copy_field(char *dst, size_t cap, const char *src, size_t len)
-{
-    if (len >= cap)
-        len = cap - 1;
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
-/* Azure classic: ".../openai/deployments/{dep}" ends at p[end]. Fills the model on a match. */
-static int azure_deployment(const char *p, size_t end, pl_endpoint *out)
-{
-    const char *dep, *d;
-    size_t dlen, len;
-    seg_before(p, end, &dep, &dlen);
-    if (dlen == 0 || dep == p)
-        return 0;
-    size_t dstart = (size_t)(dep - p) - 1; /* the '/' before dep */
-    seg_before(p, dstart, &d, &len);
-    if (!seg_is(d, len, "deployments"))
-        return 0;
-    copy_field(out->model, sizeof out->model, dep, dlen);
-    return 1;
-}
-
-/* OpenAI-style resource after a version (or /openai) segment, or an Azure deployment. */
-static int openai_resource(const char *p, size_t n, const char *suffix, pl_api api, pl_endpoint *out)
-{
-    if (!ends_with(p, n, suffix))
-        return 0;
-    size_t end = n - strlen(suffix);
-    const char *seg;
-    size_t len;
-    seg_before(p, end, &seg, &len);
-    if (is_version_seg(seg, len) || seg_is(seg, len, "openai") || azure_deployment(p, end, out)) {
-        out->api = api;
-        return 1;
-    }
-    return 0;
-}
-
-/* ".../models/{model}:verb" (Gemini, Vertex) and Anthropic on Vertex. */
-static int colon_verb(const char *p, size_t n, pl_endpoint *out)
-{
-    const char *seg;
-    size_t len;
-    seg_before(p, n, &seg, &len);
-    const char *colon = memchr(seg, ':', len);
-    if (!colon || seg == p)
-        return 0;
-    const char *verb = colon + 1;
-    size_t vlen = (size_t)(seg + len - verb);
-    size_t mlen = (size_t)(colon - seg);
-    const char *parent;
-    size_t plen;
-    size_t seg_start = (size_t)(seg - p) - 1;
-    seg_before(p, seg_start, &parent, &plen);
-    if (mlen == 0 || !seg_is(parent, plen, "models"))
-        return 0;
-    pl_api api = PL_API_NONE;
-    int stream = 0;
-    if (seg_is(verb, vlen, "generateContent")) {
-        api = PL_API_GEMINI_GENERATE;
-    } else if (seg_is(verb, vlen, "streamGenerateContent")) {
-        api = PL_API_GEMINI_GENERATE;
-        stream = 1;
-    } else if (seg_is(verb, vlen, "embedContent")) {
-        api = PL_API_GEMINI_EMBED;
-    } else if (seg_is(verb, vlen, "rawPredict") || seg_is(verb, vlen, "streamRawPredict")) {
-        /* Claude on Vertex: ".../publishers/anthropic/models/{m}:rawPredict". */
-        const char *pub;
-        size_t publen;
-        if (parent == p)
-            return 0;
-        seg_before(p, (size_t)(parent - p) - 1, &pub, &publen);
-        if (!seg_is(pub, publen, "anthropic"))
-            return 0;
-        api = PL_API_ANTHROPIC_MESSAGES;
-        stream = verb[0] == 's';
-    } else {
-        return 0;
-    }
-    out->api = api;
-    out->stream_hint = stream;
-    copy_field(out->model, sizeof out->model, seg, mlen);
-    return 1;
-}
-
-static int builtin_path(const char *p, size_t n, pl_endpoint *out)
-{
-    if (n < 8)
-        return 0;
-    switch (p[n - 1]) {  /* dispatch on the last byte rejects most paths at once */
-    case 's':
-        if (ends_with(p, n, "/chat/completions")) {
-            azure_deployment(p, n - strlen("/chat/completions"), out);
-            out->api = PL_API_OPENAI_CHAT;
-            return 1;
-        }
-        if (openai_resource(p, n, "/completions", PL_API_OPENAI_COMPLETIONS, out) ||
-            openai_resource(p, n, "/responses", PL_API_OPENAI_RESPONSES, out) ||
-            openai_resource(p, n, "/embeddings", PL_API_OPENAI_EMBEDDINGS, out))
-            return 1;
-        if (ends_with(p, n, "/messages")) {
-            const char *seg;
-            size_t len;
-            seg_before(p, n - strlen("/messages"), &seg, &len);
-            if (seg_is(seg, len, "v1")) {
-                out->api = PL_API_ANTHROPIC_MESSAGES;
-                return 1;
-            }
-        }
-        if (ends_with(p, n, "/api/embeddings")) {
-            out->api = PL_API_OLLAMA_EMBED;
-            return 1;
-        }
-        return 0;
-    case 't':
-        if (ends_with(p, n, "/api/chat")) {
-            out->api = PL_API_OLLAMA_CHAT;
-            return 1;
-        }
-        return colon_verb(p, n, out);
-    case 'e':
-        if (ends_with(p, n, "/api/generate")) {
-            out->api = PL_API_OLLAMA_GENERATE;
-            return 1;
-        }
-        return 0;
-    case 'd':
-        if (ends_with(p, n, "/api/embed")) {
-            out->api = PL_API_OLLAMA_EMBED;
-            return 1;
-        }
-        return 0;
-    default:
-        return 0;
-    }
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Provider */
-
-static size_t host_len(const char *host)
-{
-    if (!host)
-        return 0;
-    if (host[0] == '[') {  /* IPv6 literal: "[::1]:8080" */
-        const char *e = strchr(host, ']');
-        return e ? (size_t)(e - host) + 1 : strlen(host);
-    }
-    const char *c = strchr(host, ':');
-    if (c && !strchr(c + 1, ':'))
-        return (size_t)(c - host);
-    return strlen(host);
-}
-
-static int host_is(const char *h, size_t n, const char *name)
-{
-    size_t k = strlen(name);
-    return n == k && strncasecmp(h, name, k) == 0;
-}
-
-static int host_ends(const char *h, size_t n, const char *suffix)
-{
-    size_t k = strlen(suffix);
-    return n > k && strncasecmp(h + n - k, suffix, k) == 0;
-}
-
-static const struct { const char *host; const char *provider; } known_hosts[] = {
-    {"api.openai.com", "openai"},
-    {"api.anthropic.com", "anthropic"},
-    {"generativelanguage.googleapis.com", "google"},
-    {"aiplatform.googleapis.com", "vertex"},
-    {"api.groq.com", "groq"},
-    {"api.mistral.ai", "mistral"},
-    {"api.deepseek.com", "deepseek"},
-    {"openrouter.ai", "openrouter"},
-    {"api.together.xyz", "together"},
-    {"api.together.ai", "together"},
-    {"api.fireworks.ai", "fireworks"},
-    {"api.x.ai", "xai"},
-    {"api.perplexity.ai", "perplexity"},
-    {"api.cerebras.ai", "cerebras"},
-    {"ollama.com", "ollama"},
-};
-
-static int is_ollama_api(pl_api api)
-{
-    return api == PL_API_OLLAMA_CHAT || api == PL_API_OLLAMA_GENERATE || api == PL_API_OLLAMA_EMBED;
-}
-
-static const char *provider_for(const char *host, int port, pl_api api)
-{
-    size_t n = host_len(host);
-    for (size_t i = 0; i < sizeof known_hosts / sizeof known_hosts[0]; i++)
-        if (host_is(host, n, known_hosts[i].host))
-            return known_hosts[i].provider;
-    if (n > 0) {
-        if (host_ends(host, n, "-aiplatform.googleapis.com"))
-            return "vertex";
-        if (host_ends(host, n, ".openai.azure.com") || host_ends(host, n, ".cognitiveservices.azure.com") ||
-            host_ends(host, n, ".services.ai.azure.com"))
-            return "azure";
-    }
-    if (port == 11434 || is_ollama_api(api))
-        return "ollama";
-    switch (api) {
-    case PL_API_ANTHROPIC_MESSAGES:
-        return "anthropic-compatible";
-    case PL_API_GEMINI_GENERATE:
-    case PL_API_GEMINI_EMBED:
-        return "google-compatible";
-    default:
-        return "openai-compatible";
-    }
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* User rules */
@@ -437,10 +153,10 @@ static int rule_matches(const rule *r, const char *host, int port, const char *p
         char hp[300];
         const char *subject = host ? host : "";
         if (strchr(r->host, ':')) {
-            snprintf(hp, sizeof hp, "%.*s:%d", (int)host_len(subject), subject, port);
+            snprintf(hp, sizeof hp, "%.*s:%d", (int)pl_host_len(subject), subject, port);
             subject = hp;
         } else if (strchr(subject, ':')) {
-            snprintf(hp, sizeof hp, "%.*s", (int)host_len(subject), subject);
+            snprintf(hp, sizeof hp, "%.*s", (int)pl_host_len(subject), subject);
             subject = hp;
         }
         if (fnmatch(r->host, subject, FNM_CASEFOLD) != 0)
@@ -462,18 +178,17 @@ int pl_endpoint_match_rules(const pl_endpoint_rules *r, const char *method, cons
         return 0;
     /* Absolute-form targets ("http://host/path", proxies) carry the path after the authority. */
     if (target[0] != '/') {
-        const char *sep = strstr(target, "://");
-        if (!sep)
+        pl_url u;
+        pl_url_split(target, &u);
+        if (!u.scheme || !u.path_len)
             return 0;
-        target = strchr(sep + 3, '/');
-        if (!target)
-            return 0;
+        target = u.path;
     }
     size_t n = strcspn(target, "?#");
 
     pl_endpoint ep;
     memset(&ep, 0, sizeof ep);
-    int builtin = builtin_path(target, n, &ep);
+    int builtin = pl_registry_match_path(target, n, &ep);
 
     if (r && (r->n_ign || r->n_add)) {
         /* Rules see the path as a C string: copy it only when a query must be cut off. */
@@ -501,8 +216,8 @@ int pl_endpoint_match_rules(const pl_endpoint_rules *r, const char *method, cons
     }
     if (!builtin)
         return 0;
-    const char *prov = provider_for(host, port, ep.api);
-    copy_field(ep.provider, sizeof ep.provider, prov, strlen(prov));
+    const char *prov = pl_registry_provider(host, port, ep.api);
+    pl_path_copy(ep.provider, sizeof ep.provider, prov, strlen(prov));
     if (out)
         *out = ep;
     return 1;

@@ -14,6 +14,13 @@ static const cJSON *get2(const cJSON *o, const char *camel, const char *snake)
     return v ? v : pl_jget(o, snake);
 }
 
+/* The model the body names ("models/x" or "x"; Vertex batch forms may name it, usually absent). */
+static void take_model(pl_norm *n, const cJSON *req)
+{
+    const char *m = pl_js(req, "model");
+    pl_norm_model(n, m && strncmp(m, "models/", 7) == 0 ? m + 7 : m);
+}
+
 static char *parts_text(const cJSON *parts)
 {
     pl_buf b = {0};
@@ -26,11 +33,7 @@ static char *parts_text(const cJSON *parts)
             any = 1;
         }
     }
-    if (!any || !b.len) {
-        pl_buf_free(&b);  /* appending "" may still have allocated */
-        return any ? pl_strdup("") : NULL;
-    }
-    return pl_buf_detach(&b);
+    return pl_text_result(&b, any);
 }
 
 static void request_content(pl_norm *n, const cJSON *c)
@@ -74,9 +77,7 @@ static void generate_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "contents", "systemInstruction", "system_instruction",
                                        "tools", NULL};
-    const char *m = pl_js(req, "model");  /* Vertex batch forms may name it; usually absent */
-    if (m && *m)
-        n->model = pl_strdup(strncmp(m, "models/", 7) == 0 ? m + 7 : m);
+    take_model(n, req);
     const cJSON *sys = get2(req, "systemInstruction", "system_instruction");
     if (sys) {
         char *t = cJSON_IsString(sys) ? pl_strdup(sys->valuestring) : parts_text(pl_jarr(sys, "parts"));
@@ -92,9 +93,7 @@ static void generate_request(pl_norm *n, const cJSON *req)
         cJSON_ArrayForEach(c, contents)
             request_content(n, c);
     }
-    const cJSON *tools = pl_jarr(req, "tools");
-    if (tools)
-        n->tools = cJSON_Duplicate(tools, 1);
+    pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -173,14 +172,13 @@ static void generate_event(pl_norm *n, const char *event, const cJSON *d)
         n->terminal = 1;
 }
 
-const pl_provider pl_gemini_generate = {generate_request, generate_response, generate_event};
+const pl_api_desc pl_gemini_generate = {"gemini.generate", "chat", &pl_gemini};
+const pl_api_norm pl_gemini_generate_norm = {generate_request, generate_response, generate_event};
 
 static void embed_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "content", "requests", NULL};
-    const char *m = pl_js(req, "model");
-    if (m && *m)
-        n->model = pl_strdup(strncmp(m, "models/", 7) == 0 ? m + 7 : m);
+    take_model(n, req);
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -190,4 +188,38 @@ static void embed_response(pl_norm *n, const cJSON *resp)
     pl_norm_usage_in(n, pl_jget(u, "promptTokenCount"));
 }
 
-const pl_provider pl_gemini_embed = {embed_request, embed_response, NULL};
+const pl_api_desc pl_gemini_embed = {"gemini.embed", "embedding", &pl_gemini};
+const pl_api_norm pl_gemini_embed_norm = {embed_request, embed_response, NULL};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Where Gemini is spoken: paths and hosts */
+
+/* ".../models/{m}:generateContent|streamGenerateContent|embedContent" (Gemini API and Vertex);
+ * model = m, stream_hint for streamGenerateContent. */
+static int match_path(const char *p, size_t n, pl_endpoint *out)
+{
+    pl_model_verb mv;
+    if (!pl_path_model_verb(p, n, &mv))
+        return 0;
+    if (pl_path_seg_is(mv.verb, mv.verb_len, "generateContent")) {
+        out->api = PL_API_GEMINI_GENERATE;
+    } else if (pl_path_seg_is(mv.verb, mv.verb_len, "streamGenerateContent")) {
+        out->api = PL_API_GEMINI_GENERATE;
+        out->stream_hint = 1;
+    } else if (pl_path_seg_is(mv.verb, mv.verb_len, "embedContent")) {
+        out->api = PL_API_GEMINI_EMBED;
+    } else {
+        return 0;
+    }
+    pl_path_copy(out->model, sizeof out->model, mv.model, mv.model_len);
+    return 1;
+}
+
+static const pl_host_rule hosts[] = {
+    {"generativelanguage.googleapis.com", "google"},
+    {"aiplatform.googleapis.com", "vertex"},
+    {"*-aiplatform.googleapis.com", "vertex"},
+    {NULL, NULL},
+};
+
+const pl_provider_desc pl_gemini = {hosts, 0, "google-compatible", "t", match_path};

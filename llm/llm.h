@@ -7,23 +7,22 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+/* One value per API in the registry (llm/registry.def, in its order; the PL_API_OPENAI_CHAT ...
+ * names come from there). Each provider file documents the paths its APIs answer on. */
 typedef enum pl_api {
     PL_API_NONE = 0,
-    PL_API_OPENAI_CHAT,         /* /v1/chat/completions (also Azure .../chat/completions) */
-    PL_API_OPENAI_COMPLETIONS,  /* /v1/completions (legacy text) */
-    PL_API_OPENAI_RESPONSES,    /* /v1/responses */
-    PL_API_OPENAI_EMBEDDINGS,   /* /v1/embeddings */
-    PL_API_ANTHROPIC_MESSAGES,  /* /v1/messages */
-    PL_API_GEMINI_GENERATE,     /* .../models/{m}:generateContent or :streamGenerateContent */
-    PL_API_GEMINI_EMBED,        /* .../models/{m}:embedContent */
-    PL_API_OLLAMA_CHAT,         /* /api/chat */
-    PL_API_OLLAMA_GENERATE,     /* /api/generate (text) */
-    PL_API_OLLAMA_EMBED,        /* /api/embed, /api/embeddings */
+#define PL_PROVIDER(desc)
+#define PL_API(id, desc, norm) PL_API_##id,
+#include "registry.def"
+#undef PL_PROVIDER
+#undef PL_API
+    PL_API_COUNT
 } pl_api;
 
-/* Stable names stored in the `api` column: "openai.chat", "openai.completions",
- * "openai.responses", "openai.embeddings", "anthropic.messages", "gemini.generate",
- * "gemini.embed", "ollama.chat", "ollama.generate", "ollama.embed". */
+/* Stable names stored in the `api` column, from each API's descriptor: "openai.chat",
+ * "openai.completions", "openai.responses", "openai.embeddings", "anthropic.messages",
+ * "gemini.generate", "gemini.embed", "ollama.chat", "ollama.generate", "ollama.embed".
+ * pl_api_name gives "none" for PL_API_NONE and unknown values; pl_api_from_name PL_API_NONE. */
 const char *pl_api_name(pl_api api);
 pl_api pl_api_from_name(const char *name);
 
@@ -38,25 +37,21 @@ typedef struct pl_endpoint {
  * makes. method may be NULL (treated as POST). Returns 1 and fills *out on a match, else 0.
  * Same as pl_endpoint_match_rules(NULL, ...).
  *
- * Built-in paths (query string ignored, POST only):
- *   .../chat/completions                       openai.chat  (any prefix: /v1, /openai/v1, /api/v1,
- *                                              /v1beta/openai, none at all as DeepSeek/Perplexity)
- *   .../v1/completions, .../v1/responses, .../v1/embeddings   (any prefix ending in a version
- *                                              segment v1, v2, v1beta... or in /openai)
- *   /openai/deployments/{dep}/(chat/completions|completions|embeddings|responses)   Azure, model = dep
- *   .../v1/messages                            anthropic.messages (not count_tokens, batches)
- *   .../models/{m}:generateContent|streamGenerateContent|embedContent   Gemini/Vertex, model = m,
- *                                              stream_hint for streamGenerateContent
- *   .../publishers/anthropic/models/{m}:rawPredict|streamRawPredict     Anthropic on Vertex
- *   .../api/chat, /api/generate, /api/embed, /api/embeddings            Ollama
- * Provider from the host (case-insensitive, ":port" ignored): api.openai.com openai,
- * api.anthropic.com anthropic, generativelanguage.googleapis.com google, aiplatform.googleapis.com
- * and *-aiplatform.googleapis.com vertex, *.openai.azure.com and *.cognitiveservices.azure.com
- * azure, api.groq.com groq, api.mistral.ai mistral, api.deepseek.com deepseek, openrouter.ai
- * openrouter, api.together.xyz together, api.fireworks.ai fireworks, api.x.ai xai,
- * api.perplexity.ai perplexity, api.cerebras.ai cerebras; else port 11434 or an Ollama-native
- * path: ollama; else by API family: "openai-compatible", "anthropic-compatible" or
- * "google-compatible" (the store keeps the host itself). */
+ * Built-in rules (query string ignored, POST only): each provider file's match_path, asked in
+ * registry order (llm/registry.def). Today:
+ *   openai.c     .../chat/completions (any prefix); .../v1/completions, /v1/responses, /v1/embeddings
+ *                (any version segment v1, v2, v1beta..., or /openai); Azure
+ *                /openai/deployments/{dep}/(chat/completions|completions|embeddings|responses), model = dep
+ *   anthropic.c  .../v1/messages (not count_tokens, batches); Claude on Vertex
+ *                .../publishers/anthropic/models/{m}:rawPredict|streamRawPredict, model = m
+ *   gemini.c     .../models/{m}:generateContent|streamGenerateContent|embedContent, model = m,
+ *                stream_hint for streamGenerateContent
+ *   ollama.c     .../api/chat, /api/generate, /api/embed, /api/embeddings
+ * Provider from the host (case-insensitive, ":port" ignored): the first entry of any provider
+ * file's host table (exact names, or "*suffix" such as *.openai.azure.com for azure and
+ * *-aiplatform.googleapis.com for vertex); else a provider that owns the port (11434: "ollama");
+ * else the API's provider for unknown hosts: "openai-compatible", "anthropic-compatible",
+ * "google-compatible" or "ollama" (the store keeps the host itself). */
 int pl_endpoint_match(const char *method, const char *host, int port, const char *target, pl_endpoint *out);
 
 /* User rules, from PROMPTLOG_ENDPOINTS (add) and PROMPTLOG_IGNORE (drop). Syntax, both variables:
@@ -91,9 +86,11 @@ typedef struct pl_llm_input {
     const char *content_type;   /* response Content-Type, may be NULL */
     const char *req_body;
     size_t req_len;
-    const char *resp_body;      /* content-decoded */
+    const char *resp_body;      /* content-decoded, unless decode_error */
     size_t resp_len;
     int incomplete;             /* the response was cut short */
+    int decode_error;           /* the response's Content-Encoding could not be undone: resp_body
+                                 * holds undecoded bytes, so it is not parsed (see parse_error) */
 } pl_llm_input;
 
 /* Normalizes one exchange into a record (a new cJSON object the caller deletes). Never fails on
@@ -118,7 +115,7 @@ typedef struct pl_llm_input {
  *   status             HTTP status
  *   error              provider's error message (HTTP error or mid-stream error event)
  *   incomplete         true when the stream or body was cut short
- *   parse_error        what could not be parsed
+ *   parse_error        what could not be parsed (including an undecodable response body)
  *   first_token_offset streams: byte offset in resp_body just past the first event that carried
  *                      content (text or tool call); the capture layer turns it into TTFT.
  *                      Internal: the exporter does not print it. */

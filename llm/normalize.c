@@ -1,5 +1,5 @@
-/* normalize.c — pl_llm_normalize: picks the provider normalizer by API and the stream framing by
- * what actually arrived (Content-Type, then the body's shape), never by what the request asked for. */
+/* normalize.c — pl_llm_normalize: the API's normalizer from the registry (provider.h), the stream
+ * framing from what arrived (Content-Type, then the body's shape), never from what was asked. */
 #include "record.h"
 #include "../proto/sse.h"
 
@@ -8,27 +8,25 @@
 #include <string.h>
 #include <strings.h>
 
-static const pl_provider *provider_of(pl_api api, const char **kind)
-{
-    switch (api) {
-    case PL_API_OPENAI_CHAT: *kind = "chat"; return &pl_openai_chat;
-    case PL_API_OPENAI_COMPLETIONS: *kind = "text"; return &pl_openai_completions;
-    case PL_API_OPENAI_RESPONSES: *kind = "chat"; return &pl_openai_responses;
-    case PL_API_OPENAI_EMBEDDINGS: *kind = "embedding"; return &pl_openai_embeddings;
-    case PL_API_ANTHROPIC_MESSAGES: *kind = "chat"; return &pl_anthropic_messages;
-    case PL_API_GEMINI_GENERATE: *kind = "chat"; return &pl_gemini_generate;
-    case PL_API_GEMINI_EMBED: *kind = "embedding"; return &pl_gemini_embed;
-    case PL_API_OLLAMA_CHAT: *kind = "chat"; return &pl_ollama_chat;
-    case PL_API_OLLAMA_GENERATE: *kind = "text"; return &pl_ollama_generate;
-    case PL_API_OLLAMA_EMBED: *kind = "embedding"; return &pl_ollama_embed;
-    default: *kind = "chat"; return NULL;
-    }
-}
-
 typedef struct stream_ctx {
     pl_norm *n;
-    const pl_provider *p;
+    const pl_api_norm *p;
 } stream_ctx;
+
+/* The normalizers by API (registry.def); registry.c's cheap table has none (provider.h). */
+static const pl_api_norm *const norms[] = {
+    [PL_API_NONE] = NULL,
+#define PL_PROVIDER(desc)
+#define PL_API(id, desc, norm) [PL_API_##id] = &norm,
+#include "registry.def"
+#undef PL_PROVIDER
+#undef PL_API
+};
+
+const pl_api_norm *pl_api_norm_of(pl_api api)
+{
+    return (unsigned)api < sizeof norms / sizeof norms[0] ? norms[api] : NULL;
+}
 
 static int is_blank(const char *s, size_t n)
 {
@@ -143,7 +141,7 @@ static framing pick_framing(const pl_llm_input *in, const char *body, size_t len
     }
 }
 
-static void run_stream(pl_norm *n, const pl_provider *p, framing f, const char *body, size_t len)
+static void run_stream(pl_norm *n, const pl_api_norm *p, framing f, const char *body, size_t len)
 {
     stream_ctx c = {n, p};
     n->streamed = 1;
@@ -198,10 +196,10 @@ static void http_error(pl_norm *n, const char *body, size_t len)
 
 cJSON *pl_llm_normalize(const pl_llm_input *in)
 {
-    const char *kind;
-    const pl_provider *p = provider_of(in->api, &kind);
+    const pl_api_desc *d = pl_api_desc_of(in->api);
+    const pl_api_norm *p = pl_api_norm_of(in->api);
     pl_norm n;
-    pl_norm_init(&n, in, kind);
+    pl_norm_init(&n, in, d ? d->kind : "chat");
 
     if (in->req_body && in->req_len) {
         cJSON *req = cJSON_ParseWithLength(in->req_body, in->req_len);
@@ -218,6 +216,14 @@ cJSON *pl_llm_normalize(const pl_llm_input *in)
     size_t len = body ? in->resp_len : 0;
     if (!p) {
         pl_norm_parse_error(&n, "unknown API");
+    } else if (in->decode_error && len) {
+        /* Compressed bytes are no provider's JSON: say why instead of failing to parse them. */
+        pl_norm_parse_error(&n, "response body could not be content-decoded (stored as received)");
+        if (in->status >= 400) {
+            char tmp[32];
+            snprintf(tmp, sizeof tmp, "HTTP %d", in->status);
+            pl_norm_error(&n, tmp);
+        }
     } else if (in->status >= 400) {
         http_error(&n, body, len);
     } else if (len) {

@@ -5,13 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void take_model(pl_norm *n, const cJSON *req)
-{
-    const char *m = pl_js(req, "model");
-    if (m && *m && !(n->model = pl_strdup(m)))
-        n->oom = 1;
-}
-
 /* Ollama tool-call arguments are JSON objects; the chat shape wants them as JSON text. */
 static void stringify_arguments(cJSON *messages)
 {
@@ -36,15 +29,13 @@ static void stringify_arguments(cJSON *messages)
 static void chat_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "messages", "tools", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     const cJSON *msgs = pl_jarr(req, "messages");
     if (msgs) {
         n->messages = cJSON_Duplicate(msgs, 1);
         stringify_arguments(n->messages);
     }
-    const cJSON *tools = pl_jarr(req, "tools");
-    if (tools)
-        n->tools = cJSON_Duplicate(tools, 1);
+    pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -88,12 +79,13 @@ static void chat_event(pl_norm *n, const char *event, const cJSON *d)
     chat_object(n, d);
 }
 
-const pl_provider pl_ollama_chat = {chat_request, chat_object, chat_event};
+const pl_api_desc pl_ollama_chat = {"ollama.chat", "chat", &pl_ollama};
+const pl_api_norm pl_ollama_chat_norm = {chat_request, chat_object, chat_event};
 
 static void generate_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "prompt", "system", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     n->prompt = pl_json_text(pl_jget(req, "prompt"), 1);
     const char *sys = pl_js(req, "system");
     if (sys && *sys)
@@ -114,12 +106,13 @@ static void generate_event(pl_norm *n, const char *event, const cJSON *d)
     generate_object(n, d);
 }
 
-const pl_provider pl_ollama_generate = {generate_request, generate_object, generate_event};
+const pl_api_desc pl_ollama_generate = {"ollama.generate", "text", &pl_ollama};
+const pl_api_norm pl_ollama_generate_norm = {generate_request, generate_object, generate_event};
 
 static void embed_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "input", "prompt", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -129,4 +122,30 @@ static void embed_response(pl_norm *n, const cJSON *o)
     pl_norm_usage_in(n, pl_jget(o, "prompt_eval_count"));
 }
 
-const pl_provider pl_ollama_embed = {embed_request, embed_response, NULL};
+const pl_api_desc pl_ollama_embed = {"ollama.embed", "embedding", &pl_ollama};
+const pl_api_norm pl_ollama_embed_norm = {embed_request, embed_response, NULL};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Where Ollama is spoken: paths, hosts and its port */
+
+/* .../api/chat, /api/generate, /api/embed, /api/embeddings. */
+static int match_path(const char *p, size_t n, pl_endpoint *out)
+{
+    if (pl_path_ends(p, n, "/api/chat"))
+        out->api = PL_API_OLLAMA_CHAT;
+    else if (pl_path_ends(p, n, "/api/generate"))
+        out->api = PL_API_OLLAMA_GENERATE;
+    else if (pl_path_ends(p, n, "/api/embed") || pl_path_ends(p, n, "/api/embeddings"))
+        out->api = PL_API_OLLAMA_EMBED;
+    else
+        return 0;
+    return 1;
+}
+
+static const pl_host_rule hosts[] = {
+    {"ollama.com", "ollama"},
+    {NULL, NULL},
+};
+
+/* Port 11434 names Ollama on any host, whichever API path (it serves OpenAI's too). */
+const pl_provider_desc pl_ollama = {hosts, 11434, "ollama", "tsed", match_path};

@@ -6,13 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void take_model(pl_norm *n, const cJSON *req)
-{
-    const char *m = pl_js(req, "model");
-    if (m && *m && !n->model && !(n->model = pl_strdup(m)))
-        n->oom = 1;
-}
-
 static cJSON *dup_or_null(const cJSON *v)
 {
     return v ? cJSON_Duplicate(v, 1) : NULL;
@@ -32,9 +25,9 @@ static char *args_text(const cJSON *args)
 static void chat_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "messages", "tools", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     n->messages = dup_or_null(pl_jarr(req, "messages"));
-    n->tools = dup_or_null(pl_jarr(req, "tools"));
+    pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -121,7 +114,8 @@ static void chat_event(pl_norm *n, const char *event, const cJSON *d)
     openai_usage(n, d);
 }
 
-const pl_provider pl_openai_chat = {chat_request, chat_response, chat_event};
+const pl_api_desc pl_openai_chat = {"openai.chat", "chat", &pl_openai};
+const pl_api_norm pl_openai_chat_norm = {chat_request, chat_response, chat_event};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Legacy completions: a "text" record */
@@ -129,7 +123,7 @@ const pl_provider pl_openai_chat = {chat_request, chat_response, chat_event};
 static void completions_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "prompt", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     const cJSON *p = pl_jget(req, "prompt");
     if (cJSON_IsArray(p) && cJSON_GetArraySize(p) == 1 && cJSON_IsString(cJSON_GetArrayItem(p, 0)))
         p = cJSON_GetArrayItem(p, 0);
@@ -162,7 +156,8 @@ static void completions_event(pl_norm *n, const char *event, const cJSON *d)
     completions_choices(n, d);
 }
 
-const pl_provider pl_openai_completions = {completions_request, completions_response, completions_event};
+const pl_api_desc pl_openai_completions = {"openai.completions", "text", &pl_openai};
+const pl_api_norm pl_openai_completions_norm = {completions_request, completions_response, completions_event};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Responses API */
@@ -207,7 +202,7 @@ static void responses_input_item(pl_norm *n, const cJSON *it, cJSON **last_calls
 static void responses_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "input", "instructions", "tools", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     const char *instr = pl_js(req, "instructions");
     if (instr && *instr)
         pl_msg_add(n, "system", instr);
@@ -220,7 +215,7 @@ static void responses_request(pl_norm *n, const cJSON *req)
         cJSON_ArrayForEach(it, input)
             responses_input_item(n, it, &last_calls);
     }
-    n->tools = dup_or_null(pl_jarr(req, "tools"));
+    pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -328,7 +323,8 @@ static void responses_event(pl_norm *n, const char *event, const cJSON *d)
     }
 }
 
-const pl_provider pl_openai_responses = {responses_request, responses_response, responses_event};
+const pl_api_desc pl_openai_responses = {"openai.responses", "chat", &pl_openai};
+const pl_api_norm pl_openai_responses_norm = {responses_request, responses_response, responses_event};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Embeddings: model and usage only; vectors are not part of the record */
@@ -336,7 +332,7 @@ const pl_provider pl_openai_responses = {responses_request, responses_response, 
 static void embeddings_request(pl_norm *n, const cJSON *req)
 {
     static const char *const excl[] = {"model", "input", NULL};
-    take_model(n, req);
+    pl_norm_model(n, pl_js(req, "model"));
     n->kwargs = pl_kwargs(req, excl);
 }
 
@@ -347,4 +343,75 @@ static void embeddings_response(pl_norm *n, const cJSON *resp)
     pl_norm_usage_in(n, pl_jget(u, "prompt_tokens"));
 }
 
-const pl_provider pl_openai_embeddings = {embeddings_request, embeddings_response, NULL};
+const pl_api_desc pl_openai_embeddings = {"openai.embeddings", "embedding", &pl_openai};
+const pl_api_norm pl_openai_embeddings_norm = {embeddings_request, embeddings_response, NULL};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Where the OpenAI shape is spoken: paths and hosts */
+
+/* Azure classic: ".../openai/deployments/{dep}" ends at p[end]. Fills the model on a match. */
+static int azure_deployment(const char *p, size_t end, pl_endpoint *out)
+{
+    const char *dep, *d;
+    size_t dlen, len;
+    pl_path_seg_before(p, end, &dep, &dlen);
+    if (dlen == 0 || dep == p)
+        return 0;
+    size_t dstart = (size_t)(dep - p) - 1; /* the '/' before dep */
+    pl_path_seg_before(p, dstart, &d, &len);
+    if (!pl_path_seg_is(d, len, "deployments"))
+        return 0;
+    pl_path_copy(out->model, sizeof out->model, dep, dlen);
+    return 1;
+}
+
+/* A resource after a version (or /openai) segment, or after an Azure deployment. */
+static int resource(const char *p, size_t n, const char *suffix, pl_api api, pl_endpoint *out)
+{
+    if (!pl_path_ends(p, n, suffix))
+        return 0;
+    size_t end = n - strlen(suffix);
+    const char *seg;
+    size_t len;
+    pl_path_seg_before(p, end, &seg, &len);
+    if (pl_path_version_seg(seg, len) || pl_path_seg_is(seg, len, "openai") || azure_deployment(p, end, out)) {
+        out->api = api;
+        return 1;
+    }
+    return 0;
+}
+
+/* .../chat/completions under any prefix (/v1, /openai/v1, /api/v1, /v1beta/openai, none at all as
+ * DeepSeek and Perplexity allow); completions, responses and embeddings after a version segment,
+ * /openai, or an Azure deployment (/openai/deployments/{dep}/..., model = dep). */
+static int match_path(const char *p, size_t n, pl_endpoint *out)
+{
+    if (pl_path_ends(p, n, "/chat/completions")) {
+        azure_deployment(p, n - strlen("/chat/completions"), out);
+        out->api = PL_API_OPENAI_CHAT;
+        return 1;
+    }
+    return resource(p, n, "/completions", PL_API_OPENAI_COMPLETIONS, out) ||
+           resource(p, n, "/responses", PL_API_OPENAI_RESPONSES, out) ||
+           resource(p, n, "/embeddings", PL_API_OPENAI_EMBEDDINGS, out);
+}
+
+static const pl_host_rule hosts[] = {
+    {"api.openai.com", "openai"},
+    {"*.openai.azure.com", "azure"},
+    {"*.cognitiveservices.azure.com", "azure"},
+    {"*.services.ai.azure.com", "azure"},
+    {"api.groq.com", "groq"},
+    {"api.mistral.ai", "mistral"},
+    {"api.deepseek.com", "deepseek"},
+    {"openrouter.ai", "openrouter"},
+    {"api.together.xyz", "together"},
+    {"api.together.ai", "together"},
+    {"api.fireworks.ai", "fireworks"},
+    {"api.x.ai", "xai"},
+    {"api.perplexity.ai", "perplexity"},
+    {"api.cerebras.ai", "cerebras"},
+    {NULL, NULL},
+};
+
+const pl_provider_desc pl_openai = {hosts, 0, "openai-compatible", "s", match_path};

@@ -1,13 +1,16 @@
-/* record.h — internal to llm/: the accumulator every provider normalizer fills, and cJSON helpers.
- * Providers only translate their wire shapes into these calls; building the record's final shape
- * (key order, omit-empty, finish/usage placement) happens once, in pl_norm_build. */
+/* record.h — internal to llm/: what a provider normalizer calls. The accumulator it fills
+ * (accumulate.c), the record built from it once (build.c), shared wire-shape helpers (wire.c) and
+ * request-message building (message.c); JSON accessors come from util/json.h, the provider and API
+ * descriptors from provider.h. Providers only translate their wire shapes into these calls. */
 #ifndef PL_LLM_RECORD_H
 #define PL_LLM_RECORD_H
 
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include "llm.h"
+#include "provider.h"
 #include "../util/buf.h"
+#include "../util/json.h"
 
 typedef struct pl_tool_acc {
     int index;          /* provider's tool index (OpenAI) or content block index (Anthropic) */
@@ -63,44 +66,31 @@ void pl_norm_tool_frag(pl_norm *n, pl_tool_acc *t, const char *id, const char *n
 void pl_norm_finish(pl_norm *n, int choice, const char *reason);
 void pl_norm_usage_in(pl_norm *n, const cJSON *num);
 void pl_norm_usage_out(pl_norm *n, const cJSON *num);
+void pl_norm_model(pl_norm *n, const char *model);        /* the request's; first non-empty wins */
+void pl_norm_tools(pl_norm *n, const cJSON *tools);       /* a copy of the request's tools, once */
 void pl_norm_resp_model(pl_norm *n, const char *model);   /* first non-empty wins */
 void pl_norm_error(pl_norm *n, const char *msg);          /* first one wins */
 void pl_norm_parse_error(pl_norm *n, const char *what);   /* accumulates, "; "-separated */
 void pl_norm_mark_token(pl_norm *n);
 
-/* --- cJSON helpers (all NULL-safe) */
-const char *pl_js(const cJSON *obj, const char *key);               /* string member or NULL */
-const cJSON *pl_jget(const cJSON *obj, const char *key);            /* any member or NULL */
-const cJSON *pl_jobj(const cJSON *obj, const char *key);            /* object member or NULL */
-const cJSON *pl_jarr(const cJSON *obj, const char *key);            /* array member or NULL */
-int pl_jint(const cJSON *obj, const char *key, int dflt);
+/* --- wire-shape helpers (wire.c; all NULL-safe) */
 char *pl_strdup(const char *s);
 /* A string as is; an array of parts as the concatenation of their "text" members; else NULL. */
 char *pl_content_text(const cJSON *content);
-/* Compact JSON text of any value (strings are NOT quoted when raw_strings is set). */
-char *pl_json_text(const cJSON *v, int raw_strings);
+/* Text joined from parts into b, handed out: NULL when no part had text (any == 0), "" when the
+ * parts were all empty, else b's contents (b is left empty either way). */
+char *pl_text_result(pl_buf *b, int any);
 /* Copy of req without the listed keys (NULL-terminated); NULL when nothing is left. */
 cJSON *pl_kwargs(const cJSON *req, const char *const *exclude);
 /* A provider's error message from an error body: {"error":{"message"}}, {"error":"..."},
  * {"message"}, {"detail"}, or [{"error":...}]. NULL when none. */
 char *pl_error_message(const cJSON *body);
 
-/* --- building request messages in OpenAI chat shape */
+/* --- building request messages in OpenAI chat shape (message.c) */
 /* Appends {role, content?} to n->messages (created on demand); returns the message or NULL. */
 cJSON *pl_msg_add(pl_norm *n, const char *role, const char *content);
 /* Appends {id?, type:"function", function:{name, arguments}} to msg.tool_calls. args_json is a
  * JSON string value (kept as is) or any other value (serialized compactly). */
 void pl_msg_tool_call(cJSON *msg, const char *id, const char *name, const cJSON *args_json);
-
-/* --- provider normalizers (openai.c, anthropic.c, gemini.c, ollama.c) */
-typedef struct pl_provider {
-    void (*request)(pl_norm *n, const cJSON *req);
-    void (*response)(pl_norm *n, const cJSON *resp);                  /* whole JSON body */
-    void (*event)(pl_norm *n, const char *event, const cJSON *data);  /* one stream unit */
-} pl_provider;
-
-extern const pl_provider pl_openai_chat, pl_openai_completions, pl_openai_responses,
-    pl_openai_embeddings, pl_anthropic_messages, pl_gemini_generate, pl_gemini_embed,
-    pl_ollama_chat, pl_ollama_generate, pl_ollama_embed;
 
 #endif

@@ -1,6 +1,7 @@
 /* capture.c — the one way from a hook into the pipeline: is this request an LLM call (here,
  * libc only), and exchange → record → row, done by the engine (engine.h) before we return. */
 #include "capture.h"
+#include "doctor_report.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -50,8 +51,10 @@ void pl_capture_commit(pl_exchange *x, const pl_endpoint *ep)
     pl_self_enter(); /* the engine's SQLite file I/O reaches our exported hooks: straight through */
     const pl_engine *e = pl_engine_get();
     if (ep && !pl_config_get()->disabled) {
-        if (e)
-            e->commit(x, ep);
+        if (e) {
+            if (e->commit(x, ep))
+                pl_doctor_note_captured(x->source);
+        }
         else
             pl_stats_count(0); /* (why was said once when the load failed or was deferred) */
     }

@@ -1,6 +1,7 @@
 /* conn.c — the connection table (TLS sessions and plain sockets) and per-connection protocol dispatch (conn.h): decides
  * HTTP/1.1, HTTP/2 or ignored on the first bytes written, and turns exchanges into commits. */
 #include "conn.h"
+#include "doctor_report.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -334,9 +335,11 @@ static void sniff(conn *c, pl_dir dir, const unsigned char *p, size_t len, doubl
         }
         c->kind = K_H1;
     } else {
+        pl_doctor_note_sniff(c->src, 0, c->sniff, c->nsniff);
         mark_ignored(c);
         return;
     }
+    pl_doctor_note_sniff(c->src, 1, NULL, 0);
     /* Replay what was held back, then the rest of this write. */
     if (proto_feed(c, PL_DIR_OUT, c->sniff, c->nsniff, now) != 0 ||
         proto_feed(c, PL_DIR_OUT, p + take, len - take, now) != 0)

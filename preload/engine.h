@@ -24,7 +24,7 @@
 #include "../proto/http2.h"
 #include "runtime.h"
 
-#define PL_ENGINE_VERSION 1
+#define PL_ENGINE_VERSION 2
 #define PL_ENGINE_FILE "libpromptlog-engine.so"
 #define PL_ENGINE_TABLE "pl_engine_v1"
 
@@ -41,8 +41,9 @@ typedef struct pl_engine_host {
 typedef struct pl_engine {
     unsigned version;   /* PL_ENGINE_VERSION: a stale engine next to a newer library is refused */
     void (*init)(const pl_engine_host *host);
-    /* capture.h's commit: normalize, redact, insert; does NOT free x. Under pl_in_self. */
-    void (*commit)(pl_exchange *x, const pl_endpoint *ep);
+    /* capture.h's commit: normalize, redact, insert; does NOT free x. Under pl_in_self.
+     * Returns 1 when a row was committed (the preloaded side counts it for doctor --run). */
+    int (*commit)(pl_exchange *x, const pl_endpoint *ep);
     /* process.h's store steps: close at exit (under pl_in_self), and the store lock across fork. */
     void (*store_close)(void);
     void (*fork_prepare)(void);

@@ -32,7 +32,7 @@ static const pl_tls_lib gnutls = {PL_SOURCE_GNUTLS, recv_ended};
 PL_EXPORT ssize_t gnutls_record_send(gnutls_session_t s, const void *data, size_t size)
 {
     PL_TLS_REAL(send_fn, fn, r_send, "gnutls_record_send", gnutls_record_send, GNUTLS_E_INTERNAL_ERROR);
-    if (!pl_tls_enter(1))
+    if (!pl_tls_enter(PL_TLS_WRITE))
         return fn(s, data, size);
     ssize_t r = fn(s, data, size);
     /* (a retry after E_AGAIN passes NULL: its bytes are not visible here) */
@@ -43,7 +43,7 @@ PL_EXPORT ssize_t gnutls_record_send(gnutls_session_t s, const void *data, size_
 PL_EXPORT ssize_t gnutls_record_recv(gnutls_session_t s, void *data, size_t size)
 {
     PL_TLS_REAL(recv_fn, fn, r_recv, "gnutls_record_recv", gnutls_record_recv, GNUTLS_E_INTERNAL_ERROR);
-    if (!pl_tls_enter(1))
+    if (!pl_tls_enter(PL_TLS_READ))
         return fn(s, data, size);
     ssize_t r = fn(s, data, size);
     pl_tls_got(&gnutls, s, data, r > 0 ? (size_t)r : 0, (long)r);
@@ -53,7 +53,7 @@ PL_EXPORT ssize_t gnutls_record_recv(gnutls_session_t s, void *data, size_t size
 PL_EXPORT int gnutls_bye(gnutls_session_t s, gnutls_close_request_t how)
 {
     PL_TLS_REAL(bye_fn, fn, r_bye, "gnutls_bye", gnutls_bye, GNUTLS_E_INTERNAL_ERROR);
-    if (!pl_tls_enter(0))
+    if (!pl_tls_enter(PL_TLS_EVENT))
         return fn(s, how);
     pl_tls_closed(s, 0); /* before: bye may block on the peer, the record is complete already */
     int r = fn(s, how);
@@ -70,7 +70,7 @@ PL_EXPORT void gnutls_deinit(gnutls_session_t s)
 PL_EXPORT int gnutls_init(gnutls_session_t *session, unsigned int flags)
 {
     PL_TLS_REAL(init_fn, fn, r_init, "gnutls_init", gnutls_init, GNUTLS_E_INTERNAL_ERROR);
-    if (!pl_tls_enter(0))
+    if (!pl_tls_enter(PL_TLS_EVENT))
         return fn(session, flags);
     int r = fn(session, flags);
     pl_tls_opened(r == 0 && session ? *session : NULL);

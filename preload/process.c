@@ -1,6 +1,7 @@
 /* process.c — the process lifecycle (process.h): pid and fork generation, the one pthread_atfork
  * registration and its documented step order, exit flushing; the store is the engine's. */
 #include "process.h"
+#include "doctor_report.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -57,6 +58,7 @@ static void fork_child(void)
     pl_curl_shadow_fork_release();
     pl_conn_fork_child();
     pl_engine_fork_child();
+    pl_doctor_fork_child();
 }
 
 /* ---- exit ---- */

@@ -13,7 +13,8 @@
  *            connection forgotten (never closed: it is the parent's), 3. the shadow table lock
  *            released, 4. the connection table reset (conn.c: the parent commits its own
  *            exchanges; a copy here would duplicate them), 5. an engine still loading at fork
- *            is never used by the child (engine.c).
+ *            is never used by the child (engine.c), 6. the doctor --run counters zeroed
+ *            (doctor_report.c: the parent reports what it saw).
  * No step takes a lock another step holds, and no lock of ours is held while the store works
  * except the store lock itself, so the prepare order cannot deadlock.
  *

@@ -68,12 +68,17 @@ static size_t parse_size(const char *v, size_t dflt)
     return (size_t)n;
 }
 
+int pl_config_disabled_env(void)
+{
+    /* A setuid/setgid process runs with someone else's privileges: writing a database it
+     * chose (PROMPTLOG_DATABASE is attacker-controlled) would be a privilege escalation. */
+    return getauxval(AT_SECURE) != 0 || env_flag("PROMPTLOG_DISABLE");
+}
+
 static void config_load(void)
 {
     int saved = errno;
     pl_config *c = &g_config;
-    /* A setuid/setgid process runs with someone else's privileges: writing a database it
-     * chose (PROMPTLOG_DATABASE is attacker-controlled) would be a privilege escalation. */
     int secure = getauxval(AT_SECURE) != 0;
     c->debug = secure ? 0 : env_flag("PROMPTLOG_DEBUG");
     c->database_url = env_str("PROMPTLOG_DATABASE", "sqlite:///prompts.db");
@@ -90,7 +95,7 @@ static void config_load(void)
     }
     c->endpoints = env_str("PROMPTLOG_ENDPOINTS", NULL);
     c->ignore = env_str("PROMPTLOG_IGNORE", NULL);
-    c->disabled = secure || env_flag("PROMPTLOG_DISABLE");
+    c->disabled = pl_config_disabled_env();
     errno = saved;
 }
 

@@ -39,6 +39,9 @@ typedef struct pl_config {
 
 /* Read once, lazily, thread-safe. Never NULL. */
 PL_HIDDEN const pl_config *pl_config_get(void);
+/* The `disabled` rule alone (a setuid/setgid process, or PROMPTLOG_DISABLE=1), for start-up code
+ * (the patchers' constructors) that must not freeze the whole configuration that early. */
+PL_HIDDEN int pl_config_disabled_env(void);
 
 /* One line on stderr, prefixed "promptlog: ", only when PROMPTLOG_DEBUG is set. Preserves errno. */
 PL_HIDDEN void pl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 
+PL_TLS int pl_tls_dirs;
+
 void pl_tls_wrote(const pl_tls_lib *lib, void *session, const void *buf, size_t moved)
 {
     int saved = errno;
@@ -13,6 +15,7 @@ void pl_tls_wrote(const pl_tls_lib *lib, void *session, const void *buf, size_t 
         else
             pl_conn_ignore(session);
     }
+    pl_tls_dirs &= ~PL_TLS_WRITE;
     pl_in_hook--;
     errno = saved;
 }
@@ -24,6 +27,7 @@ void pl_tls_got(const pl_tls_lib *lib, void *session, const void *buf, size_t mo
         pl_conn_data(session, lib->src, PL_DIR_IN, buf, moved);
     else if (ret <= 0 && lib->read_ended(session, ret))
         pl_conn_eof(session);
+    pl_tls_dirs &= ~PL_TLS_READ;
     pl_in_hook--;
     errno = saved;
 }

@@ -23,14 +23,32 @@ typedef struct pl_tls_lib {
     int (*read_ended)(void *session, long ret);
 } pl_tls_lib;
 
-/* 1 when this call is observed (pl_in_hook is raised: one of the pl_tls_* "leave" calls below
- * must follow), 0 when it passes straight through. data: a read/write (libcurl's own are not
- * ours) rather than a session event (observed inside libcurl too). */
-static inline int pl_tls_enter(int data)
+/* What a hooked call is: a session event, or a data call in one direction. */
+enum { PL_TLS_EVENT = 0, PL_TLS_READ = 1, PL_TLS_WRITE = 2 };
+
+/* The data directions this thread is inside (PL_TLS_READ | PL_TLS_WRITE bits). The guard is per
+ * direction: a read nested in a read (SSL_read over SSL_read_ex) is the library calling itself
+ * and must not be fed twice, but a write nested in a read is the program's own: node runs
+ * JavaScript from inside SSL_read (session tickets, the handshake's end) and that JavaScript
+ * writes the request. */
+PL_HIDDEN extern PL_TLS int pl_tls_dirs;
+
+/* 1 when this call is observed (pl_in_hook is raised, so the socket hooks ignore the library's
+ * own I/O: one of the pl_tls_* "leave" calls below must follow), 0 when it passes straight
+ * through. Data calls inside libcurl are not ours (the curl hooks record those); session events
+ * are observed there too. */
+static inline int pl_tls_enter(int what)
 {
-    if (pl_in_self || pl_in_hook || (data && pl_in_curl))
+    if (pl_in_self)
         return 0;
+    if (what == PL_TLS_EVENT) {
+        if (pl_in_hook)
+            return 0;
+    } else if (pl_in_curl || (pl_tls_dirs & what)) {
+        return 0;
+    }
     pl_in_hook++;
+    pl_tls_dirs |= what;
     return 1;
 }
 

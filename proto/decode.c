@@ -42,22 +42,34 @@ static int token_is(const char *s, size_t n, const char *word)
     return strlen(word) == n && strncasecmp(s, word, n) == 0;
 }
 
+/* The next coding token of a Content-Encoding list, its parameters (after ';') skipped, since no
+ * coding we know takes any. Returns 0 at the end of the list. */
+static int next_coding(const char **pp, const char **tok, size_t *len)
+{
+    const char *p = *pp;
+    while (*p == ' ' || *p == '\t' || *p == ',')
+        p++;
+    if (!*p) {
+        *pp = p;
+        return 0;
+    }
+    *tok = p;
+    while (*p && *p != ',' && *p != ' ' && *p != '\t' && *p != ';')
+        p++;
+    *len = (size_t)(p - *tok);
+    while (*p && *p != ',')
+        p++;
+    *pp = p;
+    return 1;
+}
+
 int pl_decoder_is_identity(const char *ce)
 {
-    if (!ce)
-        return 1;
-    const char *p = ce;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        const char *s = p;
-        while (*p && *p != ',' && *p != ' ' && *p != '\t')
-            p++;
-        if (!token_is(s, (size_t)(p - s), "identity"))
+    const char *p = ce ? ce : "", *s;
+    size_t len;
+    while (next_coding(&p, &s, &len))
+        if (!token_is(s, len, "identity"))
             return 0;
-    }
     return 1;
 }
 
@@ -68,18 +80,9 @@ pl_decoder *pl_decoder_new(const char *ce)
         return NULL;
     st_kind kinds[PL_DECODE_MAX_STAGES];
     int n = 0;
-    const char *p = ce ? ce : "";
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        const char *s = p;
-        while (*p && *p != ',' && *p != ' ' && *p != '\t' && *p != ';')
-            p++;
-        size_t len = (size_t)(p - s);
-        while (*p && *p != ',') /* parameters after ';' are not used by any coding we know */
-            p++;
+    const char *p = ce ? ce : "", *s;
+    size_t len;
+    while (next_coding(&p, &s, &len)) {
         st_kind k;
         if (token_is(s, len, "identity"))
             continue;
@@ -92,7 +95,7 @@ pl_decoder *pl_decoder_new(const char *ce)
         else if (token_is(s, len, "zstd"))
             k = ST_ZSTD;
         else {
-            d->error = 1; /* unknown coding: storing undecodable bytes would only mislead */
+            d->error = 1; /* unknown coding: nothing decodes (body.c then keeps the bytes, flagged) */
             return d;
         }
         if (n == PL_DECODE_MAX_STAGES) {

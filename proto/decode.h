@@ -4,7 +4,9 @@
  * Contract: bytes go in as they arrive, split anywhere; decoded bytes are appended to a pl_buf up
  * to a limit (a decompression bomb costs at most `limit` bytes). Bad or unsupported data never
  * fails the caller: the decoder sets its error flag, keeps what it decoded so far and ignores
- * later input. Stacked codings ("gzip, br") are undone in reverse order. Not thread-safe. */
+ * later input (proto/body.h then stores the undecoded bytes instead, flagged decode_error).
+ * Stacked codings ("gzip, br") are undone in reverse order; parameters after ';' are ignored.
+ * Not thread-safe. */
 #ifndef PL_DECODE_H
 #define PL_DECODE_H
 

@@ -1,84 +1,13 @@
-/* exchange.c — construction, header lists and URL handling for pl_exchange (see exchange.h).
- * Pure: no I/O, no globals. */
+/* exchange.c — construction, URL handling and the arrival timeline of pl_exchange (exchange.h).
+ * Pure: no I/O, no globals; URLs are split by util/url.h, headers live in util/headers.h. */
 #include "exchange.h"
+#include "../util/url.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
-
-static char *dup_n(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (!p)
-        return NULL;
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
-int pl_headers_add(pl_headers *h, const char *name, size_t name_len, const char *value, size_t value_len)
-{
-    if (h->count == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 16;
-        pl_header *items = realloc(h->items, cap * sizeof *items);
-        if (!items)
-            return -1;
-        h->items = items;
-        h->cap = cap;
-    }
-    char *n = dup_n(name, name_len);
-    char *v = dup_n(value, value_len);
-    if (!n || !v) {
-        free(n);
-        free(v);
-        return -1;
-    }
-    h->items[h->count].name = n;
-    h->items[h->count].value = v;
-    h->count++;
-    return 0;
-}
-
-int pl_headers_add_line(pl_headers *h, const char *line, size_t len)
-{
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        len--;
-    const char *colon = memchr(line, ':', len);
-    if (!colon || colon == line)
-        return 0;
-    size_t name_len = (size_t)(colon - line);
-    while (name_len && (line[name_len - 1] == ' ' || line[name_len - 1] == '\t'))
-        name_len--;
-    const char *v = colon + 1;
-    const char *end = line + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    return pl_headers_add(h, line, name_len, v, (size_t)(end - v));
-}
-
-const char *pl_headers_get(const pl_headers *h, const char *name)
-{
-    for (size_t i = 0; i < h->count; i++)
-        if (strcasecmp(h->items[i].name, name) == 0)
-            return h->items[i].value;
-    return NULL;
-}
-
-void pl_headers_free(pl_headers *h)
-{
-    for (size_t i = 0; i < h->count; i++) {
-        free(h->items[i].name);
-        free(h->items[i].value);
-    }
-    free(h->items);
-    h->items = NULL;
-    h->count = h->cap = 0;
-}
 
 const char *pl_source_name(pl_source s)
 {
@@ -87,6 +16,7 @@ const char *pl_source_name(pl_source s)
     case PL_SOURCE_OPENSSL: return "openssl";
     case PL_SOURCE_GNUTLS: return "gnutls";
     case PL_SOURCE_SOCKET: return "socket";
+    case PL_SOURCE_GO: return "go";
     default: return "unknown";
     }
 }
@@ -118,70 +48,25 @@ void pl_exchange_free(pl_exchange *x)
 
 int pl_exchange_set_url(pl_exchange *x, const char *url)
 {
-    const char *sep = strstr(url, "://");
-    const char *scheme = "http";
-    size_t scheme_len = 4;
-    const char *p = url;
-    if (sep) {
-        scheme = url;
-        scheme_len = (size_t)(sep - url);
-        p = sep + 3;
-    }
-    const char *auth_end = p + strcspn(p, "/?#");
+    pl_url u;
+    pl_url_split(url, &u);
     /* userinfo ("user:pass@") is dropped: it is a credential and never needed downstream. */
-    const char *at = memchr(p, '@', (size_t)(auth_end - p));
-    if (at)
-        p = at + 1;
-    const char *host = p, *host_end = auth_end;
-    int port = 0;
-    if (*host == '[') {
-        const char *rb = memchr(host, ']', (size_t)(auth_end - host));
-        if (rb) {
-            host_end = rb + 1;
-            if (rb + 1 < auth_end && rb[1] == ':')
-                port = atoi(rb + 2);
-        }
-    } else {
-        const char *colon = memchr(host, ':', (size_t)(auth_end - host));
-        if (colon) {
-            host_end = colon;
-            port = atoi(colon + 1);
-        }
-    }
-    char *s = dup_n(scheme, scheme_len);
-    char *h = dup_n(host, (size_t)(host_end - host));
-    const char *t = *auth_end ? auth_end : "/";
-    size_t tlen = strcspn(t, "#");
-    char *tg;
-    if (*t == '?') { /* "http://h?q" means "/?q" */
-        tg = malloc(tlen + 2);
-        if (tg) {
-            tg[0] = '/';
-            memcpy(tg + 1, t, tlen);
-            tg[tlen + 1] = '\0';
-        }
-    } else {
-        tg = dup_n(t, tlen);
-    }
+    char *s = pl_url_scheme_dup(&u);
+    char *h = pl_url_host_dup(&u);
+    char *tg = pl_url_target_dup(&u);
     if (!s || !h || !tg) {
         free(s);
         free(h);
         free(tg);
         return -1;
     }
-    for (char *c = s; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
-    for (char *c = h; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
-    if (!port)
-        port = strcmp(s, "https") == 0 ? 443 : 80;
     free(x->scheme);
     free(x->host);
     free(x->target);
     x->scheme = s;
     x->host = h;
     x->target = tg;
-    x->port = port;
+    x->port = u.port ? u.port : pl_url_default_port(s, strlen(s));
     return 0;
 }
 

@@ -2,30 +2,16 @@
  * layers that reassemble traffic (libcurl hooks, HTTP/1.1, HTTP/2) and the LLM layer and store.
  *
  * Invariants: bodies are content-decoded (gzip/br/... removed) and hold exactly the bytes the
- * program sent or received, up to the body cap (then `truncated` is set). Header names keep the
- * case they had on the wire; lookups are case-insensitive. Nothing here is redacted yet: the
- * store redacts before anything is written. */
+ * program sent or received, up to the body cap or a failed allocation (then `*_truncated` is set
+ * and the body is a prefix, never one with a hole). A response body whose coding is corrupt holds
+ * the undecoded bytes that arrived instead, and `decode_error` is set. Header names keep the case
+ * they had on the wire; lookups are case-insensitive (util/headers.h). Nothing here is redacted
+ * yet: the store redacts before anything is written. */
 #ifndef PL_EXCHANGE_H
 #define PL_EXCHANGE_H
 
 #include "../util/buf.h"
-
-typedef struct pl_header {
-    char *name;
-    char *value;
-} pl_header;
-
-typedef struct pl_headers {
-    pl_header *items;
-    size_t count, cap;
-} pl_headers;
-
-int pl_headers_add(pl_headers *h, const char *name, size_t name_len, const char *value, size_t value_len);
-/* Parses one "Name: value" line (CRLF optional); malformed lines are ignored. Returns 0 or -1 on OOM. */
-int pl_headers_add_line(pl_headers *h, const char *line, size_t len);
-/* Case-insensitive; returns the first value or NULL. */
-const char *pl_headers_get(const pl_headers *h, const char *name);
-void pl_headers_free(pl_headers *h);
+#include "../util/headers.h"  /* pl_headers (declared here before it moved to util/) */
 
 typedef enum pl_source {
     PL_SOURCE_UNKNOWN = 0,
@@ -33,6 +19,7 @@ typedef enum pl_source {
     PL_SOURCE_OPENSSL,  /* SSL_read/SSL_write */
     PL_SOURCE_GNUTLS,   /* gnutls_record_recv/send */
     PL_SOURCE_SOCKET,   /* plain TCP read/write/send/recv (HTTP without TLS, outside libcurl) */
+    PL_SOURCE_GO,       /* Go's crypto/tls (*Conn).Write/Read, patched in place (preload/go_hook.c) */
 } pl_source;
 
 const char *pl_source_name(pl_source s);
@@ -63,8 +50,10 @@ typedef struct pl_exchange {
     double first_byte_at;   /* epoch seconds of the first response byte; 0 if none */
     double ended_at;        /* epoch seconds when the exchange completed or was abandoned */
     unsigned incomplete : 1;    /* response did not complete (connection closed, reset, exit) */
-    unsigned req_truncated : 1; /* request body exceeded the cap */
-    unsigned resp_truncated : 1;/* response body exceeded the cap */
+    unsigned req_truncated : 1; /* request body exceeded the cap, or memory ran out */
+    unsigned resp_truncated : 1;/* response body exceeded the cap, or memory ran out */
+    int decode_error;       /* the response's Content-Encoding could not be undone: resp_body holds
+                             * the undecoded bytes as they arrived (proto/body.h) */
     char *transport_error;  /* e.g. "Couldn't connect to server"; NULL if none */
     pl_mark *marks;         /* arrival timeline of resp_body, at most PL_MAX_MARKS entries */
     size_t n_marks;

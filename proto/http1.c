@@ -1,15 +1,13 @@
-/* http1.c — incremental HTTP/1.1 request/response reassembly (http1.h).
- * Each direction is a small state machine (head, Content-Length body, chunked body, until-close
- * body) consuming bytes as they come; requests queue until their response, so pipelining works. */
+/* http1.c — HTTP/1.1 message framing for one connection (http1.h): per direction a state machine
+ * (head, length, chunked, until-close); requests queue for pipelining. Heads: http1_head.c. */
 #include "http1.h"
 
-#include <ctype.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "decode.h"
+#include "body.h"
+#include "http1_head.h"
 
 #define MAX_TRAILER_LINES 256
 
@@ -31,8 +29,9 @@ typedef struct side {
     int trailer_lines;
     unsigned long long left;/* bytes left in the body or the chunk */
     txn *t;                 /* OUT: request whose body is flowing (NULL between requests) */
-    pl_decoder *dec;        /* IN: decoder of the kept response in progress, NULL = identity */
+    pl_body body;           /* IN: the kept response body in progress */
     double started;         /* when the first byte of the current head arrived */
+    int oom;                /* an allocation failed while this side was being read */
 } side;
 
 struct pl_h1 {
@@ -46,61 +45,6 @@ struct pl_h1 {
 };
 
 /* ---- small helpers ------------------------------------------------------------------------- */
-
-static int is_tchar(int c)
-{
-    return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-static char *dup_n(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
-static size_t body_cap(const pl_h1 *c)
-{
-    return c->ev.max_body ? c->ev.max_body : SIZE_MAX;
-}
-
-/* Does a (comma-separated) header value end with the token "chunked"? */
-static int last_coding_is_chunked(const char *v)
-{
-    const char *end = v + strlen(v);
-    while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == ','))
-        end--;
-    const char *s = end;
-    while (s > v && s[-1] != ',' && s[-1] != ' ' && s[-1] != '\t')
-        s--;
-    return end - s == 7 && strncasecmp(s, "chunked", 7) == 0;
-}
-
-/* Content-Length over every occurrence: -1 when absent, -2 when invalid or contradictory. */
-static long long content_length(const pl_headers *h)
-{
-    long long found = -1;
-    for (size_t i = 0; i < h->count; i++) {
-        if (strcasecmp(h->items[i].name, "Content-Length") != 0)
-            continue;
-        const char *v = h->items[i].value;
-        if (!*v)
-            return -2;
-        unsigned long long n = 0;
-        for (; *v; v++) {
-            if (!isdigit((unsigned char)*v) || n > (1ULL << 50))
-                return -2;
-            n = n * 10 + (unsigned)(*v - '0');
-        }
-        if (found >= 0 && (unsigned long long)found != n)
-            return -2;
-        found = (long long)n;
-    }
-    return found;
-}
 
 /* ---- txn queue ----------------------------------------------------------------------------- */
 
@@ -139,9 +83,9 @@ static void side_reset(side *s)
     s->trailer_lines = 0;
     s->left = 0;
     s->t = NULL;
-    pl_decoder_free(s->dec);
-    s->dec = NULL;
+    pl_body_free(&s->body);
     s->started = 0;
+    s->oom = 0;
 }
 
 /* Reports everything in flight (incomplete) and frees all transactions. */
@@ -149,6 +93,11 @@ static void drop_all(pl_h1 *c, double now)
 {
     txn *t = c->qh;
     c->qh = c->qt = NULL;
+    /* After a failed allocation the bytes kept so far are sound but the rest is missing. */
+    if (c->in.oom && t && t->x)
+        t->x->resp_truncated = 1;
+    if (c->out.oom && c->out.t && c->out.t->x)
+        c->out.t->x->req_truncated = 1;
     while (t) {
         txn *next = t->next;
         report(c, t, 1, now);
@@ -172,138 +121,36 @@ static int malformed(pl_h1 *c, double now)
     return -1;
 }
 
+/* Memory ran out: the connection is given up as if malformed, but what is in flight is reported
+ * truncated (see drop_all), not merely incomplete. */
+static int out_of_memory(pl_h1 *c, side *s, double now)
+{
+    s->oom = 1;
+    return malformed(c, now);
+}
+
 /* ---- heads --------------------------------------------------------------------------------- */
-
-/* Splits buf into lines (LF or CRLF); returns the next line's length and advances *pos. */
-static int next_line(const pl_buf *b, size_t *pos, const char **line, size_t *len)
-{
-    if (*pos >= b->len)
-        return 0;
-    const char *s = b->data + *pos;
-    const char *nl = memchr(s, '\n', b->len - *pos);
-    size_t n = nl ? (size_t)(nl - s) : b->len - *pos;
-    *pos += n + (nl ? 1 : 0);
-    if (n && s[n - 1] == '\r')
-        n--;
-    *line = s;
-    *len = n;
-    return 1;
-}
-
-/* Header lines after the start line into h. Returns 0, or -1 when malformed or out of memory. */
-static int parse_fields(const pl_buf *b, size_t pos, pl_headers *h)
-{
-    const char *line;
-    size_t len;
-    while (next_line(b, &pos, &line, &len)) {
-        if (len == 0)
-            break;
-        const char *colon = memchr(line, ':', len);
-        if (!colon || colon == line || line[0] == ' ' || line[0] == '\t')
-            return -1; /* no name, or obsolete line folding */
-        for (const char *p = line; p < colon; p++)
-            if (!is_tchar((unsigned char)*p))
-                return -1;
-        if (h && pl_headers_add_line(h, line, len) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int parse_version(const char *s, size_t n, int *version)
-{
-    if (n != 8 || memcmp(s, "HTTP/1.", 7) != 0 || !isdigit((unsigned char)s[7]))
-        return -1;
-    *version = 10 + (s[7] - '0');
-    return 0;
-}
-
-static void set_host(pl_exchange *x, const char *v, const char *scheme)
-{
-    int port = 0;
-    const char *end = v + strlen(v);
-    const char *host_end = end;
-    if (*v == '[') {
-        const char *rb = strchr(v, ']');
-        if (rb) {
-            host_end = rb + 1;
-            if (rb[1] == ':')
-                port = atoi(rb + 2);
-        }
-    } else {
-        const char *colon = strchr(v, ':');
-        if (colon) {
-            host_end = colon;
-            port = atoi(colon + 1);
-        }
-    }
-    free(x->host);
-    x->host = dup_n(v, (size_t)(host_end - v));
-    if (x->host)
-        for (char *p = x->host; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-    x->port = port > 0 && port < 65536 ? port : (strcmp(scheme, "https") == 0 ? 443 : 80);
-}
 
 /* A complete request head is in c->out.line. */
 static int on_request_head(pl_h1 *c, double now)
 {
-    const pl_buf *b = &c->out.line;
-    size_t pos = 0;
-    const char *line;
-    size_t len;
-    if (!next_line(b, &pos, &line, &len))
-        return malformed(c, now);
-    if (!pl_h1_is_request_line(b->data, b->len))
-        return malformed(c, now);
-    const char *sp1 = memchr(line, ' ', len);
-    const char *sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line));
-    int version = 11;
-    parse_version(sp2 + 1, len - (size_t)(sp2 + 1 - line), &version);
-
     txn *t = calloc(1, sizeof *t);
     pl_exchange *x = pl_exchange_new(c->source);
-    if (!t || !x) {
+    if (!t || !x || pl_h1_head_request(&c->out.line, c->scheme, x) != 0) {
         free(t);
         pl_exchange_free(x);
         return malformed(c, now);
     }
-    x->http_version = version;
-    x->method = dup_n(line, (size_t)(sp1 - line));
-    x->target = dup_n(sp1 + 1, (size_t)(sp2 - sp1 - 1));
-    x->scheme = dup_n(c->scheme, strlen(c->scheme));
     x->started_at = c->out.started ? c->out.started : now;
-    if (!x->method || !x->target || !x->scheme || parse_fields(b, pos, &x->req_headers) != 0) {
-        pl_exchange_free(x);
-        free(t);
-        return malformed(c, now);
-    }
-    if (x->target[0] != '/' && strstr(x->target, "://")) {
-        char *abs = x->target; /* absolute-form: the URL names the host */
-        x->target = NULL;
-        int r = pl_exchange_set_url(x, abs);
-        free(abs);
-        if (r != 0) {
-            pl_exchange_free(x);
-            free(t);
-            return malformed(c, now);
-        }
-    } else {
-        const char *host = pl_headers_get(&x->req_headers, "Host");
-        if (host)
-            set_host(x, host, c->scheme);
-        else
-            x->port = strcmp(c->scheme, "https") == 0 ? 443 : 80;
-    }
     t->head_req = strcmp(x->method, "HEAD") == 0;
     t->connect = strcmp(x->method, "CONNECT") == 0;
 
     /* Framing of the request body. */
     const char *te = pl_headers_get(&x->req_headers, "Transfer-Encoding");
-    long long cl = content_length(&x->req_headers);
+    long long cl = pl_h1_content_length(&x->req_headers);
     sstate next = S_HEAD;
     if (te) {
-        if (!last_coding_is_chunked(te)) {
+        if (!pl_h1_last_coding_is_chunked(te)) {
             pl_exchange_free(x);
             free(t);
             return malformed(c, now);
@@ -351,6 +198,8 @@ static void response_done(pl_h1 *c, int incomplete, double now)
     if (!c->qh)
         c->qt = NULL;
     t->next = NULL;
+    if (t->x)
+        pl_body_end(&c->in.body, t->x, !incomplete, now);
     report(c, t, incomplete, now);
     t->resp_done = 1;
     side_reset(&c->in);
@@ -365,8 +214,8 @@ static int response_framing(pl_h1 *c, txn *t, int status, const pl_headers *h, d
         return 0;
     }
     const char *te = pl_headers_get(h, "Transfer-Encoding");
-    long long cl = content_length(h);
-    if (te && last_coding_is_chunked(te)) {
+    long long cl = pl_h1_content_length(h);
+    if (te && pl_h1_last_coding_is_chunked(te)) {
         c->in.st = S_CHUNK_SIZE;
     } else if (te) {
         c->in.st = S_BODY_CLOSE;
@@ -391,8 +240,7 @@ static int response_framing(pl_h1 *c, txn *t, int status, const pl_headers *h, d
                 pl_buf_append_str(&ce, ", ");
             pl_buf_append_str(&ce, h->items[i].value);
         }
-        if (ce.len && !pl_decoder_is_identity(ce.data))
-            c->in.dec = pl_decoder_new(ce.data);
+        pl_body_start(&c->in.body, t->x, ce.len ? ce.data : NULL);
         pl_buf_free(&ce);
     }
     return 0;
@@ -401,33 +249,23 @@ static int response_framing(pl_h1 *c, txn *t, int status, const pl_headers *h, d
 /* A complete response head is in c->in.line, for the request at the head of the queue. */
 static int on_response_head(pl_h1 *c, double now)
 {
-    const pl_buf *b = &c->in.line;
     txn *t = c->qh;
-    size_t pos = 0;
-    const char *line;
-    size_t len;
-    if (!t || !next_line(b, &pos, &line, &len))
+    if (!t)
         return malformed(c, now);
-    /* "HTTP/1.1 200 OK" (the reason phrase may be empty or absent) */
-    int version;
-    if (len < 12 || parse_version(line, 8, &version) != 0 || line[8] != ' ' ||
-        !isdigit((unsigned char)line[9]) || !isdigit((unsigned char)line[10]) ||
-        !isdigit((unsigned char)line[11]) || (len > 12 && line[12] != ' '))
-        return malformed(c, now);
-    int status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
-    if (status < 100)
-        return malformed(c, now);
-
+    int status, version;
     pl_headers tmp = {0};
     pl_headers *h = &tmp;
     pl_exchange *x = t->x;
-    if (x && status >= 200) {
-        pl_headers_free(&x->resp_headers);
-        h = &x->resp_headers;
-    }
-    if (parse_fields(b, pos, h) != 0) {
+    if (pl_h1_head_response(&c->in.line, &status, &version, &tmp) != 0) {
         pl_headers_free(&tmp);
         return malformed(c, now);
+    }
+    if (x && status >= 200) {
+        /* The final response's fields become the exchange's; 1xx ones are dropped. */
+        pl_headers_free(&x->resp_headers);
+        x->resp_headers = tmp;
+        memset(&tmp, 0, sizeof tmp);
+        h = &x->resp_headers;
     }
     pl_buf_reset(&c->in.line);
     c->in.eol = 0;
@@ -456,25 +294,13 @@ static void body_bytes(pl_h1 *c, pl_dir dir, const unsigned char *p, size_t n, d
 {
     if (dir == PL_DIR_OUT) {
         txn *t = c->out.t;
-        if (t && t->x) {
-            int trunc = 0;
-            pl_buf_append_capped(&t->x->req_body, p, n, body_cap(c), &trunc);
-            if (trunc)
-                t->x->req_truncated = 1;
-        }
+        if (t && t->x)
+            pl_body_request(t->x, p, n, c->ev.max_body);
         return;
     }
     pl_exchange *x = c->qh ? c->qh->x : NULL;
-    if (!x)
-        return;
-    int trunc = 0;
-    if (c->in.dec)
-        pl_decoder_feed(c->in.dec, p, n, &x->resp_body, c->ev.max_body, &trunc);
-    else
-        pl_buf_append_capped(&x->resp_body, p, n, body_cap(c), &trunc);
-    if (trunc)
-        x->resp_truncated = 1;
-    pl_exchange_mark(x, now);
+    if (x)
+        pl_body_feed(&c->in.body, x, p, n, c->ev.max_body, now);
 }
 
 static void message_done(pl_h1 *c, pl_dir dir, double now)
@@ -492,7 +318,7 @@ static void message_done(pl_h1 *c, pl_dir dir, double now)
 }
 
 /* Accumulates one line (without its LF) into s->line. Returns bytes consumed; *done when the
- * line is complete; -1 when it is too long. */
+ * line is complete; -1 when it is too long, -2 when memory ran out. */
 static long take_line(side *s, const unsigned char *p, size_t n, int *done)
 {
     const unsigned char *nl = memchr(p, '\n', n);
@@ -500,32 +326,9 @@ static long take_line(side *s, const unsigned char *p, size_t n, int *done)
     if (s->line.len + k > PL_H1_MAX_HEAD)
         return -1;
     if (k && pl_buf_append(&s->line, p, k) != 0)
-        return -1;
+        return -2;
     *done = nl != NULL;
     return (long)(k + (nl ? 1 : 0));
-}
-
-/* Parses the chunk-size line in s->line: hex size, optional extensions. -1 when malformed. */
-static long long chunk_size(const pl_buf *line)
-{
-    const char *p = pl_buf_cstr(line);
-    const char *end = p + line->len;
-    if (end > p && end[-1] == '\r')
-        end--;
-    unsigned long long n = 0;
-    int digits = 0;
-    for (; p < end && isxdigit((unsigned char)*p); p++, digits++) {
-        if (digits >= 15)
-            return -1;
-        n = n * 16 + (unsigned)(isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10));
-    }
-    if (!digits)
-        return -1;
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-    if (p < end && *p != ';')
-        return -1;
-    return (long long)n;
 }
 
 /* One step of a direction's state machine; returns bytes consumed (> 0 unless the connection
@@ -566,8 +369,12 @@ static size_t step(pl_h1 *c, pl_dir dir, const unsigned char *p, size_t n, doubl
                 s->eol = 0;
             }
         }
-        if (s->line.len + (i - start) > PL_H1_MAX_HEAD || pl_buf_append(&s->line, p + start, i - start) != 0) {
+        if (s->line.len + (i - start) > PL_H1_MAX_HEAD) {
             malformed(c, now);
+            return 0;
+        }
+        if (pl_buf_append(&s->line, p + start, i - start) != 0) {
+            out_of_memory(c, s, now);
             return 0;
         }
         if (end) {
@@ -602,7 +409,10 @@ static size_t step(pl_h1 *c, pl_dir dir, const unsigned char *p, size_t n, doubl
         int done = 0;
         long k = take_line(s, p, n, &done);
         if (k < 0) {
-            malformed(c, now);
+            if (k == -2)
+                out_of_memory(c, s, now);
+            else
+                malformed(c, now);
             return 0;
         }
         if (!done)
@@ -612,7 +422,7 @@ static size_t step(pl_h1 *c, pl_dir dir, const unsigned char *p, size_t n, doubl
         if (len && line->data[len - 1] == '\r')
             len--;
         if (s->st == S_CHUNK_SIZE) {
-            long long size = chunk_size(line);
+            long long size = pl_h1_chunk_size(line);
             if (size < 0) {
                 malformed(c, now);
                 return 0;
@@ -649,7 +459,7 @@ pl_h1 *pl_h1_new(const pl_proto_events *events, pl_source source, const char *sc
         return NULL;
     c->ev = *events;
     c->source = source;
-    c->scheme = dup_n(scheme ? scheme : "https", strlen(scheme ? scheme : "https"));
+    c->scheme = strdup(scheme ? scheme : "https");
     if (!c->scheme) {
         free(c);
         return NULL;
@@ -727,48 +537,9 @@ void pl_h1_free(pl_h1 *c)
         pl_exchange_free(c->out.t->x);
         free(c->out.t);
     }
-    pl_decoder_free(c->in.dec);
+    pl_body_free(&c->in.body);
     pl_buf_free(&c->out.line);
     pl_buf_free(&c->in.line);
     free(c->scheme);
     free(c);
-}
-
-int pl_h1_request_start_match(const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    size_t i = 0;
-    for (; i < len && i < 20; i++) {
-        if (p[i] == ' ')
-            return i > 0 ? 1 : 0;
-        if (p[i] < 'A' || p[i] > 'Z')
-            return 0;
-    }
-    return i < 20 ? -1 : 0;
-}
-
-int pl_h1_is_request_line(const void *data, size_t len)
-{
-    const char *p = data;
-    const char *nl = memchr(p, '\n', len);
-    if (!nl)
-        return 0;
-    size_t n = (size_t)(nl - p);
-    if (n && p[n - 1] == '\r')
-        n--;
-    size_t i = 0;
-    while (i < n && is_tchar((unsigned char)p[i]))
-        i++;
-    if (i == 0 || i >= n || p[i] != ' ')
-        return 0;
-    size_t t0 = ++i;
-    while (i < n && p[i] != ' ') {
-        if ((unsigned char)p[i] <= 0x20 || p[i] == 0x7f)
-            return 0;
-        i++;
-    }
-    if (i == t0 || i >= n)
-        return 0;
-    int v;
-    return parse_version(p + i + 1, n - i - 1, &v) == 0;
 }

@@ -5,14 +5,17 @@
  * - Feed PL_DIR_OUT with exactly the bytes the program wrote, PL_DIR_IN with exactly the bytes it
  *   read, each direction in order. Requests may be pipelined: they queue until their response.
  * - on_request fires when a request head is complete. Returning 0 lets the exchange pass: its
- *   bodies are framed (Content-Length, chunked) but never copied. Kept exchanges buffer both
- *   bodies up to events->max_body (then *_truncated); the response body is content-decoded
- *   (proto/decode.h) as it arrives, and pl_exchange_mark() is called after each append.
+ *   bodies are framed (Content-Length, chunked) but never copied. Kept exchanges store both
+ *   bodies through proto/body.h: up to events->max_body (then *_truncated, as after a failed
+ *   allocation), the response content-decoded as it arrives, or kept undecoded and flagged
+ *   decode_error when its coding is corrupt; pl_exchange_mark() is called after each append.
  * - on_exchange fires once per kept exchange: when its response completes (1xx heads skipped;
  *   HEAD, 204 and 304 have no body), or flagged incomplete when the connection ends first.
  * - Malformed input (either direction) switches the connection to "ignored" for good: exchanges
  *   in flight are reported incomplete with what was parsed before the error, nothing is parsed
- *   afterwards, and every feed returns -1. So do a 101 Switching Protocols and a CONNECT tunnel.
+ *   afterwards, and every feed returns -1. So do a 101 Switching Protocols and a CONNECT tunnel,
+ *   and a failed allocation while buffering a head or a chunk line (the exchange in flight in
+ *   that direction is then also flagged *_truncated: what it holds is sound, the rest is missing).
  * Not thread-safe: one connection, one caller at a time. */
 #ifndef PL_HTTP1_H
 #define PL_HTTP1_H

@@ -13,9 +13,12 @@
  * - Any decoding error (HPACK, absurd sizes, protocol violation) or a server PUSH_PROMISE puts the
  *   parser into a permanent failed state: everything buffered is dropped, streams in flight are
  *   discarded without being reported, and every later feed returns -1. The owner should then
- *   ignore the connection. Nothing here ever aborts.
- * - Kept streams buffer both bodies up to events->max_body (then *_truncated); the response body
- *   is content-decoded (proto/decode.h) as it arrives and pl_exchange_mark() follows each append.
+ *   ignore the connection. A failed allocation fails the parser the same way, except that the
+ *   streams in flight are reported first, incomplete and resp_truncated. Nothing here ever aborts.
+ * - Kept streams store both bodies through proto/body.h: up to events->max_body (then
+ *   *_truncated, as after a failed allocation), the response content-decoded as it arrives, or
+ *   kept undecoded and flagged decode_error when its coding is corrupt; pl_exchange_mark()
+ *   follows each append.
  *   Pseudo-headers become method/scheme/host/port/target/status, not header entries.
  * - Memory is bounded: header blocks (PL_H2_MAX_HEADER_BLOCK), decoded header lists, buffered
  *   control frames and the number of tracked streams are capped; bodies by events->max_body.

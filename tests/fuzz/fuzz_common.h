@@ -148,7 +148,7 @@ static inline int fuzz_resp_encoded(const pl_exchange *x)
  * the marks' own invariants are checked instead. A content-decoded response body goes to
  * `decoded` instead (length-prefixed): on corrupt compressed data, how much decodes before the
  * error depends on the chunking (brotli flushes its window only when it runs out of input), so
- * those bodies are compared by fuzz_same_decoded. */
+ * those bodies are compared by fuzz_same_decoded, with their decode_error and truncated flags. */
 static inline void fuzz_dump_exchange(pl_buf *o, pl_buf *decoded, const pl_exchange *x)
 {
     int enc = fuzz_resp_encoded(x);
@@ -166,6 +166,8 @@ static inline void fuzz_dump_exchange(pl_buf *o, pl_buf *decoded, const pl_excha
     fuzz_dump_headers(o, "rh", &x->resp_headers);
     if (enc) {
         pl_buf_append_str(o, " rb=decoded");
+        unsigned char flags = (unsigned char)((x->decode_error ? 1 : 0) | (x->resp_truncated ? 2 : 0));
+        pl_buf_append(decoded, &flags, 1);
         pl_buf_append(decoded, &x->resp_body.len, sizeof x->resp_body.len);
         pl_buf_append(decoded, x->resp_body.data ? x->resp_body.data : "", x->resp_body.len);
     } else {
@@ -193,14 +195,26 @@ static inline void fuzz_prefix(const char *a, size_t an, const char *b, size_t b
     FUZZ_CHECK(!k || memcmp(a, b, k) == 0, "%s: decoded bodies disagree within their first %zu bytes", what, k);
 }
 
+/* Two feedings' content-decoded bodies, in order. Both kept undecoded (decode_error): the same
+ * bytes. Neither: one decoding is a prefix of the other. One only: the decoded one filled the cap
+ * before its feeding reached the corrupt bytes (the cap stops the decoder's work), so it must be
+ * truncated; a prefix of the other is all that can be asked of it then. */
 static inline void fuzz_same_decoded(const pl_buf *a, const pl_buf *b, const char *what)
 {
     size_t i = 0, j = 0, an, bn;
-    while (i + sizeof an <= a->len && j + sizeof bn <= b->len) {
+    while (i + 1 + sizeof an <= a->len && j + 1 + sizeof bn <= b->len) {
+        unsigned char af = (unsigned char)a->data[i++], bf = (unsigned char)b->data[j++];
         memcpy(&an, a->data + i, sizeof an);
         memcpy(&bn, b->data + j, sizeof bn);
         i += sizeof an, j += sizeof bn;
-        fuzz_prefix(a->data + i, an, b->data + j, bn, what);
+        if ((af & 1) && (bf & 1))
+            FUZZ_CHECK(an == bn && (!an || memcmp(a->data + i, b->data + j, an) == 0),
+                       "%s: undecoded bodies differ (%zu and %zu bytes)", what, an, bn);
+        else if ((af & 1) != (bf & 1))
+            FUZZ_CHECK((af & 1) ? (bf & 2) : (af & 2), "%s: decode_error in one feeding only, and the "
+                       "other is not truncated", what);
+        else
+            fuzz_prefix(a->data + i, an, b->data + j, bn, what);
         i += an, j += bn;
     }
     FUZZ_CHECK(i == a->len && j == b->len, "%s: not the same number of decoded bodies", what);

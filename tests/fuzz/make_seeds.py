@@ -45,6 +45,11 @@ def http1():
     body = b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'
     cl = req + b"Content-Length: %d\r\n\r\n" % len(body) + body
     sse = fix("openai_chat_stream_include_usage.sse")
+    # a gzip body with bytes flipped mid-stream: kept undecoded and flagged decode_error
+    gz = bytearray(gzip.compress(sse[:400], mtime=0))
+    for i in range(len(gz) // 2, len(gz) // 2 + 4):
+        gz[i] ^= 0xFF
+    corrupt_gz = bytes(gz)
     seeds = {
         "content_length": (0, 1, cl, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\nhello"),
         "chunked_trailer": (0, 2, b"POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\n\r\n",
@@ -73,6 +78,8 @@ def http1():
         "upgrade": (0, 11, b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
                     b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello"),
         "cut_mid_body": (0, 12, cl, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial"),
+        "gzip_corrupt": (0, 13, cl, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+                         % len(corrupt_gz) + corrupt_gz),
     }
     for name, (flags, seed, out, inn) in seeds.items():
         save("http1", name, bytes([flags, seed]) + out + SEP + inn)

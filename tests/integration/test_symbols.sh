@@ -7,7 +7,7 @@
 need nm readelf sqlite3
 
 # 1. Exported symbols: the hooks and nothing else.
-allowed='^(curl_(easy|multi)_[a-z_]+|SSL_[A-Za-z_]+|gnutls_[a-z_]+|_exit|_Exit|execv|execve|execvp|execvpe|execl|execle|execlp|fexecve|connect|close|close_range|closefrom|dup2|dup3|read|readv|write|writev|send|sendto|sendmsg|recv|recvfrom|recvmsg|__read_chk|__recv_chk|__recvfrom_chk)$'
+allowed='^(curl_(easy|multi)_[a-z_]+|SSL_[A-Za-z_]+|gnutls_[a-z_]+|_exit|_Exit|execv|execve|execvp|execvpe|execl|execle|execlp|fexecve|connect|close|close_range|closefrom|dup2|dup3|read|readv|write|writev|send|sendto|sendmsg|recv|recvfrom|recvmsg|__read_chk|__recv_chk|__recvfrom_chk|dlopen)$'
 nm -D --defined-only "$PL_LIB" | awk '{print $NF}' | sort -u > exports.txt
 [ -s exports.txt ] || fail "nm found no exported symbol in $PL_LIB"
 if [ "$PL_ASAN" = 1 ]; then   # the sanitizer runtime's own interface symbols are not ours

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "../../preload/capture.c"
+#include "../../preload/doctor_report.c"
 #include "../../preload/process.c"
 #include "../../preload/runtime.c"
 #include "../../engine/commit.c"
