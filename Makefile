@@ -72,6 +72,11 @@ $(BUILD)/obj/%.o: %.S $(BUILD)/.deps-ok
 PRELOAD_CORE_SRC := util/buf.c proto/exchange.c proto/http1.c llm/endpoint.c \
                     proto/http1_head.c proto/body.c util/url.c util/headers.c util/elf.c \
                     llm/registry.c llm/path.c llm/openai.c llm/anthropic.c llm/gemini.c llm/ollama.c
+# ASan registers every global from a constructor, which would keep the provider files'
+# normalizer tables (and their cJSON calls) alive through --gc-sections: not for those files.
+ifneq ($(findstring address,$(SAN)),)
+$(call obj,llm/openai.c llm/anthropic.c llm/gemini.c llm/ollama.c): CFLAGS_ALL += --param asan-globals=0
+endif
 ENGINE_SRC   := $(filter-out engine/host.c,$(wildcard engine/*.c))
 ENGINE_OBJ   := $(call obj,$(ENGINE_SRC))
 PRELOAD_LINK_OBJ := $(PRELOAD_OBJ) $(call obj,$(PRELOAD_CORE_SRC) $(wildcard preload/fwd/*.c))
