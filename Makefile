@@ -18,6 +18,9 @@ PKG_LIBS    = $(call lazy,PKG_LIBS,--libs $(LINK_PKGS))
 CURL_LIBS   = $(call lazy,CURL_LIBS,--libs libcurl)
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DCURL_DISABLE_TYPECHECK -Wall -Wextra -Werror $(OPT) -g \
               -fPIC -fvisibility=hidden -MMD -MP $(SAN) $(PKG_CFLAGS) $(CFLAGS)
+# One section per function and object, so the preloaded object's --gc-sections link (below)
+# drops what its shared sources hold for the engine only (llm/registry.c's normalizer table).
+CFLAGS_ALL += -ffunction-sections -fdata-sections
 LIBS       = $(PKG_LIBS) -ldl -lpthread
 # Only the CLI links libcurl (ship's OTLP/HTTP); the preload library never does.
 CLI_LIBS    = $(CURL_LIBS)
@@ -38,7 +41,7 @@ EXAMPLE_BIN  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 .PHONY: all deps test-deps unit integration test asan demo bench clean fuzz fuzz-regress fuzz-bins
 .PHONY: profile
 
-all: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger $(EXAMPLE_BIN)
+all: $(BUILD)/libpromptlog.so $(BUILD)/libpromptlog-engine.so $(BUILD)/prompt-logger $(EXAMPLE_BIN)
 
 deps:
 	@scripts/deps.sh build
@@ -61,8 +64,27 @@ $(BUILD)/obj/%.o: %.S $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 
-# --no-undefined proves we do not link libcurl/libssl/gnutls: their functions come from dlsym.
-$(BUILD)/libpromptlog.so: $(CORE_OBJ) $(PRELOAD_OBJ)
+# The preloaded object needs libc only (every process pays for what it maps): the hooks, the
+# connection table, the HTTP/1 reassembler and endpoint matching. The capture engine (HTTP/2,
+# decoders, normalizers, store) is a second object it dlopen's on the first LLM call, reached
+# through one table (preload/engine.h); preload/fwd/ forwards pl_h2_*/pl_decoder_* to it.
+# --no-undefined proves we link neither libcurl/libssl/gnutls (dlsym'ed) nor the engine's libs.
+PRELOAD_CORE_SRC := util/buf.c proto/exchange.c proto/http1.c llm/endpoint.c \
+                    proto/http1_head.c proto/body.c util/url.c util/headers.c util/elf.c \
+                    llm/registry.c llm/path.c llm/openai.c llm/anthropic.c llm/gemini.c llm/ollama.c
+# ASan registers every global from a constructor, which would keep the provider files'
+# normalizer tables (and their cJSON calls) alive through --gc-sections: not for those files.
+ifneq ($(findstring address,$(SAN)),)
+$(call obj,llm/openai.c llm/anthropic.c llm/gemini.c llm/ollama.c): CFLAGS_ALL += --param asan-globals=0
+endif
+ENGINE_SRC   := $(filter-out engine/host.c,$(wildcard engine/*.c))
+ENGINE_OBJ   := $(call obj,$(ENGINE_SRC))
+PRELOAD_LINK_OBJ := $(PRELOAD_OBJ) $(call obj,$(PRELOAD_CORE_SRC) $(wildcard preload/fwd/*.c))
+$(BUILD)/libpromptlog.so: $(PRELOAD_LINK_OBJ)
+	$(CC) -shared -Wl,--no-undefined -Wl,--gc-sections -Wl,-z,nodelete $(SAN) -o $@ $^ -Wl,--as-needed -ldl -lpthread
+
+# engine/host.c answers the runtime calls of the engine's code with the preloaded library's state.
+$(BUILD)/libpromptlog-engine.so: $(CORE_OBJ) $(ENGINE_OBJ) $(BUILD)/obj/engine/host.o
 	$(CC) -shared -Wl,--no-undefined -Wl,-z,nodelete $(SAN) -o $@ $^ $(LIBS)
 
 $(BUILD)/prompt-logger: $(CORE_OBJ) $(EXPORTER_OBJ)
@@ -95,9 +117,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(BUILD)/.deps-ok
 # Unit tests of preload internals link the preload objects too (their hooks then interpose
 # libc's functions inside the test program itself, as they do in a host).
 PRELOAD_UNIT_BIN := $(BUILD)/tests/test_conn $(BUILD)/tests/test_hook_socket
-$(PRELOAD_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(PRELOAD_OBJ) $(BUILD)/.deps-ok
+$(PRELOAD_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(PRELOAD_OBJ) $(ENGINE_OBJ) $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(PRELOAD_OBJ) $(CORE_OBJ) $(LIBS) -lcmocka
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(PRELOAD_OBJ) $(CORE_OBJ) $(ENGINE_OBJ) $(LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \

@@ -182,8 +182,8 @@ static void messages_event(pl_norm *n, const char *event, const cJSON *d)
     /* ping and unknown events are ignored, as Anthropic's versioning policy asks. */
 }
 
-const pl_api_desc pl_anthropic_messages = {"anthropic.messages", "chat", &pl_anthropic, messages_request,
-                                           messages_response, messages_event};
+const pl_api_desc pl_anthropic_messages = {"anthropic.messages", "chat", &pl_anthropic};
+const pl_api_norm pl_anthropic_messages_norm = {messages_request, messages_response, messages_event};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Where Anthropic is spoken: paths and hosts */

@@ -172,8 +172,8 @@ static void generate_event(pl_norm *n, const char *event, const cJSON *d)
         n->terminal = 1;
 }
 
-const pl_api_desc pl_gemini_generate = {"gemini.generate", "chat", &pl_gemini, generate_request, generate_response,
-                                        generate_event};
+const pl_api_desc pl_gemini_generate = {"gemini.generate", "chat", &pl_gemini};
+const pl_api_norm pl_gemini_generate_norm = {generate_request, generate_response, generate_event};
 
 static void embed_request(pl_norm *n, const cJSON *req)
 {
@@ -188,7 +188,8 @@ static void embed_response(pl_norm *n, const cJSON *resp)
     pl_norm_usage_in(n, pl_jget(u, "promptTokenCount"));
 }
 
-const pl_api_desc pl_gemini_embed = {"gemini.embed", "embedding", &pl_gemini, embed_request, embed_response, NULL};
+const pl_api_desc pl_gemini_embed = {"gemini.embed", "embedding", &pl_gemini};
+const pl_api_norm pl_gemini_embed_norm = {embed_request, embed_response, NULL};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Where Gemini is spoken: paths and hosts */

@@ -12,7 +12,7 @@
 typedef enum pl_api {
     PL_API_NONE = 0,
 #define PL_PROVIDER(desc)
-#define PL_API(id, desc) PL_API_##id,
+#define PL_API(id, desc, norm) PL_API_##id,
 #include "registry.def"
 #undef PL_PROVIDER
 #undef PL_API

@@ -10,8 +10,23 @@
 
 typedef struct stream_ctx {
     pl_norm *n;
-    const pl_api_desc *p;
+    const pl_api_norm *p;
 } stream_ctx;
+
+/* The normalizers by API (registry.def); registry.c's cheap table has none (provider.h). */
+static const pl_api_norm *const norms[] = {
+    [PL_API_NONE] = NULL,
+#define PL_PROVIDER(desc)
+#define PL_API(id, desc, norm) [PL_API_##id] = &norm,
+#include "registry.def"
+#undef PL_PROVIDER
+#undef PL_API
+};
+
+const pl_api_norm *pl_api_norm_of(pl_api api)
+{
+    return (unsigned)api < sizeof norms / sizeof norms[0] ? norms[api] : NULL;
+}
 
 static int is_blank(const char *s, size_t n)
 {
@@ -126,7 +141,7 @@ static framing pick_framing(const pl_llm_input *in, const char *body, size_t len
     }
 }
 
-static void run_stream(pl_norm *n, const pl_api_desc *p, framing f, const char *body, size_t len)
+static void run_stream(pl_norm *n, const pl_api_norm *p, framing f, const char *body, size_t len)
 {
     stream_ctx c = {n, p};
     n->streamed = 1;
@@ -181,9 +196,10 @@ static void http_error(pl_norm *n, const char *body, size_t len)
 
 cJSON *pl_llm_normalize(const pl_llm_input *in)
 {
-    const pl_api_desc *p = pl_api_desc_of(in->api);
+    const pl_api_desc *d = pl_api_desc_of(in->api);
+    const pl_api_norm *p = pl_api_norm_of(in->api);
     pl_norm n;
-    pl_norm_init(&n, in, p ? p->kind : "chat");
+    pl_norm_init(&n, in, d ? d->kind : "chat");
 
     if (in->req_body && in->req_len) {
         cJSON *req = cJSON_ParseWithLength(in->req_body, in->req_len);

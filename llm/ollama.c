@@ -79,7 +79,8 @@ static void chat_event(pl_norm *n, const char *event, const cJSON *d)
     chat_object(n, d);
 }
 
-const pl_api_desc pl_ollama_chat = {"ollama.chat", "chat", &pl_ollama, chat_request, chat_object, chat_event};
+const pl_api_desc pl_ollama_chat = {"ollama.chat", "chat", &pl_ollama};
+const pl_api_norm pl_ollama_chat_norm = {chat_request, chat_object, chat_event};
 
 static void generate_request(pl_norm *n, const cJSON *req)
 {
@@ -105,8 +106,8 @@ static void generate_event(pl_norm *n, const char *event, const cJSON *d)
     generate_object(n, d);
 }
 
-const pl_api_desc pl_ollama_generate = {"ollama.generate", "text", &pl_ollama, generate_request, generate_object,
-                                        generate_event};
+const pl_api_desc pl_ollama_generate = {"ollama.generate", "text", &pl_ollama};
+const pl_api_norm pl_ollama_generate_norm = {generate_request, generate_object, generate_event};
 
 static void embed_request(pl_norm *n, const cJSON *req)
 {
@@ -121,7 +122,8 @@ static void embed_response(pl_norm *n, const cJSON *o)
     pl_norm_usage_in(n, pl_jget(o, "prompt_eval_count"));
 }
 
-const pl_api_desc pl_ollama_embed = {"ollama.embed", "embedding", &pl_ollama, embed_request, embed_response, NULL};
+const pl_api_desc pl_ollama_embed = {"ollama.embed", "embedding", &pl_ollama};
+const pl_api_norm pl_ollama_embed_norm = {embed_request, embed_response, NULL};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Where Ollama is spoken: paths, hosts and its port */

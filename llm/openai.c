@@ -114,7 +114,8 @@ static void chat_event(pl_norm *n, const char *event, const cJSON *d)
     openai_usage(n, d);
 }
 
-const pl_api_desc pl_openai_chat = {"openai.chat", "chat", &pl_openai, chat_request, chat_response, chat_event};
+const pl_api_desc pl_openai_chat = {"openai.chat", "chat", &pl_openai};
+const pl_api_norm pl_openai_chat_norm = {chat_request, chat_response, chat_event};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Legacy completions: a "text" record */
@@ -155,8 +156,8 @@ static void completions_event(pl_norm *n, const char *event, const cJSON *d)
     completions_choices(n, d);
 }
 
-const pl_api_desc pl_openai_completions = {"openai.completions", "text", &pl_openai, completions_request,
-                                           completions_response, completions_event};
+const pl_api_desc pl_openai_completions = {"openai.completions", "text", &pl_openai};
+const pl_api_norm pl_openai_completions_norm = {completions_request, completions_response, completions_event};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Responses API */
@@ -322,8 +323,8 @@ static void responses_event(pl_norm *n, const char *event, const cJSON *d)
     }
 }
 
-const pl_api_desc pl_openai_responses = {"openai.responses", "chat", &pl_openai, responses_request, responses_response,
-                                         responses_event};
+const pl_api_desc pl_openai_responses = {"openai.responses", "chat", &pl_openai};
+const pl_api_norm pl_openai_responses_norm = {responses_request, responses_response, responses_event};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Embeddings: model and usage only; vectors are not part of the record */
@@ -342,8 +343,8 @@ static void embeddings_response(pl_norm *n, const cJSON *resp)
     pl_norm_usage_in(n, pl_jget(u, "prompt_tokens"));
 }
 
-const pl_api_desc pl_openai_embeddings = {"openai.embeddings", "embedding", &pl_openai, embeddings_request,
-                                          embeddings_response, NULL};
+const pl_api_desc pl_openai_embeddings = {"openai.embeddings", "embedding", &pl_openai};
+const pl_api_norm pl_openai_embeddings_norm = {embeddings_request, embeddings_response, NULL};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Where the OpenAI shape is spoken: paths and hosts */

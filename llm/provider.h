@@ -37,15 +37,22 @@ typedef struct pl_api_desc {
     const char *name;           /* the stored `api` value: "openai.chat" */
     const char *kind;           /* the record's kind: "chat", "text", "embedding" */
     const pl_provider_desc *provider;
-    /* The normalizer: request JSON, whole JSON response, one stream unit (event name may be ""). */
+} pl_api_desc;
+
+/* An API's normalizer: request JSON, whole JSON response, one stream unit (event name may be "").
+ * Kept out of pl_api_desc on purpose: libpromptlog.so links registry.c and the provider files
+ * for endpoint matching but must stay libc-only; nothing it keeps refers to these, so its
+ * --gc-sections link drops them and their cJSON calls (see the Makefile). Only normalize.c
+ * holds the table of them. */
+typedef struct pl_api_norm {
     void (*request)(pl_norm *n, const cJSON *req);
     void (*response)(pl_norm *n, const cJSON *resp);
     void (*event)(pl_norm *n, const char *event, const cJSON *data);
-} pl_api_desc;
+} pl_api_norm;
 
 /* Every descriptor the registry names, defined in the provider files. */
 #define PL_PROVIDER(desc) extern const pl_provider_desc desc;
-#define PL_API(id, desc) extern const pl_api_desc desc;
+#define PL_API(id, desc, norm) extern const pl_api_desc desc; extern const pl_api_norm norm;
 #include "registry.def"
 #undef PL_PROVIDER
 #undef PL_API
@@ -53,6 +60,8 @@ typedef struct pl_api_desc {
 /* --- the registry (registry.c) */
 /* The descriptor of api, or NULL for PL_API_NONE and out-of-range values. */
 const pl_api_desc *pl_api_desc_of(pl_api api);
+/* The normalizer of api, or NULL likewise (normalize.c: the engine's side only). */
+const pl_api_norm *pl_api_norm_of(pl_api api);
 /* The built-in path rules, providers in registry order; 1 and *out filled on a match. */
 int pl_registry_match_path(const char *p, size_t n, pl_endpoint *out);
 /* The provider name for a request on host:port that matched api (see llm.h). Never NULL. */

@@ -7,7 +7,7 @@
 
 static const pl_provider_desc *const providers[] = {
 #define PL_PROVIDER(desc) &desc,
-#define PL_API(id, desc)
+#define PL_API(id, desc, norm)
 #include "registry.def"
 #undef PL_PROVIDER
 #undef PL_API
@@ -17,7 +17,7 @@ static const pl_provider_desc *const providers[] = {
 static const pl_api_desc *const apis[] = {
     [PL_API_NONE] = NULL,
 #define PL_PROVIDER(desc)
-#define PL_API(id, desc) [PL_API_##id] = &desc,
+#define PL_API(id, desc, norm) [PL_API_##id] = &desc,
 #include "registry.def"
 #undef PL_PROVIDER
 #undef PL_API

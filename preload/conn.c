@@ -13,6 +13,7 @@
 #include "../proto/http1.h"
 #include "../proto/http2.h"
 #include "capture.h"
+#include "engine.h"
 
 #define NBUCKETS 1024
 #define NSTRIPES 64
@@ -147,6 +148,9 @@ typedef struct pending {
 
 /* This thread's queue (FIFO: one connection's records keep their order). */
 static PL_TLS pending *t_pending, *t_pending_last;
+/* An LLM request was kept under a stripe lock before the engine was loaded: load it once the
+ * lock is released (engine.h: never under a lock of ours), before the response is read. */
+static PL_TLS int t_engine_wanted;
 
 static void queue_commit(pl_exchange *x, const pl_endpoint *ep)
 {
@@ -187,9 +191,12 @@ static int ev_request(void *ctx, const pl_exchange *head)
     conn *c = ctx;
     pl_endpoint ep;
     c->requests++;
-    if (pl_capture_wanted(head->method, head->host ? head->host : "", head->port, head->target, &ep)) {
+    if (pl_capture_wanted(head->method, head->host ? head->host : "", head->port, head->target, &ep) &&
+        !pl_engine_unavailable()) {
         c->llm_seen = 1;
         c->in_flight++;
+        if (!pl_engine_get())
+            t_engine_wanted = 1;
         pl_debug("capturing %s %s://%s%s", head->method, head->scheme ? head->scheme : "?", head->host ? head->host : "?", head->target);
         return 1;
     }
@@ -400,6 +407,10 @@ int pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, s
     if (ign_has(key))
         return 1; /* decided: not ours. One probe, no lock */
     int saved = errno;
+    /* An HTTP/2 preface needs the engine's parser at once, under the lock: load it first. (An
+     * HTTP/1 request needs it only once its head matched an LLM endpoint: see ev_request.) */
+    if (dir == PL_DIR_OUT && len >= 3 && !pl_engine_get() && pl_h2_preface_match(data, len) != 0)
+        pl_engine_load();
     int ignored = 1;
     pthread_mutex_t *m;
     conn **pp = lock_slot(key, &m);
@@ -418,6 +429,10 @@ int pl_conn_data(const void *key, pl_source src, pl_dir dir, const void *data, s
     ignored = c->kind == K_IGNORED;
 out:
     pthread_mutex_unlock(m);
+    if (t_engine_wanted) {
+        t_engine_wanted = 0;
+        pl_engine_load();
+    }
     commit_pending();
     errno = saved;
     return ignored;

@@ -13,6 +13,9 @@
  * - Kept exchanges are committed synchronously when their response completes, i.e. before the
  *   hooked read that completed it returns; in flight ones are committed incomplete when the
  *   connection ends (peer close, shutdown, free) or the process exits.
+ * - The capture engine (engine.h) is loaded, outside the stripe lock, when a connection first
+ *   writes an HTTP/2 preface or an HTTP/1 request head matching an LLM endpoint; non-LLM HTTP/1
+ *   traffic never loads it. An exchange is kept only while the engine is loaded or loading.
  * All functions are thread-safe, never fail the caller and preserve errno. */
 #ifndef PL_CONN_H
 #define PL_CONN_H

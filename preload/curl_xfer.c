@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "capture.h"
+#include "engine.h"
 #include "../util/url.h"
 #include "symbols.h"
 
@@ -256,6 +257,8 @@ pl_curl_xfer *pl_curl_xfer_begin(CURL *h, pl_curl_shadow *sh, int multi)
     const char *method = pl_curl_shadow_method(sh);
     if (!url || !split_url(url, host, sizeof host, &port, &target, &owned_target) ||
         !pl_capture_wanted(method, host, port, target, &ep))
+        goto out;
+    if (pl_engine_load() != 0) /* (no lock of ours is held here; engine.h) */
         goto out;
 
     t = calloc(1, sizeof *t);

@@ -1,14 +1,19 @@
 /* runtime.h — configuration read once from the environment, debug output, counters and the
  * per-thread re-entrancy flags; and the map of every other piece of process-wide state:
- *   process.c      pid, fork generation, the one pthread_atfork registration, atexit, the store
- *                  connection and its lock (process.h documents the fork and exit order)
+ *   process.c      pid, fork generation, the one pthread_atfork registration, atexit
+ *                  (process.h documents the fork and exit order)
+ *   engine.c       the capture engine's load state and table (engine.h): the only state that
+ *                  says whether libpromptlog-engine.so is mapped; the engine's own state (the
+ *                  store connection and its lock, engine/store_conn.c) lives in that object
  *   conn.c         the connection table (buckets, stripe locks, the exiting flag), the lock-free
  *                  ignored set, and a per-thread queue of exchanges awaiting commit
  *   hook_socket.c  one mark byte and one socket inode per fd below PL_SOCK_MAX_FD
  *   curl_shadow.c  the libcurl handle → shadow table and its lock
- *   capture.c      endpoint rules and the program name, each computed once
+ *   capture.c      endpoint rules, parsed once (the program name is the engine's, engine/commit.c)
  *   hook_*.c       the resolved real functions (one pointer slot per hook, set once, atomically)
- * Nothing else in preload/ outlives a call.
+ * Nothing else in preload/ outlives a call. The boundary between this object (libc only) and
+ * the engine is drawn in engine.h. The per-thread flags below exist only here: the engine has
+ * no copy, its callers raise pl_in_self around every engine call that may do I/O.
  *
  * Invariants: nothing here ever writes to stdout, exits, aborts or changes errno as seen by the
  * host; diagnostics go to stderr only when PROMPTLOG_DEBUG is set. */

@@ -24,6 +24,7 @@ mkdir -m 1777 "$W/db"
 cc -O1 "${san[@]}" -o "$W/probe" "$ROOT/tests/progs/setuid_probe.c" -ldl $(pkg-config --libs libcurl) ||
     fail "cannot build setuid_probe"
 cp "$PL_LIB" "$W/libpromptlog.so" && chmod 0755 "$W/libpromptlog.so"
+cp "$BUILD/libpromptlog-engine.so" "$W/" && chmod 0755 "$W/libpromptlog-engine.so"  # found next to it
 cp "$W/probe" "$W/probe-suid"
 chown nobody "$W/probe-suid" && chmod 4755 "$W/probe-suid"
 url="$MOCK_HTTP/v1/chat/completions"

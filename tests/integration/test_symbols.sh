@@ -27,6 +27,12 @@ readelf -d "$PL_LIB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' > needed.txt
 if grep -E 'libcurl|libssl|libcrypto|libgnutls' needed.txt >&2; then
     fail "$PL_LIB links a library it hooks"
 fi
+# ...nor the capture engine's: those live in libpromptlog-engine.so, dlopen'ed on the first LLM
+# call (preload/engine.h), so every other process pays for libc only (issue 14).
+if grep -E 'libsqlite3|libzstd|libz\.|libbrotli|libnghttp2|libcjson|libm\.' needed.txt >&2; then
+    fail "$PL_LIB links an engine library (it must need libc only)"
+fi
+[ -f "$BUILD/libpromptlog-engine.so" ] || fail "the capture engine was not built"
 
 # 3. Hosts that have none of them: same output, and none gets loaded by us.
 run_both ls -la "$ROOT/tests/fixtures"   # (not /: its /proc link count changes while the machine is busy)

@@ -14,12 +14,26 @@
 #include "../../preload/doctor_report.c"
 #include "../../preload/process.c"
 #include "../../preload/runtime.c"
+#include "../../engine/commit.c"
+#include "../../engine/store_conn.c"
 
 /* process.c's exit and fork steps call into the connection table and the libcurl shadow table,
  * which this test does not link. */
 void pl_conn_finish_all(void) {}
 void pl_conn_flush_in_flight(void) {}
 void pl_conn_fork_child(void) {}
+/* The engine's commit and store, linked in: the table preload/engine.c would load. */
+static const pl_engine g_engine_linked = {
+    .version = PL_ENGINE_VERSION,
+    .commit = pl_engine_commit,
+    .store_close = pl_engine_store_close,
+    .fork_prepare = pl_engine_store_fork_prepare,
+    .fork_parent = pl_engine_store_fork_parent,
+    .fork_child = pl_engine_store_fork_child,
+};
+const pl_engine *pl_engine_get(void) { return &g_engine_linked; }
+void pl_engine_fork_child(void) {}
+void pl_engine_fork_prepare(void) {}
 void pl_curl_shadow_fork_prepare(void) {}
 void pl_curl_shadow_fork_release(void) {}
 

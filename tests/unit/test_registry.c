@@ -16,7 +16,7 @@
 
 static const pl_provider_desc *const all_providers[] = {
 #define PL_PROVIDER(desc) &desc,
-#define PL_API(id, desc)
+#define PL_API(id, desc, norm)
 #include "../../llm/registry.def"
 #undef PL_PROVIDER
 #undef PL_API
@@ -34,8 +34,9 @@ static void test_api_descriptors(void **state)
         assert_non_null(d->provider);
         assert_true(strcmp(d->kind, "chat") == 0 || strcmp(d->kind, "text") == 0 ||
                     strcmp(d->kind, "embedding") == 0);
-        assert_non_null(d->request);
-        assert_non_null(d->response);
+        assert_non_null(pl_api_norm_of((pl_api)a));
+        assert_non_null(pl_api_norm_of((pl_api)a)->request);
+        assert_non_null(pl_api_norm_of((pl_api)a)->response);
         assert_int_equal(pl_api_from_name(d->name), a);
         for (int b = 1; b < a; b++)
             assert_string_not_equal(pl_api_desc_of((pl_api)b)->name, d->name);
