@@ -13,6 +13,8 @@ node_deps() {
     need node npm
     local dir="$BUILD/node" src="$ROOT/tests/integration/node/package.json"
     mkdir -p "$dir"
+    # One unreachable-registry verdict per build: the next tests skip at once, not after npm's retries.
+    [ ! -e "$dir/npm.unreachable" ] || skip "the npm registry is not reachable from this machine ($dir/npm.log)"
     if [ ! -d "$dir/node_modules/@opentelemetry/otlp-transformer" ] || ! cmp -s "$src" "$dir/package.json"; then
         cp "$src" "$dir/package.json"
         if ! (cd "$dir" && npm install --no-audit --no-fund --loglevel=error >npm.log 2>&1); then
@@ -20,6 +22,7 @@ node_deps() {
             # A machine that cannot reach the npm registry (no route, or a TLS-intercepting proxy
             # whose CA this machine lacks) cannot run these tests; any other failure is ours.
             if grep -Eq 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT|CERT_HAS_EXPIRED' "$dir/npm.log"; then
+                touch "$dir/npm.unreachable"
                 skip "the npm registry is not reachable from this machine (see npm.log above)"
             fi
             fail "npm install of the test packages failed"
