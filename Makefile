@@ -36,6 +36,7 @@ UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 EXAMPLE_BIN  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all deps test-deps unit integration test asan demo bench clean fuzz fuzz-regress fuzz-bins
+.PHONY: profile
 
 all: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger $(EXAMPLE_BIN)
 
@@ -131,8 +132,13 @@ demo: test-deps
 demo-server: test-deps all
 	@BUILD=$(BUILD) scripts/demo-server.sh
 
-bench: all
+bench: test-deps all
 	@BUILD=$(BUILD) bench/run.sh
+
+# Callgrind breakdown of one captured exchange (bench/profile.sh); needs valgrind.
+profile: all
+	@scripts/deps.sh profile
+	@BUILD=$(BUILD) bench/profile.sh
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c): clang builds the core with coverage and ASan/UBSan
 # into build-fuzz/, then scripts/fuzz.sh runs each harness for FUZZ_SECONDS (default 60) or, for
@@ -169,7 +175,7 @@ PREFIX ?= /usr/local
 INSTALL_FILES := bin/prompt-logger lib/promptlog/libpromptlog.so lib/promptlog/promptlog.so \
                  share/man/man1/prompt-logger.1 share/man/man7/promptlog.7 share/promptlog/prices.txt
 .PHONY: install uninstall
-install: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger
+install: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger $(BUILD)/promptlog.so
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/promptlog
 	install -m 0755 $(BUILD)/prompt-logger $(DESTDIR)$(PREFIX)/bin/prompt-logger
@@ -182,3 +188,16 @@ install: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALL_FILES))
 	-rmdir $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/promptlog 2>/dev/null
+
+# The loadable sqlite3 extension (`.load build/promptlog`, ext/promptlog.c): exact bodies as text.
+# Its objects are built apart, never sanitized (it is loaded into hosts such as the sqlite3 shell
+# or Python that are not), and store/bodies.c goes through the extension API table (sqlite3ext.h).
+EXT_SRC := ext/promptlog.c store/bodies.c store/zblob.c util/buf.c
+EXT_OBJ := $(patsubst %.c,$(BUILD)/obj/ext-so/%.o,$(EXT_SRC))
+$(EXT_OBJ): $(BUILD)/obj/ext-so/%.o: %.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(SAN),$(CFLAGS_ALL)) -DPL_SQLITE_EXTENSION -c $< -o $@
+$(BUILD)/promptlog.so: $(EXT_OBJ)
+	$(CC) -shared -Wl,--no-undefined -o $@ $^ $(shell pkg-config --libs libzstd 2>/dev/null)
+all: $(BUILD)/promptlog.so
+$(BUILD)/tests/test_ext: $(BUILD)/promptlog.so

@@ -4,8 +4,8 @@
 # pace, which would measure the mock): a keep-alive loop of N requests,
 # alternately without and with the preload. Reports, as ratios of the medians, the CPU time of
 # the non-LLM loop (GET /other: every Read and Write goes through the hooks, nothing is kept)
-# and the added CPU time per captured LLM exchange, next to the OpenSSL path's figure from
-# tls_overhead.sh. Rerunnable: BUILD, BENCH_N, BENCH_LLM_N, BENCH_RUNS.
+# and the added CPU time per captured LLM exchange (bench/run.sh gives the OpenSSL path's figure
+# in the same run). Rerunnable: BUILD, BENCH_N, BENCH_LLM_N, BENCH_RUNS.
 set -u
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 N="${BENCH_N:-2000}"

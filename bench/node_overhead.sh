@@ -2,8 +2,8 @@
 # node_overhead.sh — cost of entry patching for node: a keep-alive loop of N HTTPS requests
 # (node's https against the local mock), alternately without and with the preload. Reports the
 # with/without ratio of median CPU time (user+system, inside the loop) for non-LLM requests, and
-# the added median latency per captured LLM exchange, next to the same figure for Python's PLT
-# path (tls_overhead.sh) when BENCH_COMPARE=1. Rerunnable: BUILD, BENCH_N, BENCH_LLM_N, BENCH_RUNS.
+# the added median latency per captured LLM exchange (bench/run.sh gives the PLT path's figure for
+# Python in the same run). Rerunnable: BUILD, BENCH_N, BENCH_LLM_N, BENCH_RUNS.
 set -u
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 N="${BENCH_N:-2000}"

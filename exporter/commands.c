@@ -9,9 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/buf.h"
 #include "cli.h"
 #include "cost.h"
 #include "export.h"
+#include "outfile.h"
 
 /* Shown only when stderr is a terminal and at least this many rows may be exported. */
 #define PROGRESS_MIN_ROWS 2000
@@ -23,6 +25,7 @@ typedef struct export_ctx {
     int failed;
     long long written, seen, total;
     double next_draw;
+    pl_buf bad;                 /* ids of rows whose stored body is corrupt: "3, 7" */
 } export_ctx;
 
 static int model_cb(const pl_model_row *m, void *vctx)
@@ -40,19 +43,18 @@ int pl_cmd_export_models(const pl_cli_opts *o)
     pl_store *s = pl_cli_open_db(o->database);
     if (!s)
         return 1;
-    FILE *out = pl_cli_open_out(o->file);
-    if (!out) {
+    pl_outfile out;
+    if (pl_outfile_open(&out, o->file) != 0) {
         pl_store_close(s);
         return 1;
     }
-    export_ctx c = {.out = out};
+    export_ctx c = {.out = out.f};
     char err[768] = "";
     int rc = pl_store_each_model(s, o->ns, model_cb, &c, err, sizeof err);
     pl_store_close(s);
     if (rc != 0 && !c.failed)
         fprintf(stderr, "prompt-logger: %s\n", err);
-    int wrc = pl_cli_close_out(out, o->file);
-    return rc != 0 || wrc != 0 ? 1 : 0;
+    return pl_outfile_finish(&out, rc == 0 && !c.failed);
 }
 
 static double mono(void)
@@ -101,8 +103,16 @@ static int prompt_cb(const pl_row *row, void *vctx)
 {
     export_ctx *c = vctx;
     c->seen++;
-    cJSON *record = pl_export_record(row);
-    cJSON *line = pl_export_prompt_line(row, record, c->type);
+    if (row->body_corrupt) {   /* keep going: every good row is written, the bad ones named */
+        char id[32];
+        snprintf(id, sizeof id, "%s%lld", c->bad.len ? ", " : "", row->id);
+        pl_buf_append_str(&c->bad, id);
+        progress(c, 0);
+        return 0;
+    }
+    /* the store hands over the record built from its messages (or rebuilt, --rebuild) */
+    cJSON *record = row->record ? NULL : pl_export_record(row);
+    cJSON *line = pl_export_prompt_line(row, row->record ? row->record : record, c->type);
     if (line) {
         double usd = pl_cost_usd(c->prices, row);
         cJSON_AddItemToObject(line, "cost_usd", usd >= 0 ? cJSON_CreateNumber(usd) : cJSON_CreateNull());
@@ -125,13 +135,13 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
         pl_prices_free(prices);
         return 1;
     }
-    FILE *out = pl_cli_open_out(o->file);
-    if (!out) {
+    pl_outfile out;
+    if (pl_outfile_open(&out, o->file) != 0) {
         pl_store_close(s);
         pl_prices_free(prices);
         return 1;
     }
-    export_ctx c = {.out = out, .type = o->type ? o->type : "chat", .prices = prices};
+    export_ctx c = {.out = out.f, .type = o->type ? o->type : "chat", .prices = prices};
     char err[768] = "";
     if (isatty(STDERR_FILENO)) {
         /* An upper bound (the namespace's calls, before other filters) is enough for a bar. */
@@ -145,12 +155,19 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
     q.models = o->models;
     q.since = o->since;
     q.until = o->until;
+    q.records = 1;
+    q.rebuild = o->rebuild;
+    q.no_headers = 1;           /* prompt lines have none */
     int rc = pl_store_each_row_q(s, &q, prompt_cb, &c, err, sizeof err);
     progress(&c, 1);
     pl_store_close(s);
     pl_prices_free(prices);
     if (rc != 0 && !c.failed)
         fprintf(stderr, "prompt-logger: %s\n", err);
-    int wrc = pl_cli_close_out(out, o->file);
-    return rc != 0 || wrc != 0 ? 1 : 0;
+    int frc = pl_outfile_finish(&out, rc == 0 && !c.failed);
+    if (c.bad.len)
+        fprintf(stderr, "prompt-logger: not exported, stored body is corrupt: id %s\n", pl_buf_cstr(&c.bad));
+    int bad = c.bad.len > 0;
+    pl_buf_free(&c.bad);
+    return frc != 0 || bad ? 1 : 0;
 }

@@ -26,6 +26,7 @@ typedef struct pl_cli_opts {
     double interval;            /* tail -f: seconds between data_version checks */
     char **argv;                /* run: the command and its arguments (NULL-terminated) */
     const char *query;          /* search */
+    int rebuild;                /* export prompts: re-normalize every stored body */
 } pl_cli_opts;
 
 int pl_cmd_export_models(const pl_cli_opts *o);

@@ -136,26 +136,13 @@ static int contains(const uint8_t *b, size_t n, const char *s)
     return b && memmem(b, n, s, strlen(s)) != NULL;
 }
 
-/* Go's version from .go.buildinfo: "\xff Go buildinf:", pointer size, flags; with flag 2 the
- * version follows at offset 32 as a varint-length-prefixed string (Go >= 1.18). */
+/* Go's version from .go.buildinfo (util/elf.h); only Go >= 1.18 writes it inline. */
 static void go_version(pl_elf *e, pl_diag *d)
 {
     size_t n = 0;
     const uint8_t *b = pl_elf_section(e, ".go.buildinfo", &n);
-    if (!b || n < 33 || memcmp(b, "\xff Go buildinf:", 14) != 0)
-        return;
-    d->go = 1;
-    if (!(b[15] & 2))
-        return;
-    size_t len = b[32], off = 33;
-    if (len & 0x80) { /* two-byte varint is plenty for a version string */
-        if (n < 34)
-            return;
-        len = (len & 0x7f) | ((size_t)b[33] << 7);
-        off = 34;
-    }
-    if (off + len <= n && len < sizeof d->go_version)
-        snprintf(d->go_version, sizeof d->go_version, "%.*s", (int)len, (const char *)b + off);
+    if (pl_elf_go_version(b, n, d->go_version, sizeof d->go_version) >= 0)
+        d->go = 1;
 }
 
 /* A "#!" script: analyse its interpreter (the word after /usr/bin/env when env is used). */

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "../store/rebuild.h"
+
 /* prompt-logger's own fields, present even when empty (a consumer indexes them blindly). */
 static const char *const ALWAYS[] = {"messages", "generation_kwargs", "completions", "prompt", "response", NULL};
 
@@ -40,34 +42,7 @@ void pl_export_omit_empty(cJSON *obj)
 
 void pl_export_input(const pl_row *row, pl_llm_input *in, pl_endpoint *ep)
 {
-    memset(in, 0, sizeof *in);
-    memset(ep, 0, sizeof *ep);
-    /* The stored URL is redacted, but only query values change, which no normalizer reads. */
-    const char *target = row->path;
-    if (row->url) {
-        const char *sep = strstr(row->url, "://");
-        if (sep) {
-            const char *t = sep + 3 + strcspn(sep + 3, "/?#");
-            target = *t ? t : "/";
-        } else {
-            target = row->url;
-        }
-    }
-    if (row->host && target)
-        pl_endpoint_match(row->method, row->host, 0, target, ep);
-    in->api = row->api ? pl_api_from_name(row->api) : PL_API_NONE;
-    if (in->api == PL_API_NONE)
-        in->api = ep->api;
-    in->provider = row->provider ? row->provider : (ep->provider[0] ? ep->provider : NULL);
-    in->target = target;
-    in->model_hint = ep->model[0] ? ep->model : (row->model && *row->model ? row->model : NULL);
-    in->status = row->status > 0 ? row->status : 0;
-    in->content_type = row->content_type;
-    in->req_body = row->req_body;
-    in->req_len = row->req_body ? row->req_len : 0;
-    in->resp_body = row->resp_body;
-    in->resp_len = row->resp_body ? row->resp_len : 0;
-    in->incomplete = row->incomplete > 0;
+    pl_store_llm_input(row, in, ep);   /* one rule for the exporter and the store's backfill */
 }
 
 cJSON *pl_export_record(const pl_row *row)
@@ -176,6 +151,8 @@ static void add_extras(cJSON *line, const pl_row *row, const cJSON *record)
         cJSON_AddTrueToObject(line, "incomplete");
     if (row->truncated > 0)
         cJSON_AddTrueToObject(line, "truncated");
+    if (row->decode_error > 0)   /* the response body is stored as it arrived, undecoded */
+        cJSON_AddTrueToObject(line, "decode_error");
     copy_item(line, record, "parse_error", NULL);
 }
 

@@ -7,7 +7,7 @@
  *   models: {id, namespace, name, provider, created}
  *   chat:   {id, namespace, model, messages, tools, generation_kwargs, completions, inference_on,
  *            inference_seconds, provider, endpoint, status, stream, usage:{input_tokens,
- *            output_tokens}, pid, program, error, incomplete, truncated, parse_error}
+ *            output_tokens}, pid, program, error, incomplete, truncated, decode_error, parse_error}
  *   text:   {id, namespace, prompt, response, model, inference_on, inference_seconds, + the
  *            same extras from provider on} */
 #ifndef PL_EXPORT_H

@@ -170,6 +170,8 @@ static const char HELP_PROMPTS[] =
     "      --all-namespaces  every namespace\n"
     "  -m, --models A,B      only these model names (exact match; default all)\n"
     TIME_OPTS
+    "      --rebuild         re-normalize every stored body instead of reading the stored\n"
+    "                        messages (after a normalizer fix; automatic for older records)\n"
     DB_OPT HELP_OPT
     "\n"
     "example:\n"

@@ -22,9 +22,9 @@ enum {   /* option bits; a command lists the ones it takes */
     O_NS = 1 << 0, O_DB = 1 << 1, O_MODELS = 1 << 2, O_TYPE = 1 << 3, O_LIMIT = 1 << 4,
     O_SINCE = 1 << 5, O_UNTIL = 1 << 6, O_JSON = 1 << 7, O_ALLNS = 1 << 8, O_YES = 1 << 9,
     O_VACUUM = 1 << 10, O_BEFORE = 1 << 11, O_FOLLOW = 1 << 12, O_INTERVAL = 1 << 13, O_CONV = 1 << 14,
-    O_PROMPT = 1 << 15,
+    O_PROMPT = 1 << 15, O_REBUILD = 1 << 16,
 };
-enum { V_TYPE = 1000, V_SINCE, V_UNTIL, V_JSON, V_ALLNS, V_VACUUM, V_BEFORE, V_INTERVAL, V_PROMPT };
+enum { V_TYPE = 1000, V_SINCE, V_UNTIL, V_JSON, V_ALLNS, V_VACUUM, V_BEFORE, V_INTERVAL, V_PROMPT, V_REBUILD };
 
 static const struct option LONGOPTS[] = {
     {"namespace", required_argument, NULL, 'n'}, {"database", required_argument, NULL, 'd'},
@@ -35,6 +35,7 @@ static const struct option LONGOPTS[] = {
     {"vacuum", no_argument, NULL, V_VACUUM},     {"before", required_argument, NULL, V_BEFORE},
     {"follow", no_argument, NULL, 'f'},          {"interval", required_argument, NULL, V_INTERVAL},
     {"conversation", no_argument, NULL, 'c'},    {"prompt", no_argument, NULL, V_PROMPT},
+    {"rebuild", no_argument, NULL, V_REBUILD},
        {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -58,6 +59,7 @@ static unsigned opt_bit(int val)
     case V_BEFORE: return O_BEFORE;
     case V_INTERVAL: return O_INTERVAL;
     case V_PROMPT: return O_PROMPT;
+    case V_REBUILD: return O_REBUILD;
     default: return 0;
     }
 }
@@ -77,7 +79,7 @@ static const command COMMANDS[] = {
     {"tail", O_NS | O_DB | O_LIMIT | O_FOLLOW | O_INTERVAL | O_JSON, POS_NONE, pl_cmd_tail},
     {"stats", O_NS | O_DB | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_stats},
     {"export models", O_NS | O_DB | O_ALLNS, POS_FILE, pl_cmd_export_models},
-    {"export prompts", O_NS | O_DB | O_ALLNS | O_MODELS | O_TYPE | O_SINCE | O_UNTIL, POS_FILE, pl_cmd_export_prompts},
+    {"export prompts", O_NS | O_DB | O_ALLNS | O_MODELS | O_TYPE | O_SINCE | O_UNTIL | O_REBUILD, POS_FILE, pl_cmd_export_prompts},
     {"delete", O_NS | O_DB | O_BEFORE | O_YES | O_VACUUM, POS_OPT_ID, pl_cmd_delete},
     {"path", O_DB, POS_NONE, pl_cmd_path},
     {"diff", O_DB | O_PROMPT | O_NS, POS_TWO_IDS, pl_cmd_diff},
@@ -225,6 +227,9 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
                 goto out;
             }
             o->type = optarg;
+            break;
+        case V_REBUILD:
+            o->rebuild = 1;
             break;
         case 'l':
             if (parse_int(optarg, 0, &o->limit) != 0) {

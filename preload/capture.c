@@ -1,6 +1,7 @@
 /* capture.c — the one way from a hook into the pipeline: is this request an LLM call, and
  * exchange → normalized record → row in the per-process store, committed before we return. */
 #include "capture.h"
+#include "../util/json.h"
 #include "doctor_report.h"
 
 #include <errno.h>
@@ -78,12 +79,6 @@ static const char *program_name(void)
     return g_program[0] ? g_program : NULL;
 }
 
-static const char *json_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static int json_true(const cJSON *o, const char *key)
 {
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
@@ -114,6 +109,7 @@ static void commit(pl_exchange *x, const pl_endpoint *ep)
         .resp_body = x->resp_body.data,
         .resp_len = x->resp_body.len,
         .incomplete = x->incomplete,
+        .decode_error = x->decode_error,
     };
     cJSON *rec = pl_llm_normalize(&in);
     char *url = pl_exchange_url(x);
@@ -128,9 +124,9 @@ static void commit(pl_exchange *x, const pl_endpoint *ep)
         .ns = c->ns,
         .provider = ep->provider[0] ? ep->provider : NULL,
         .host = x->host,
-        .model = rec ? json_str(rec, "model") : NULL,
+        .model = rec ? pl_js(rec, "model") : NULL,
         .api = pl_api_name(ep->api),
-        .kind = rec ? json_str(rec, "kind") : NULL,
+        .kind = rec ? pl_js(rec, "kind") : NULL,
         .method = x->method,
         .url = url,
         .path = path,
@@ -138,14 +134,15 @@ static void commit(pl_exchange *x, const pl_endpoint *ep)
         .stream = rec ? json_true(rec, "stream") : 0,
         .incomplete = x->incomplete || (rec && json_true(rec, "incomplete")),
         .truncated = x->req_truncated || x->resp_truncated,
+        .decode_error = x->decode_error,
         .started_at = x->started_at,
         .duration = x->ended_at >= x->started_at && x->started_at > 0 ? x->ended_at - x->started_at : -1,
         .ttfb = x->first_byte_at > 0 && x->started_at > 0 ? x->first_byte_at - x->started_at : -1,
         .ttft = -1,
         .input_tokens = -1,
         .output_tokens = -1,
-        .finish_reason = rec ? json_str(rec, "finish_reason") : NULL,
-        .error = rec ? json_str(rec, "error") : NULL,
+        .finish_reason = rec ? pl_js(rec, "finish_reason") : NULL,
+        .error = rec ? pl_js(rec, "error") : NULL,
         .prompt_preview = pprev,
         .completion_preview = cprev,
         .pid = (int)getpid(),
@@ -159,6 +156,7 @@ static void commit(pl_exchange *x, const pl_endpoint *ep)
         .req_len = x->req_body.len,
         .resp_body = x->resp_body.data,
         .resp_len = x->resp_body.len,
+        .record = rec,              /* the store keeps its messages, each distinct one once */
     };
     if (!row.error && x->transport_error)
         row.error = x->transport_error;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../store/redact.h"
+#include "../util/headers.h"
 
 #define BUCKETS 1024
 

@@ -3,18 +3,16 @@
  *
  * Loaded sections (.gopclntab, .go.buildinfo) are read from memory, where the dynamic loader has
  * already applied relocations (a PIE's pointers are final there, not in the file); .symtab is not
- * loaded, so it is read from the file mapped read-only. Every offset is bounds-checked: a binary
- * we do not understand yields "not found", never a crash. */
+ * loaded, so util/elf.c reads it (and the section headers) from the file. Every offset is
+ * bounds-checked: a binary we do not understand yields "not found", never a crash. */
 #include "go_elf.h"
 
 #include <elf.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "../util/elf.h"
 
 /* The executable's program headers (in memory) and load bias. */
 static const Elf64_Phdr *main_phdrs(size_t *n, uintptr_t *bias)
@@ -70,37 +68,15 @@ static int in_image(uintptr_t a, size_t len)
     return 0;
 }
 
-/* Go's uvarint (encoding/binary): the length prefix of the strings in .go.buildinfo. */
-static int uvarint(const unsigned char *p, size_t n, size_t *val, size_t *used)
-{
-    size_t v = 0;
-    for (size_t i = 0; i < n && i < 9; i++) {
-        v |= (size_t)(p[i] & 0x7f) << (7 * i);
-        if (!(p[i] & 0x80)) {
-            *val = v;
-            *used = i + 1;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* .go.buildinfo: a 16-byte header "\xff Go buildinf:" + pointer size + flags; from Go 1.18
- * (flag bit 1) the version string follows inline at offset 32, before that two pointers at
- * offset 16 point to Go string headers {ptr, len} for the version and the module info. */
+/* .go.buildinfo: from Go 1.18 the version is inline (pl_elf_go_version); before that a pointer
+ * at offset 16 (pointer size 8, little-endian: flag bit 0 clear) points to a Go string header
+ * {ptr, len} for it. */
 static void read_version(pl_go_exe *e, const unsigned char *bi, size_t size)
 {
-    static const char magic[] = "\xff Go buildinf:";
-    if (size < 32 || memcmp(bi, magic, 14) != 0 || bi[14] != 8 || (bi[15] & 1))
+    int r = pl_elf_go_version(bi, size, e->version, sizeof e->version);
+    if (r < 0 || (r == 0 && (bi[14] != 8 || (bi[15] & 3)))) /* or inline but unreadable */
         return;
-    const unsigned char *s = NULL;
-    size_t len = 0;
-    if (bi[15] & 2) {
-        size_t used;
-        if (uvarint(bi + 32, size - 32, &len, &used) != 0 || len > size - 32 - used)
-            return;
-        s = bi + 32 + used;
-    } else {
+    if (r == 0) {
         uint64_t hdr;
         memcpy(&hdr, bi + 16, 8);
         if (!in_image((uintptr_t)hdr, 16)) /* anything odd: the version stays unknown */
@@ -109,18 +85,20 @@ static void read_version(pl_go_exe *e, const unsigned char *bi, size_t size)
         memcpy(str, (const void *)(uintptr_t)hdr, sizeof str);
         if (str[1] == 0 || str[1] >= sizeof e->version || !in_image((uintptr_t)str[0], (size_t)str[1]))
             return;
-        s = (const unsigned char *)(uintptr_t)str[0];
-        len = str[1];
+        memcpy(e->version, (const void *)(uintptr_t)str[0], (size_t)str[1]);
+        e->version[str[1]] = 0;
     }
-    if (len >= sizeof e->version)
-        return;
-    memcpy(e->version, s, len);
-    e->version[len] = 0;
     int maj, min;
     if (sscanf(e->version, "go%d.%d", &maj, &min) == 2) {
         e->major = maj;
         e->minor = min;
     }
+}
+
+void pl_go_exe_close(pl_go_exe *e)
+{
+    pl_elf_close(e->elf);
+    memset(e, 0, sizeof *e);
 }
 
 int pl_go_exe_open(pl_go_exe *e, const char **why)
@@ -137,94 +115,27 @@ int pl_go_exe_open(pl_go_exe *e, const char **why)
         *why = "no executable segment";
         return -1;
     }
-    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
-        if (fd >= 0)
-            close(fd);
+    e->elf = pl_elf_open("/proc/self/exe");
+    if (!e->elf) {
         *why = "cannot read /proc/self/exe";
         return -1;
     }
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) {
-        *why = "cannot map /proc/self/exe";
-        return -1;
-    }
-    e->file = m;
-    e->file_size = (size_t)st.st_size;
-    const Elf64_Ehdr *eh = m;
-    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-        eh->e_machine != EM_X86_64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-        eh->e_shoff > e->file_size || eh->e_shnum > (e->file_size - eh->e_shoff) / sizeof(Elf64_Shdr) ||
-        eh->e_shstrndx >= eh->e_shnum) {
+    if (!pl_elf_native(e->elf)) {
+        pl_go_exe_close(e);
         *why = "not an x86-64 ELF file we can read";
         return -1;
     }
-    const Elf64_Shdr *sh = (const Elf64_Shdr *)(e->file + eh->e_shoff);
-    const Elf64_Shdr *shs = &sh[eh->e_shstrndx];
-    if (shs->sh_offset > e->file_size || shs->sh_size > e->file_size - shs->sh_offset) {
-        *why = "bad section names";
-        return -1;
+    uint64_t addr;
+    size_t size;
+    if ((pl_elf_section_addr(e->elf, ".gopclntab", &addr, &size) ||
+         pl_elf_section_addr(e->elf, ".data.rel.ro.gopclntab", &addr, &size)) && /* PIE: in relro */
+        in_image(e->bias + addr, size)) {
+        e->pclntab = (const unsigned char *)(e->bias + addr);
+        e->pclntab_size = size;
     }
-    const char *names = (const char *)e->file + shs->sh_offset;
-    const unsigned char *buildinfo = NULL;
-    size_t buildinfo_size = 0;
-    for (size_t i = 0; i < eh->e_shnum; i++) {
-        if (sh[i].sh_name >= shs->sh_size)
-            continue;
-        const char *nm = names + sh[i].sh_name;
-        size_t room = shs->sh_size - sh[i].sh_name;
-        int in_file = sh[i].sh_type != SHT_NOBITS && sh[i].sh_offset <= e->file_size &&
-                      sh[i].sh_size <= e->file_size - sh[i].sh_offset;
-        int loaded = (sh[i].sh_flags & SHF_ALLOC) && sh[i].sh_addr &&
-                     in_image(e->bias + sh[i].sh_addr, sh[i].sh_size);
-        if (strncmp(nm, ".symtab", room) == 0 && in_file && sh[i].sh_link < eh->e_shnum) {
-            const Elf64_Shdr *st = &sh[sh[i].sh_link];
-            if (st->sh_offset <= e->file_size && st->sh_size <= e->file_size - st->sh_offset) {
-                e->symtab = e->file + sh[i].sh_offset;
-                e->symtab_size = sh[i].sh_size;
-                e->strtab = e->file + st->sh_offset;
-                e->strtab_size = st->sh_size;
-            }
-        } else if ((strncmp(nm, ".gopclntab", room) == 0 || /* PIE: in relro */
-                    strncmp(nm, ".data.rel.ro.gopclntab", room) == 0) && loaded) {
-            e->pclntab = (const unsigned char *)(e->bias + sh[i].sh_addr);
-            e->pclntab_size = sh[i].sh_size;
-        } else if (strncmp(nm, ".go.buildinfo", room) == 0 && loaded) {
-            buildinfo = (const unsigned char *)(e->bias + sh[i].sh_addr);
-            buildinfo_size = sh[i].sh_size;
-        }
-    }
-    if (buildinfo)
-        read_version(e, buildinfo, buildinfo_size);
+    if (pl_elf_section_addr(e->elf, ".go.buildinfo", &addr, &size) && in_image(e->bias + addr, size))
+        read_version(e, (const unsigned char *)(e->bias + addr), size);
     return 0;
-}
-
-void pl_go_exe_close(pl_go_exe *e)
-{
-    if (e->file)
-        munmap((void *)e->file, e->file_size);
-    memset(e, 0, sizeof *e);
-}
-
-static int from_symtab(const pl_go_exe *e, const char *name, uintptr_t *addr, size_t *size)
-{
-    size_t len = strlen(name);
-    size_t n = e->symtab_size / sizeof(Elf64_Sym);
-    const Elf64_Sym *s = (const Elf64_Sym *)e->symtab;
-    for (size_t i = 0; i < n; i++) {
-        if (ELF64_ST_TYPE(s[i].st_info) != STT_FUNC || !s[i].st_value ||
-            s[i].st_name >= e->strtab_size || e->strtab_size - s[i].st_name <= len)
-            continue;
-        const char *nm = (const char *)e->strtab + s[i].st_name;
-        if (memcmp(nm, name, len + 1) == 0) {
-            *addr = e->bias + s[i].st_value;
-            *size = s[i].st_size;
-            return 0;
-        }
-    }
-    return -1;
 }
 
 static uint64_t rd(const unsigned char *p, size_t w)
@@ -279,9 +190,14 @@ static int from_pclntab(const pl_go_exe *e, const char *name, uintptr_t *addr, s
 int pl_go_exe_func(const pl_go_exe *e, const char *name, uintptr_t *addr, size_t *size, const char **how)
 {
     int r = -1;
-    if (e->symtab && (r = from_symtab(e, name, addr, size)) == 0)
-        *how = "symtab";
-    else if ((r = from_pclntab(e, name, addr, size)) == 0)
+    uint64_t value, sz;
+    int where = pl_elf_find(e->elf, name, &value, &sz);
+    if (where != PL_ELF_NONE) {
+        *addr = e->bias + (uintptr_t)value;
+        *size = (size_t)sz;
+        *how = where == PL_ELF_SYMTAB ? "symtab" : "dynsym";
+        r = 0;
+    } else if ((r = from_pclntab(e, name, addr, size)) == 0)
         *how = "gopclntab";
     if (r == 0 && (*addr < e->text_lo || *addr >= e->text_hi || *size > e->text_hi - *addr))
         r = -1; /* outside the code we can see: trust nothing */

@@ -16,14 +16,13 @@
  * owner "Go"): every binary Go's linker makes has it, internal or external linking. */
 PL_HIDDEN int pl_go_exe_is_go(void);
 
+typedef struct pl_elf pl_elf;
+
 typedef struct pl_go_exe {
-    const unsigned char *file;  /* /proc/self/exe mapped read-only (for .symtab), or NULL */
-    size_t file_size;
+    pl_elf *elf;                /* /proc/self/exe (util/elf.h), for .symtab and section headers */
     uintptr_t bias;             /* load bias of the executable (0 unless PIE) */
     char version[40];           /* "go1.19.8", from .go.buildinfo; "" when unknown */
     int major, minor;           /* 1, 19; 0, 0 when unknown */
-    const unsigned char *symtab, *strtab; /* in file; NULL when stripped */
-    size_t symtab_size, strtab_size;
     const unsigned char *pclntab; /* .gopclntab in memory (relocated), NULL if absent */
     size_t pclntab_size;
     uintptr_t text_lo, text_hi;   /* run-time range of the executable segment holding .text */

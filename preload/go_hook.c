@@ -21,17 +21,16 @@
  * Patching happens only for Go >= 1.17 (the register ABI) and never with PROMPTLOG_PATCH=0 or
  * PROMPTLOG_DISABLE=1; anything unexpected patches nothing and says why in one debug line. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "conn.h"
 #include "go_elf.h"
 #include "go_patch.h"
+#include "patch.h"
+#include "patch_mem.h"
 
 _Static_assert(offsetof(pl_go_regs, r14) == 96 && offsetof(pl_go_regs, rsp) == 120 &&
                offsetof(pl_go_regs, stack_top) == 128, "go_stub.S offsets");
@@ -207,28 +206,6 @@ out:
     pl_go_exe_close(&e);
 }
 
-/* Threads in this process (/proc/self/stat field 20), or -1. */
-static int threads_now(void)
-{
-    char buf[512];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-    int field = 2, threads = -1;
-    for (; p && *p && field < 20; p++)
-        if (*p == ' ')
-            field++;
-    if (p && field == 20)
-        threads = atoi(p);
-    return threads;
-}
-
 /* Runs before the Go runtime starts its threads: the constructors of preloaded libraries run
  * before the executable's entry point. Loaded later (dlopen into a running Go program), code
  * that goroutines may be executing must not be rewritten: a second thread means the runtime is
@@ -237,11 +214,9 @@ __attribute__((constructor)) static void go_hooks_init(void)
 {
     int saved = errno;
     if (pl_go_exe_is_go() && !pl_config_get()->disabled) {
-        const char *v = getenv("PROMPTLOG_PATCH");
-        if (v && (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 ||
-                  strcasecmp(v, "off") == 0))
+        if (!pl_patch_enabled())
             pl_debug("Go program: PROMPTLOG_PATCH=0, crypto/tls not hooked");
-        else if (threads_now() != 1)
+        else if (pl_thread_count() != 1)
             pl_debug("Go program already running (library loaded late?): crypto/tls not hooked");
         else
             patch_go();

@@ -2,10 +2,11 @@
  * this file writes the trampolines next to the code and the 5-byte jumps that reach them.
  *
  * Why each choice:
- * - capstone is dlopen'ed (libcapstone.so.4) only in a Go process, so other programs never map
- *   it; its detail mode tells branches and RIP-relative operands apart, which is all we need to
- *   know that displaced bytes mean the same at their new address.
- * - The trampolines sit within +-2 GiB of the code so a site is one `jmp rel32`: nothing longer
+ * - capstone, the near memory and the writes into the code are patch_mem's, shared with the other
+ *   patchers: capstone is loaded only in a process with something to patch, and its detail mode
+ *   tells branches and RIP-relative operands apart, which is all we need to know that displaced
+ *   bytes mean the same at their new address.
+ * - The trampolines sit within +-1.5 GiB of the code so a site is one `jmp rel32`: nothing longer
  *   has to be displaced, and no register is needed to reach them.
  * - The trampoline parks R12/R13 in our thread's TLS block with %fs-relative stores (the offset
  *   is the same on every thread for initial-exec TLS) before using them, so no Go register is
@@ -13,51 +14,31 @@
 #include "go_patch.h"
 
 #include <capstone/capstone.h>
-#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+
+#include "patch_mem.h"
 
 /* The per-thread register block the stubs use (go_stub.S reaches it via its TLS offset). */
 PL_HIDDEN __thread pl_go_regs pl_go_tls __attribute__((tls_model("initial-exec")));
 PL_HIDDEN void pl_go_stub(void); /* go_stub.S */
 
-typedef cs_err (*cs_open_fn)(cs_arch, cs_mode, csh *);
-typedef cs_err (*cs_option_fn)(csh, cs_opt_type, size_t);
-typedef size_t (*cs_disasm_fn)(csh, const uint8_t *, size_t, uint64_t, size_t, cs_insn **);
-typedef void (*cs_free_fn)(cs_insn *, size_t);
-
-static struct {
-    cs_disasm_fn disasm;
-    cs_free_fn free;
-    csh h;
-} cs;
+static const pl_capstone_api *cs;
+static size_t cs_h; /* one handle in detail mode, for the life of the process */
 
 int pl_go_patch_init(const char **why)
 {
-    void *lib = dlopen("libcapstone.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        *why = "libcapstone.so.4 not found";
+    if (cs)
+        return 0;
+    const pl_capstone_api *api = pl_capstone_get(why);
+    if (!api || !pl_wx_check(why))
         return -1;
-    }
-    cs_open_fn open_ = (cs_open_fn)dlsym(lib, "cs_open");
-    cs_option_fn option = (cs_option_fn)dlsym(lib, "cs_option");
-    cs.disasm = (cs_disasm_fn)dlsym(lib, "cs_disasm");
-    cs.free = (cs_free_fn)dlsym(lib, "cs_free");
-    if (!open_ || !option || !cs.disasm || !cs.free || open_(CS_ARCH_X86, CS_MODE_64, &cs.h) != CS_ERR_OK ||
-        option(cs.h, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
+    if (api->open(CS_ARCH_X86, CS_MODE_64, &cs_h) != CS_ERR_OK ||
+        api->option(cs_h, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
         *why = "capstone does not work";
         return -1;
     }
-    return 0;
-}
-
-static int in_group(const cs_insn *in, int g)
-{
-    for (int i = 0; i < in->detail->groups_count; i++)
-        if (in->detail->groups[i] == g)
-            return 1;
+    cs = api;
     return 0;
 }
 
@@ -67,7 +48,7 @@ static int plain(const cs_insn *in)
     static const int flow[] = {CS_GRP_JUMP, CS_GRP_CALL, CS_GRP_RET, CS_GRP_INT, CS_GRP_IRET,
                                CS_GRP_BRANCH_RELATIVE, CS_GRP_PRIVILEGE};
     for (size_t i = 0; i < sizeof flow / sizeof flow[0]; i++)
-        if (in_group(in, flow[i]))
+        if (pl_insn_in_group(in, flow[i]))
             return 0;
     const cs_x86 *x = &in->detail->x86;
     for (int i = 0; i < x->op_count; i++)
@@ -144,7 +125,7 @@ int pl_go_patch_plan(pl_go_plan *p, uintptr_t addr, size_t size, int entry_hook,
                      const char **why)
 {
     cs_insn *in = NULL;
-    size_t n = cs.disasm(cs.h, (const uint8_t *)addr, size, addr, 0, &in);
+    size_t n = cs->disasm(cs_h, (const uint8_t *)addr, size, addr, 0, &in);
     int rc = -1;
     targets t = {calloc(n + 1, sizeof(uint64_t)), 0};
     size_t before = p->n;
@@ -160,7 +141,7 @@ int pl_go_patch_plan(pl_go_plan *p, uintptr_t addr, size_t size, int entry_hook,
     }
     for (size_t i = 0; i < n; i++) {
         const cs_x86 *x = &in[i].detail->x86;
-        int jump = in_group(&in[i], CS_GRP_JUMP), call = in_group(&in[i], CS_GRP_CALL);
+        int jump = pl_insn_in_group(&in[i], CS_GRP_JUMP), call = pl_insn_in_group(&in[i], CS_GRP_CALL);
         if (!jump && !call)
             continue;
         if (call)
@@ -209,7 +190,7 @@ int pl_go_patch_plan(pl_go_plan *p, uintptr_t addr, size_t size, int entry_hook,
     /* Returns: `ret` and the plain instructions before it (the epilogue), at least 5 bytes. */
     size_t rets = 0;
     for (size_t r = 0; ret_hook >= 0 && r < n; r++) {
-        if (!in_group(&in[r], CS_GRP_RET))
+        if (!pl_insn_in_group(&in[r], CS_GRP_RET))
             continue;
         if (in[r].id != X86_INS_RET || in[r].detail->x86.op_count != 0) {
             *why = "an unusual return instruction";
@@ -236,7 +217,7 @@ out:
         p->n = before;
     free(t.v);
     if (in)
-        cs.free(in, n);
+        cs->free(in, n);
     return rc;
 }
 
@@ -272,41 +253,6 @@ static uintptr_t thread_pointer(void)
     return tp;
 }
 
-/* Memory for the trampolines within +-2 GiB of [lo, hi): tried below the image first (the
- * space above it is where brk grows), then well above it. */
-static uint8_t *alloc_near(uintptr_t lo, uintptr_t hi, size_t size)
-{
-    const uintptr_t step = 1 << 20, reach = (uintptr_t)1 << 31;
-    for (int k = 1; k <= 64; k++) {
-        uintptr_t cand[2] = {lo > (uintptr_t)k * step + 0x100000 ? (lo & ~(step - 1)) - (uintptr_t)k * step : 0,
-                             ((hi + step) & ~(step - 1)) + (uintptr_t)256 * step + (uintptr_t)k * step};
-        for (int c = 0; c < 2; c++) {
-            if (!cand[c])
-                continue;
-            void *m = mmap((void *)cand[c], size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-            if (m == MAP_FAILED)
-                continue;
-            uintptr_t a = (uintptr_t)m;
-            if (a >= hi ? a + size - lo < reach : a + size <= lo && hi - a < reach)
-                return m;
-            munmap(m, size);
-        }
-    }
-    return NULL;
-}
-
-static int protect(const pl_go_plan *p, int prot)
-{
-    long pg = sysconf(_SC_PAGESIZE);
-    for (size_t i = 0; i < p->n; i++) {
-        uintptr_t a = p->sites[i].at & ~(uintptr_t)(pg - 1);
-        uintptr_t e = p->sites[i].at + p->sites[i].len;
-        if (mprotect((void *)a, e - a, prot) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 int pl_go_patch_apply(pl_go_plan *p, const char **why)
 {
     if (!p->n) {
@@ -320,9 +266,8 @@ int pl_go_patch_apply(pl_go_plan *p, const char **why)
         if (p->sites[i].at + p->sites[i].len > hi)
             hi = p->sites[i].at + p->sites[i].len;
     }
-    long pg = sysconf(_SC_PAGESIZE);
-    size_t size = (p->n * TRAMP_SLOT + (size_t)pg - 1) & ~((size_t)pg - 1);
-    uint8_t *mem = alloc_near(lo, hi, size);
+    size_t size = p->n * TRAMP_SLOT;
+    uint8_t *mem = pl_near_alloc(lo, hi, size);
     if (!mem) {
         *why = "no memory for trampolines near the code";
         return -1;
@@ -330,7 +275,7 @@ int pl_go_patch_apply(pl_go_plan *p, const char **why)
     intptr_t d12 = (intptr_t)&pl_go_tls.r12 - (intptr_t)thread_pointer();
     intptr_t d13 = (intptr_t)&pl_go_tls.r13 - (intptr_t)thread_pointer();
     if (d12 != (int32_t)d12 || d13 != (int32_t)d13) {
-        munmap(mem, size);
+        pl_near_free_size(mem, size);
         *why = "TLS block out of reach";
         return -1;
     }
@@ -351,22 +296,26 @@ int pl_go_patch_apply(pl_go_plan *p, const char **why)
         if (!s->ends_in_ret)
             o = jmp_abs(o, s->at + s->len);
     }
-    if (mprotect(mem, size, PROT_READ | PROT_EXEC) != 0 ||
-        protect(p, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) {
-        protect(p, PROT_READ | PROT_EXEC);
-        munmap(mem, size);
-        *why = "cannot make the code writable (W^X policy?)";
+    if (pl_near_seal_size(mem, size) != 0) { /* unmapped by the seal */
+        *why = "cannot make the trampolines executable (W^X policy?)";
         return -1;
     }
+    /* Each site becomes `jmp trampoline` and int3 over the rest of the displaced bytes (never
+     * executed: nothing jumps inside, checked by the plan), all written or none. */
+    uint8_t jumps[PL_GO_MAX_SITES][40];
+    pl_mem_chunk chunk[PL_GO_MAX_SITES];
     for (size_t i = 0; i < p->n; i++) {
         pl_go_site *s = &p->sites[i];
-        uint8_t *at = (uint8_t *)s->at;
         int32_t rel = (int32_t)((intptr_t)(mem + i * TRAMP_SLOT) - (intptr_t)(s->at + 5));
-        at[0] = 0xE9;
-        memcpy(at + 1, &rel, 4);
-        memset(at + 5, 0xCC, s->len - 5); /* never executed: nothing jumps inside (checked) */
+        memset(jumps[i], 0xCC, s->len);
+        jumps[i][0] = 0xE9;
+        memcpy(jumps[i] + 1, &rel, 4);
+        chunk[i] = (pl_mem_chunk){(void *)s->at, jumps[i], s->len};
     }
-    protect(p, PROT_READ | PROT_EXEC);
+    if (pl_mem_write_all(chunk, p->n, why) != 0) {
+        pl_near_free_size(mem, size); /* sealed, but nothing jumps to it */
+        return -1;
+    }
     __builtin___clear_cache((char *)lo, (char *)hi);
     return 0;
 }

@@ -18,7 +18,7 @@
  * than 5 bytes of plain instructions that write only RSP/RBP (a result-setting `mov` must run
  * before the hook, not after); with a return hook, it has no `ret`.
  * pl_go_patch_plan() only reads; pl_go_patch_apply() writes everything or nothing (trampolines
- * within +-2 GiB of the code, then RWX -> write -> RX on the code pages). The plan must live as
+ * within +-1.5 GiB of the code, then every site with patch_mem's pl_mem_write_all). The plan must live as
  * long as the process (its sites are what the trampolines point to). Constructor time only: no
  * Go thread runs yet. Single-threaded use. */
 #ifndef PL_GO_PATCH_H
@@ -50,7 +50,8 @@ typedef struct pl_go_plan {
     size_t n;
 } pl_go_plan;
 
-/* Loads capstone (dlopen, so non-Go programs never map it). Returns 0, or -1 with *why. */
+/* Loads capstone (patch_mem: dlopen'ed, so a program with nothing to patch never maps it) and
+ * checks that the system allows executable memory. Returns 0, or -1 with *why. */
 PL_HIDDEN int pl_go_patch_init(const char **why);
 
 /* Adds the entry site of the function at [addr, addr+size) (hook tag `entry_hook`), and, when

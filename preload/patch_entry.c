@@ -42,18 +42,10 @@ static int emit_branch(build *b, const uint8_t *op, size_t oplen, uint64_t targe
     return 0;
 }
 
-static int is_group(const cs_insn *in, int g)
-{
-    for (int i = 0; i < in->detail->groups_count; i++)
-        if (in->detail->groups[i] == g)
-            return 1;
-    return 0;
-}
-
 /* The absolute target of a relative branch, or 0 if in is not one. */
 static uint64_t branch_target(const cs_insn *in)
 {
-    if (!is_group(in, X86_GRP_BRANCH_RELATIVE))
+    if (!pl_insn_in_group(in, X86_GRP_BRANCH_RELATIVE))
         return 0;
     const cs_x86 *x = &in->detail->x86;
     for (int i = 0; i < x->op_count; i++)
@@ -66,7 +58,8 @@ static uint64_t branch_target(const cs_insn *in)
 static int relocate(build *b, const cs_insn *in, const char **why)
 {
     const uint8_t *c = in->bytes;
-    if (is_group(in, X86_GRP_RET) || is_group(in, X86_GRP_IRET) || is_group(in, X86_GRP_INT)) {
+    if (pl_insn_in_group(in, X86_GRP_RET) || pl_insn_in_group(in, X86_GRP_IRET) ||
+        pl_insn_in_group(in, X86_GRP_INT)) {
         *why = "the function returns or traps within the patched bytes";
         return -1;
     }

@@ -7,7 +7,6 @@
  * executing the bytes we replace. A program with no such function pays for one read of its
  * ELF headers and .dynsym (and .symtab, only if its string table holds the name); capstone is
  * loaded only when there is something to patch. */
-#include <dirent.h>
 #include <errno.h>
 #include <link.h>
 #include <stdio.h>
@@ -45,21 +44,6 @@ static int first_object(struct dl_phdr_info *info, size_t size, void *arg)
     return 1;
 }
 
-/* Threads in this process, from /proc/self/task; 0 if unknown. Preloaded, our constructor runs
- * before main and any thread; dlopen'ed late into a running program it may not. */
-static int thread_count(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
-        return 0;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        n += de->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
 __attribute__((constructor)) static void patch_exe_init(void)
 {
     int saved = errno;
@@ -86,7 +70,7 @@ __attribute__((constructor)) static void patch_exe_init(void)
         errno = saved;
         return;
     }
-    int threads = thread_count();
+    int threads = pl_thread_count();
     if (threads != 1) {
         pl_debug("patch: the process runs %d threads (library loaded late?): the executable's "
                  "OpenSSL is not patched", threads);

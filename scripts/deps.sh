@@ -14,11 +14,13 @@ test_pkgs="$test_pkgs php-cli php-curl"
 # npm installs the Node test clients (openai, @anthropic-ai/sdk, the OTLP proto roots); NodeSource's
 # nodejs ships its own npm and conflicts with Debian's, so Debian's is asked for only when absent.
 command -v npm >/dev/null 2>&1 || test_pkgs="$test_pkgs npm"
+profile_pkgs="valgrind"
 case "${1:-build}" in
   build) want="$build_pkgs" ;;
   test) want="$build_pkgs $test_pkgs" ;;
   fuzz) want="$build_pkgs $fuzz_pkgs" ;;
-  *) echo "usage: $0 build|test|fuzz" >&2; exit 2 ;;
+  profile) want="$build_pkgs $test_pkgs $profile_pkgs" ;;
+  *) echo "usage: $0 build|test|fuzz|profile" >&2; exit 2 ;;
 esac
 missing=""
 for p in $want; do

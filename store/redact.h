@@ -3,13 +3,12 @@
 #ifndef PL_REDACT_H
 #define PL_REDACT_H
 
-#include "../proto/exchange.h"
+#include "../util/headers.h"
 
-#define PL_REDACTED "[REDACTED]"
-
-/* Built in: Authorization, Proxy-Authorization, x-api-key, api-key, x-goog-api-key, Cookie,
- * Set-Cookie; query parameters key, api_key, access_token, token. extra is a comma-separated
- * list of more names (PROMPTLOG_REDACT), applied to headers and query parameters alike; may be NULL. */
+/* What is secret is said once, in redact.c's three tables: header_names (exact header names),
+ * param_names (exact query parameter names) and name_fragments (any header or parameter whose
+ * name contains one), plus URL userinfo. extra is a comma-separated list of more names
+ * (PROMPTLOG_REDACT), applied to headers and query parameters alike; may be NULL. */
 int pl_redact_header_name(const char *name, const char *extra);
 /* Replaces credential values in place. Returns 0 or -1 on OOM. */
 int pl_redact_headers(pl_headers *h, const char *extra);

@@ -1,6 +1,22 @@
 /* store.h — the namespaced SQLite store: the only code that talks SQLite.
  * Plain metadata columns for the sqlite3 shell, zstd-compressed bodies, redacted headers.
  *
+ * Files: open.c (URLs, opening, foreign/newer/read-only files), schema.c (schema, creation
+ * race, upgrades), columns.c (the one column table), write.c (insert with retries), read.c
+ * (queries, records for the export), messages.c (messages stored once), threads.c
+ * (conversations, body chains), rebuild.c (records from bodies, the upgrade's backfill),
+ * bodies.c (bodies through their chains), guard.c (errors, wait budget, SIGXFSZ guard),
+ * zblob.c, redact.c.
+ *
+ * Schema (PRAGMA user_version = PL_STORE_SCHEMA_VERSION). Unknown numbers are NULL.
+ *   calls    one row per captured HTTP exchange; columns in columns.c (README "Schema")
+ *   models   one row per (namespace, model name), first time seen
+ *   calls_summary   VIEW for the shell
+ *   messages, call_messages, tool_lists, messages_fts, and the views transcript,
+ *   conversations, prompt_versions: see schema.c and the README's sqlite3 tour
+ * Version history: 1 the first release; 2 adds calls.decode_error; 3 adds the readable store
+ * (messages stored once, conversations, prompt versions, full-text search, body chains).
+ *
  * Invariants: credentials are redacted (redact.h) inside pl_store_insert, before anything is
  * compressed or written, so no caller can forget it. An insert is one committed transaction
  * when pl_store_insert returns 0. A database whose schema version is newer than this code is
@@ -9,15 +25,19 @@
 #define PL_STORE_H
 
 #include <stddef.h>
-#include "../proto/exchange.h"
+#include <cjson/cJSON.h>
+#include "../util/headers.h"
 
-#define PL_STORE_SCHEMA_VERSION 1
+#define PL_STORE_SCHEMA_VERSION 3
+/* The normalizer generation whose records the stored messages hold (calls.normalizer). */
+#define PL_STORE_NORMALIZER 1
 
 typedef struct pl_store pl_store;
 
 enum {
     PL_STORE_CREATE = 1,    /* create the file (mode 0600) and schema if missing */
-    PL_STORE_READONLY = 2,  /* exporter: never create, never write */
+    PL_STORE_READONLY = 2,  /* exporter: never create, never write; works on a file or directory
+                             * we may only read (opened immutable when its WAL cannot be shared) */
 };
 
 /* One captured exchange. On insert the caller owns every pointer; on read (pl_store_each_*) the
@@ -38,6 +58,8 @@ typedef struct pl_row {
     int stream;
     int incomplete;
     int truncated;
+    int decode_error;           /* 1: the response's content coding was corrupt; resp_body holds
+                                 * the bytes as they arrived, undecoded */
     double started_at;          /* epoch seconds */
     double duration;            /* seconds */
     double ttfb;                /* seconds from start to first response byte, -1 unknown */
@@ -59,6 +81,22 @@ typedef struct pl_row {
     size_t req_len;
     const char *resp_body;
     size_t resp_len;
+    /* Schema 3. On insert the store derives these from `record`; on read they come back. */
+    const cJSON *record;        /* insert: the normalized record (pl_llm_normalize) or NULL */
+    long long parent_id;        /* the call this one continues, -1 none */
+    long long conversation_id;  /* the root of its conversation, -1 unknown */
+    long long system_id;        /* messages.id of its system prompt, -1 none */
+    long long tools_id;         /* tool_lists.id of its tool list, -1 none */
+    long long thread_hash;      /* store-internal: the key children look up */
+    long long content_hash;     /* store-internal: the same over exact messages (inheritance) */
+    long long request_ref;      /* store-internal: request_body is compressed against this call's */
+    long long response_ref;     /* store-internal: the same for response_body */
+    int inherited;              /* leading messages held by the parent's chain, -1 none */
+    int root_guess;             /* store-internal: conversation_id was set to the expected id */
+    const char *record_json;    /* the record without its messages, as stored; NULL before 3 */
+    int normalizer;             /* PL_STORE_NORMALIZER of the stored messages, -1 none */
+    int body_corrupt;           /* read only: a stored body blob did not decompress (that body is
+                                 * NULL); the iteration goes on with the next row */
 } pl_row;
 
 typedef struct pl_store_options {
@@ -94,7 +132,8 @@ typedef struct pl_model_row {
 } pl_model_row;
 typedef int (*pl_model_fn)(const pl_model_row *m, void *ctx);
 
-/* Iterates the namespace oldest first (by id). ns NULL = every namespace. Returns 0 or -1. */
+/* Iterates the namespace oldest first (by id). ns NULL = every namespace. Returns 0 or -1.
+ * A row whose body blob is corrupt is still handed over, with body_corrupt set. */
 int pl_store_each_row(pl_store *s, const char *ns, pl_row_fn fn, void *ctx, char *err, size_t errlen);
 int pl_store_each_model(pl_store *s, const char *ns, pl_model_fn fn, void *ctx, char *err, size_t errlen);
 
@@ -108,6 +147,12 @@ typedef struct pl_store_query {
     int no_bodies;              /* 1: leave req_body/resp_body NULL (skips decompression) */
     double since, until;        /* > 0: started_at >= since, started_at < until (epoch seconds) */
     long long after_id;         /* > 0: only rows with a larger id (tail -f) */
+    int records;                /* 1: hand each row its normalized record in row->record: built
+                                 * from the stored messages when they are of this normalizer
+                                 * (no body is decompressed; bodies stay NULL), else rebuilt from
+                                 * the bodies (then bodies are set) */
+    int rebuild;                /* with records: always rebuild from the bodies */
+    int no_headers;             /* 1: leave req_headers/resp_headers empty (skips their JSON) */
 } pl_store_query;
 int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void *ctx, char *err, size_t errlen);
 

@@ -37,7 +37,39 @@ int pl_zblob_compress(ZSTD_CCtx *cctx, const void *src, size_t len, pl_buf *out)
     return 0;
 }
 
+int pl_zblob_compress_ref(ZSTD_CCtx *cctx, const void *src, size_t len, const void *ref, size_t reflen, pl_buf *out)
+{
+    if (!cctx || !ref || !reflen)
+        return pl_zblob_compress(cctx, src, len, out);
+    if (reserve(out, ZSTD_compressBound(len)) != 0)
+        return -1;
+    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+    size_t n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, PL_ZBLOB_REF_LEVEL);
+    if (!ZSTD_isError(n))
+        n = ZSTD_CCtx_refPrefix(cctx, ref, reflen);
+    if (!ZSTD_isError(n))
+        n = ZSTD_compress2(cctx, out->data, out->cap - 1, src ? src : "", len);
+    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+    if (ZSTD_isError(n))
+        return -1;
+    out->len = n;
+    out->data[n] = '\0';
+    return 0;
+}
+
+static int decompress(const void *src, size_t len, const void *ref, size_t reflen, size_t max, pl_buf *out);
+
 int pl_zblob_decompress(const void *src, size_t len, size_t max, pl_buf *out)
+{
+    return decompress(src, len, NULL, 0, max, out);
+}
+
+int pl_zblob_decompress_ref(const void *src, size_t len, const void *ref, size_t reflen, size_t max, pl_buf *out)
+{
+    return decompress(src, len, ref, reflen, max, out);
+}
+
+static int decompress(const void *src, size_t len, const void *ref, size_t reflen, size_t max, pl_buf *out)
 {
     if (max == 0)
         max = PL_ZBLOB_MAX_OUT;
@@ -53,6 +85,10 @@ int pl_zblob_decompress(const void *src, size_t len, size_t max, pl_buf *out)
     ZSTD_DStream *ds = ZSTD_createDStream();
     if (!ds)
         return -1;
+    if (ref && reflen && ZSTD_isError(ZSTD_DCtx_refPrefix(ds, ref, reflen))) {
+        ZSTD_freeDStream(ds);
+        return -1;
+    }
     size_t chunk = ZSTD_DStreamOutSize();
     if (size != ZSTD_CONTENTSIZE_UNKNOWN && reserve(out, (size_t)size + 1) != 0) {
         ZSTD_freeDStream(ds);

@@ -8,6 +8,8 @@
 #include "../util/buf.h"
 
 #define PL_ZBLOB_LEVEL 3
+/* Against a reference prefix the long matches do the work: the fastest level finds them too. */
+#define PL_ZBLOB_REF_LEVEL 1
 #define PL_ZBLOB_MAX_OUT ((size_t)1 << 30)   /* refuse to inflate a blob past 1 GiB */
 
 /* Replaces out's contents with one zstd frame of src. cctx may be NULL (a temporary one is
@@ -16,5 +18,10 @@ int pl_zblob_compress(ZSTD_CCtx *cctx, const void *src, size_t len, pl_buf *out)
 /* Replaces out's contents with the decompressed frame(s) of src, at most max bytes
  * (0 = PL_ZBLOB_MAX_OUT). Returns 0, or -1 on a corrupt or oversized blob or OOM. */
 int pl_zblob_decompress(const void *src, size_t len, size_t max, pl_buf *out);
+
+/* The same against a reference prefix (zstd's refPrefix): a body that repeats ref (the request
+ * of the call it continues) costs little more than what is new. Decompressing needs the same ref. */
+int pl_zblob_compress_ref(ZSTD_CCtx *cctx, const void *src, size_t len, const void *ref, size_t reflen, pl_buf *out);
+int pl_zblob_decompress_ref(const void *src, size_t len, const void *ref, size_t reflen, size_t max, pl_buf *out);
 
 #endif

@@ -144,7 +144,8 @@ int pl_elf_dynamic(pl_elf *e)
 
 int pl_elf_has_symtab(pl_elf *e) { return e && e->symtab; }
 
-const uint8_t *pl_elf_section(pl_elf *e, const char *name, size_t *len)
+/* The section header named name, or NULL. */
+static const Elf64_Shdr *section(pl_elf *e, const char *name)
 {
     if (!e || e->eh->e_shstrndx >= e->eh->e_shnum)
         return NULL;
@@ -155,15 +156,59 @@ const uint8_t *pl_elf_section(pl_elf *e, const char *name, size_t *len)
     size_t nl = strlen(name);
     for (size_t i = 0; i < e->eh->e_shnum; i++) {
         const Elf64_Shdr *s = &e->sh[i];
-        if (s->sh_name >= ss->sh_size || ss->sh_size - s->sh_name <= nl ||
-            memcmp(names + s->sh_name, name, nl + 1) != 0)
-            continue;
-        if (s->sh_type == SHT_NOBITS || !in_file(e, s->sh_offset, s->sh_size))
-            return NULL;
-        *len = s->sh_size;
-        return e->map + s->sh_offset;
+        if (s->sh_name < ss->sh_size && ss->sh_size - s->sh_name > nl &&
+            memcmp(names + s->sh_name, name, nl + 1) == 0)
+            return s;
     }
     return NULL;
+}
+
+const uint8_t *pl_elf_section(pl_elf *e, const char *name, size_t *len)
+{
+    const Elf64_Shdr *s = section(e, name);
+    if (!s || s->sh_type == SHT_NOBITS || !in_file(e, s->sh_offset, s->sh_size))
+        return NULL;
+    *len = s->sh_size;
+    return e->map + s->sh_offset;
+}
+
+int pl_elf_section_addr(pl_elf *e, const char *name, uint64_t *addr, size_t *len)
+{
+    const Elf64_Shdr *s = section(e, name);
+    if (!s || !(s->sh_flags & SHF_ALLOC) || !s->sh_addr)
+        return 0;
+    *addr = s->sh_addr;
+    *len = s->sh_size;
+    return 1;
+}
+
+/* Go's uvarint (encoding/binary): the length prefix of the strings in .go.buildinfo. */
+static int uvarint(const uint8_t *p, size_t n, size_t *val, size_t *used)
+{
+    size_t v = 0;
+    for (size_t i = 0; i < n && i < 9; i++) {
+        v |= (size_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            *val = v;
+            *used = i + 1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int pl_elf_go_version(const uint8_t *b, size_t n, char *out, size_t out_size)
+{
+    if (!b || n < 32 || memcmp(b, "\xff Go buildinf:", 14) != 0)
+        return -1;
+    if (!(b[15] & 2))
+        return 0;
+    size_t len, used;
+    if (uvarint(b + 32, n - 32, &len, &used) != 0 || len > n - 32 - used || len >= out_size)
+        return 0;
+    memcpy(out, b + 32 + used, len);
+    out[len] = 0;
+    return 1;
 }
 
 const uint8_t *pl_elf_bytes(pl_elf *e, size_t *len)

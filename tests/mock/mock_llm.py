@@ -763,6 +763,8 @@ def accept_loop(lsock, tls_ctx):
             raw, _ = lsock.accept()
         except OSError:
             return
+        if OPTS.tcp_nodelay:   # the bench's streams: no Nagle + delayed-ACK 40 ms stall per piece
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         threading.Thread(target=serve_conn, args=(raw, tls_ctx), daemon=True).start()
 
 
@@ -789,6 +791,7 @@ def main():
     p.add_argument("--log", help="append one JSON line per request to this file")
     p.add_argument("--delay-ms", type=float, default=2.0, help="pause before each stream piece")
     p.add_argument("--no-h2", action="store_true", help="offer only http/1.1 by ALPN")
+    p.add_argument("--tcp-nodelay", action="store_true", help="TCP_NODELAY on accepted sockets (bench)")
     p.add_argument("--idle-timeout", type=float, default=30.0)
     OPTS = p.parse_args()
     port_file = OPTS.port_file or OPTS.port_file_pos

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "../../exporter/commands.c"
 #include "../../exporter/cost.c"
 #include "../../exporter/export.c"
+#include "../../exporter/outfile.c"
 #include "../../exporter/prices.c"
 
 static char *line_text(cJSON *line)
@@ -105,6 +107,7 @@ static void test_chat_line_error_and_fallbacks(void **state)
     r.stream = 1;
     r.incomplete = 1;
     r.truncated = 1;
+    r.decode_error = 1;
     r.duration = -1;
     r.input_tokens = 9;
     r.pid = -1;
@@ -118,7 +121,7 @@ static void test_chat_line_error_and_fallbacks(void **state)
         "\"completions\":[],\"inference_on\":1700000000.5,"
         "\"provider\":\"openai\",\"endpoint\":\"/v1/chat/completions\",\"stream\":true,"
         "\"usage\":{\"input_tokens\":9},\"error\":\"Couldn't connect to server\",\"incomplete\":true,"
-        "\"truncated\":true}");
+        "\"truncated\":true,\"decode_error\":true}");
     cJSON_free(t);
     cJSON_Delete(rec);
 
@@ -379,6 +382,76 @@ static void test_clip_utf8(void **state)
     assert_string_equal(out, "");
 }
 
+
+/* Exports a file as JSON lines of `type` into out and returns its text. */
+static char *export_to(const char *db, const char *type, int rebuild, const char *out)
+{
+    pl_cli_opts o = {.database = db, .ns = "default", .type = type, .file = out, .rebuild = rebuild};
+    assert_int_equal(pl_cmd_export_prompts(&o), 0);
+    size_t n;
+    char *text = slurp(out, &n);
+    assert_non_null(text);
+    return text;
+}
+
+/* The schema-1 file captured by the first release: its export is the same read as it is,
+ * after the upgrade from the stored messages, and after the upgrade rebuilt from the bodies. */
+static void test_v1_export_same_after_upgrade(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pl_test_export_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char db[300], out[300], cmd[700];
+    snprintf(db, sizeof db, "%s/v1.db", dir);
+    snprintf(out, sizeof out, "%s/out.jsonl", dir);
+    const char *fx = getenv("PROMPTLOG_FIXTURES");
+    snprintf(cmd, sizeof cmd, "cp '%s/v1/v1.db' '%s'", fx ? fx : "tests/fixtures", db);
+    assert_int_equal(system(cmd), 0);
+    const char *types[] = {"chat", "text"};
+    for (int t = 0; t < 2; t++) {
+        size_t n;
+        char name[64];
+        snprintf(name, sizeof name, "v1/v1.%s.jsonl", types[t]);
+        char *want = fixture(name, &n);
+        char *before = export_to(db, types[t], 0, out);
+        assert_string_equal(before, want);
+        free(before);
+        if (t == 0) {   /* upgrade in place, as a capture would */
+            pl_store *s = NULL;
+            char err[256] = "";
+            assert_int_equal(pl_store_open(db, PL_STORE_CREATE, NULL, &s, err, sizeof err), 0);
+            pl_store_close(s);
+        }
+        for (int rebuild = 0; rebuild < 2; rebuild++) {
+            char *after = export_to(db, types[t], rebuild, out);
+            assert_string_equal(after, want);
+            free(after);
+        }
+        if (t == 1) {
+            before = export_to(db, "chat", 0, out);
+            free(before);
+        }
+        free(want);
+    }
+    /* the upgrade filled the message tables from the stored bodies */
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT count(*) FROM calls WHERE record IS NOT NULL),"
+                                           " (SELECT count(DISTINCT conversation_id) FROM calls WHERE kind = 'chat'),"
+                                           " (SELECT count(*) FROM messages WHERE role = 'system')",
+                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 14);
+    /* three agent loops (5, 3, 3 turns) and one anthropic call: four conversations */
+    assert_int_equal(sqlite3_column_int(st, 1), 4);
+    assert_int_equal(sqlite3_column_int(st, 2), 2);   /* the agents' prompt, anthropic's "Be brief." */
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_text_and_embedding_lines),
         cmocka_unit_test(test_input_from_row),
         cmocka_unit_test(test_export_commands_end_to_end),
+        cmocka_unit_test(test_v1_export_same_after_upgrade),
         cmocka_unit_test(test_clip_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

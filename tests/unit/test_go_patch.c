@@ -5,7 +5,7 @@
  * trampoline holding the displaced bytes, or, when writable code is refused, nothing at all; a
  * patched function really runs through the stub (preload/go_stub.S, included): registers kept,
  * hooks on a stack of their own, XMM15 zeroed.
- * Compiles preload/go_patch.c in. */
+ * Compiles preload/go_patch.c and patch_mem.c in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,19 +15,20 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-/* W^X simulated: with g_deny_wx set, any request for writable code fails like an MDWE kernel. */
-static int g_deny_wx;
+/* W^X simulated through pl_mprotect_fn: with g_deny_wx set, any request for writable code fails
+ * like an MDWE kernel. */
+static int g_deny_wx, g_allow_writable; /* with g_deny_wx: this many requests pass first */
 static int fake_mprotect(void *a, size_t n, int prot)
 {
-    if (g_deny_wx && (prot & PROT_WRITE) && (prot & PROT_EXEC)) {
+    if (g_deny_wx && (prot & PROT_WRITE) && (prot & PROT_EXEC) && g_allow_writable-- <= 0) {
         errno = EACCES;
         return -1;
     }
     return mprotect(a, n, prot);
 }
-#define mprotect fake_mprotect
 #include "../../preload/go_patch.c"
-#undef mprotect
+#include "../../preload/patch_mem.c"
+#include "../../preload/runtime.c"
 
 /* The real stub (plain assembler, no preprocessor), and call_go(fn, in, out): loads every
  * general register but RSP from *in (pl_go_regs layout), sets XMM15 to all ones, calls fn,
@@ -246,19 +247,43 @@ static void test_apply(void **state)
     assert_memory_equal(code + 15, GOOD + 15, 10);
 }
 
+/* Applies GOOD, loaded afresh, with writable code refused after `allow` requests passed:
+ * refused, nothing written, the code read+execute again. */
+static void apply_denied(int allow)
+{
+    static pl_go_plan p[2]; /* one per call: sites must outlive any code that jumps to them */
+    static int k;
+    const char *why;
+    uint8_t *code = load_good();
+    assert_int_equal(plan(code, sizeof GOOD, 2, &p[k], &why), 0);
+    assert_int_equal(p[k].n, 2);
+    g_deny_wx = 1;
+    g_allow_writable = allow;
+    pl_mprotect_fn = fake_mprotect;
+    int r = pl_go_patch_apply(&p[k++], &why);
+    pl_mprotect_fn = mprotect;
+    g_deny_wx = 0;
+    assert_int_equal(r, -1);
+    assert_non_null(strstr(why, "writable (Permission denied; W^X policy?)"));
+    assert_memory_equal(code, GOOD, sizeof GOOD);
+    uintptr_t end;
+    assert_int_equal(prot_of((uintptr_t)code, &end), PROT_READ | PROT_EXEC);
+}
+
 static void test_apply_wx_denied(void **state)
 {
     (void)state;
-    static pl_go_plan p;
-    const char *why;
-    uint8_t *code = load_good();
-    assert_int_equal(plan(code, sizeof GOOD, 2, &p, &why), 0);
-    g_deny_wx = 1;
-    int r = pl_go_patch_apply(&p, &why);
-    g_deny_wx = 0;
-    assert_int_equal(r, -1);
-    assert_string_equal(why, "cannot make the code writable (W^X policy?)");
-    assert_memory_equal(code, GOOD, sizeof GOOD); /* nothing written */
+    apply_denied(0);
+    assert_int_equal(g_allow_writable, -1); /* refused at the first site */
+}
+
+/* The second site's page refused after the first was made writable: the first is put back and
+ * neither is written (all or nothing). */
+static void test_apply_second_denied(void **state)
+{
+    (void)state;
+    apply_denied(1);
+    assert_int_equal(g_allow_writable, -1); /* both sites were asked for */
 }
 
 /* The patched function really runs: the hooks see the Go argument registers and g at entry and
@@ -318,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_undecodable),
         cmocka_unit_test(test_apply),
         cmocka_unit_test(test_apply_wx_denied),
+        cmocka_unit_test(test_apply_second_denied),
         cmocka_unit_test(test_execute),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -3,7 +3,8 @@
  * (patched; hook runs; trampoline gives the original result), a branch into the patched bytes
  * (refused, untouched), and W^X refusals simulated through pl_mprotect_fn (untouched, working).
  * GOT patching of this program's own import of getpid (RELRO made writable and restored).
- * Also the ELF reader (util/elf.c) on this very file. Compiles the preload files it needs in. */
+ * Also the ELF reader (util/elf.c) on this very file: symbols and loaded sections.
+ * Compiles the preload files it needs in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,6 +141,14 @@ static void test_elf(void **st)
     uint64_t v, s;
     assert_int_equal(pl_elf_find(e, "no_such_function_here", &v, &s), PL_ELF_NONE);
     assert_int_equal(pl_elf_find(e, "g_value", &v, &s), PL_ELF_NONE); /* an object, not a function */
+    /* a loaded section's link-time range holds the functions defined in it; .symtab is not loaded */
+    uint64_t text;
+    size_t text_len;
+    assert_int_equal(pl_elf_section_addr(e, ".text", &text, &text_len), 1);
+    assert_int_equal(pl_elf_find(e, "t_jcc", &v, &s), PL_ELF_SYMTAB);
+    assert_true(v >= text && v + s <= text + text_len);
+    assert_int_equal(pl_elf_section_addr(e, ".symtab", &text, &text_len), 0);
+    assert_int_equal(pl_elf_section_addr(e, ".no_such_section", &text, &text_len), 0);
     pl_elf_close(e);
     assert_null(pl_elf_open("/nonexistent"));
     assert_null(pl_elf_open("/etc/hostname"));

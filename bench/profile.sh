@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# profile.sh — `make profile`: where the instructions of one captured exchange go, with callgrind
+# (deterministic; perf has no hardware counters on this VM). Two profiles, each the difference of
+# a short and a long run so start-up and the database open cancel out (bench/profile_report.py):
+#   1. bench/capture_cost.c, collecting inside pl_capture_commit only (normalize, redact,
+#      compress, SQLite) for one streamed chat completion;
+#   2. python3 http.client, non-stream chat calls over one keep-alive HTTPS connection to the local
+#      mock, with and without the preload: the whole per-call cost, hooks and HTTP parsing included;
+#   3. the start of /bin/true with and without the preload (loading, constructors).
+# Knobs: BUILD, PROFILE_SHORT (20) / PROFILE_LONG (60) calls, PROFILE_DIR (callgrind files kept).
+set -u
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SHORT="${PROFILE_SHORT:-20}"
+LONG="${PROFILE_LONG:-60}"
+. "$ROOT/tests/integration/lib.sh"     # mock server, certificates, $PL_LIB, $PY; temp dir $T
+[ -e "$PL_LIB" ] || { echo "build $PL_LIB first (make)" >&2; exit 1; }
+[ "$PL_ASAN" = 0 ] || { echo "profile a non-ASan build" >&2; exit 1; }
+need valgrind callgrind_annotate
+unset LD_PRELOAD
+. "$ROOT/bench/build.sh"
+bench_build || exit 1
+OUTDIR="${PROFILE_DIR:-$BUILD/profile}"
+mkdir -p "$OUTDIR"
+report="$ROOT/bench/profile_report.py"
+cg() { valgrind --tool=callgrind --callgrind-out-file="$1" "${@:2}" >/dev/null 2>"$1.log" || { cat "$1.log" >&2; exit 1; }; }
+
+echo "== 1. in-process: pl_capture_commit of a streamed chat completion (bench/capture_cost.c)"
+if [ -x "$BUILD/bench/capture_cost" ]; then
+    for n in "$SHORT" "$LONG"; do
+        rm -f "$T/cc.db"
+        # capture_cost makes one commit before its loop: n + 1 commits, the same +1 in both.
+        PROMPTLOG_DATABASE="$T/cc.db" cg "$OUTDIR/capture_cost.$n.out" --toggle-collect=pl_capture_commit \
+            "$BUILD/bench/capture_cost" "$ROOT/tests/fixtures" "$n"
+    done
+    "$PY" "$report" "$OUTDIR/capture_cost.$SHORT.out" "$OUTDIR/capture_cost.$LONG.out" $((LONG - SHORT))
+else
+    echo "  (capture_cost does not build against this tree: skipped)"
+fi
+
+echo
+echo "== 2. python3 http.client, non-stream chat over one keep-alive HTTPS connection (bench/client.py)"
+start_mock --delay-ms 0 --no-h2 --tcp-nodelay
+for n in "$SHORT" "$LONG"; do
+    cg "$OUTDIR/py_plain.$n.out" "$PY" "$ROOT/bench/client.py" https-chat "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
+    rm -f "$T/py.db"
+    PROMPTLOG_DATABASE="sqlite:///$T/py.db" LD_PRELOAD="$PL_LIB" \
+        cg "$OUTDIR/py_pre.$n.out" "$PY" "$ROOT/bench/client.py" https-chat "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
+    rows="$(sqlite3 "$T/py.db" 'select count(*) from calls' 2>/dev/null || echo 0)"
+    [ "$rows" = $((n + 1)) ] || { echo "profile: $rows rows captured for $((n + 1)) calls" >&2; exit 1; }
+done
+"$PY" "$report" "$OUTDIR/py_pre.$SHORT.out" "$OUTDIR/py_pre.$LONG.out" $((LONG - SHORT)) \
+    "$OUTDIR/py_plain.$SHORT.out" "$OUTDIR/py_plain.$LONG.out"
+
+echo
+echo "== 3. start-up: /bin/true with and without the preload"
+cg "$OUTDIR/true_plain.out" /bin/true
+LD_PRELOAD="$PL_LIB" cg "$OUTDIR/true_pre.out" /bin/true
+"$PY" "$report" --startup "$OUTDIR/true_pre.out" "$OUTDIR/true_plain.out"
+echo
+echo "(callgrind files in $OUTDIR: callgrind_annotate --inclusive=yes FILE, or kcachegrind)"
