@@ -144,6 +144,7 @@ cJSON *pl_view_row_json(const pl_row *r, double cost_usd)
     cJSON_AddBoolToObject(o, "stream", r->stream > 0);
     cJSON_AddBoolToObject(o, "incomplete", r->incomplete > 0);
     cJSON_AddBoolToObject(o, "truncated", r->truncated > 0);
+    cJSON_AddBoolToObject(o, "decode_error", r->decode_error > 0);
     add_num_or_null(o, "duration", r->duration, r->duration >= 0);
     add_num_or_null(o, "ttfb", r->ttfb, r->ttfb >= 0);
     add_num_or_null(o, "ttft", r->ttft, r->ttft >= 0);
@@ -320,6 +321,7 @@ static int show_cb(const pl_row *r, void *vctx)
         {"status", r->status}, {"stream", r->stream}, {"incomplete", r->incomplete}, {"truncated", r->truncated},
         {"input_tokens", r->input_tokens}, {"output_tokens", r->output_tokens},
         {"cached_input_tokens", t.cached_read}, {"pid", r->pid}, {"http_version", r->http_version},
+        {"decode_error", r->decode_error},
     };
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
         if (ints[i].v >= 0)
@@ -328,6 +330,8 @@ static int show_cb(const pl_row *r, void *vctx)
             fprintf(out, "%-19s -\n", ints[i].k);
     }
     fprintf(out, "%-19s %s\n", "cost_usd", cost);
+    if (r->body_corrupt)
+        fprintf(out, "%-19s a stored body blob is corrupt and cannot be shown\n", "body_corrupt");
     show_headers(out, "request headers", r->req_headers);
     show_body(out, "request body", r->req_body, r->req_len);
     show_headers(out, "response headers", r->resp_headers);
