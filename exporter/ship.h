@@ -29,7 +29,7 @@ typedef struct pl_ship_span_opts {
 int pl_ship_span_from_row(const pl_row *row, const cJSON *record, const pl_ship_span_opts *o, pl_otlp_span *out);
 
 /* Trace membership, in one place: which trace a call belongs to and which span is its parent.
- * Today every call is its own trace (the store has no conversation ids yet); see ship_span.c. */
+ * A conversation is one trace, rooted at its first call; see ship_span.c. */
 void pl_ship_trace_link(const pl_row *row, const char *salt, uint8_t trace_id[16], uint8_t span_id[8],
                         uint8_t parent_id[8], int *has_parent);
 

@@ -52,17 +52,22 @@ static void trace_id_of(const char *salt, const char *kind, long long id, uint8_
     put64(out + 8, b ? b : 1);
 }
 
-/* The one function to adapt when the store records conversations (issue 12): with
- * row->conversation_id and row->parent_id, the trace becomes trace_id_of(salt, "conversation:",
- * conversation_id) and the parent span span_id_of(salt, parent_id): every call of one run then
- * shares a trace and hangs under the call it continues. Until then each call is its own trace. */
+/* A conversation is a trace: the store links every call to the root of its conversation
+ * (conversation_id, the root's own id for the root) and to the call it continues (parent_id), so
+ * the trace id derives from the root and the parent span is the continued call's span. A call the
+ * store never linked (an embedding, a database written before conversations) is its own trace. */
 void pl_ship_trace_link(const pl_row *row, const char *salt, uint8_t trace_id[16], uint8_t span_id[8],
                         uint8_t parent_id[8], int *has_parent)
 {
     span_id_of(salt, row->id, span_id);
-    trace_id_of(salt, "call:", row->id, trace_id);
+    if (row->conversation_id > 0)
+        trace_id_of(salt, "conversation:", row->conversation_id, trace_id);
+    else
+        trace_id_of(salt, "call:", row->id, trace_id);
     memset(parent_id, 0, 8);
-    *has_parent = 0;
+    *has_parent = row->parent_id > 0;
+    if (*has_parent)
+        span_id_of(salt, row->parent_id, parent_id);
 }
 
 /* ---- attribute helpers ---- */

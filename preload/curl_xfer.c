@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "capture.h"
+#include "../util/url.h"
 #include "symbols.h"
 
 typedef CURLcode (*getinfo_fn)(CURL *, CURLINFO, ...);
@@ -51,22 +52,15 @@ static void start_body(pl_curl_xfer *t)
     t->body_started = 1;
     const char *ce = pl_headers_get(&t->x->resp_headers, "Content-Encoding");
     pl_curl_shadow *sh = t->sh;
-    if (ce && !pl_decoder_is_identity(ce) && (!sh->accept_encoding || sh->no_decoding) && !sh->include_header)
-        t->dec = pl_decoder_new(ce);
+    int encoded = (!sh->accept_encoding || sh->no_decoding) && !sh->include_header;
+    pl_body_start(&t->body, t->x, encoded ? ce : NULL);
 }
 
 static void record_response(pl_curl_xfer *t, const char *p, size_t n)
 {
-    int trunc = 0;
     if (!t->body_started)
         start_body(t);
-    if (t->dec)
-        pl_decoder_feed(t->dec, p, n, &t->x->resp_body, t->max_body, &trunc);
-    else
-        pl_buf_append_capped(&t->x->resp_body, p, n, t->max_body, &trunc);
-    if (trunc)
-        t->x->resp_truncated = 1;
-    pl_exchange_mark(t->x, pl_now());
+    pl_body_feed(&t->body, t->x, p, n, t->max_body, pl_now());
 }
 
 static size_t tee_write(char *p, size_t size, size_t nmemb, void *ud)
@@ -173,63 +167,31 @@ static int tee_seek(void *ud, curl_off_t off, int origin)
 /* ---- starting and finishing a captured transfer ---- */
 
 /* Splits an absolute URL (libcurl assumes http:// when the scheme is missing) into a
- * lower-case host and the target; no allocation unless the URL carries a #fragment. */
+ * lower-case host and the target; no allocation unless the URL carries a #fragment or its
+ * target starts with '?'. */
 static int split_url(const char *url, char *host, size_t hostcap, int *port, const char **target, char **owned)
 {
-    const char *p = strstr(url, "://");
-    int https = 0;
-    if (p) {
-        size_t sl = (size_t)(p - url);
-        if (sl == 5 && strncasecmp(url, "https", 5) == 0)
-            https = 1;
-        else if (!(sl == 4 && strncasecmp(url, "http", 4) == 0))
-            return 0;
-        p += 3;
-    } else {
-        p = url;
-    }
-    const char *auth_end = p + strcspn(p, "/?#");
-    const char *at = memchr(p, '@', (size_t)(auth_end - p));
-    if (at)
-        p = at + 1;
-    const char *hend = auth_end;
-    *port = https ? 443 : 80;
-    if (*p == '[') {
-        const char *rb = memchr(p, ']', (size_t)(auth_end - p));
-        if (rb) {
-            hend = rb + 1;
-            if (rb + 1 < auth_end && rb[1] == ':')
-                *port = atoi(rb + 2);
-        }
-    } else {
-        const char *colon = memchr(p, ':', (size_t)(auth_end - p));
-        if (colon) {
-            hend = colon;
-            *port = atoi(colon + 1);
-        }
-    }
-    size_t hl = (size_t)(hend - p);
-    if (!hl || hl >= hostcap)
+    pl_url u;
+    pl_url_split(url, &u);
+    if (u.scheme && !(u.scheme_len == 5 && strncasecmp(u.scheme, "https", 5) == 0) &&
+        !(u.scheme_len == 4 && strncasecmp(u.scheme, "http", 4) == 0))
         return 0;
-    for (size_t i = 0; i < hl; i++)
-        host[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
-    host[hl] = '\0';
-    const char *t = *auth_end ? auth_end : "/";
+    if (!u.host_len || u.host_len >= hostcap)
+        return 0;
+    for (size_t i = 0; i < u.host_len; i++)
+        host[i] = (char)((u.host[i] >= 'A' && u.host[i] <= 'Z') ? u.host[i] + 32 : u.host[i]);
+    host[u.host_len] = '\0';
+    *port = u.port ? u.port : pl_url_default_port(u.scheme, u.scheme_len);
     *owned = NULL;
-    if (*t == '?' || strchr(t, '#')) {
-        size_t tl = strcspn(t, "#");
-        char *o = malloc(tl + 2);
-        if (!o)
+    if (!u.target_len) {
+        *target = "/";
+    } else if (u.target[0] != '?' && !u.fragment) {
+        *target = u.target; /* runs to the URL's end */
+    } else {
+        if (!(*owned = pl_url_target_dup(&u)))
             return 0;
-        size_t off = 0;
-        if (*t == '?')
-            o[off++] = '/';
-        memcpy(o + off, t, tl);
-        o[off + tl] = '\0';
-        *owned = o;
-        t = o;
+        *target = *owned;
     }
-    *target = t;
     return 1;
 }
 
@@ -344,7 +306,7 @@ void pl_curl_xfer_abandon(CURL *h, pl_curl_shadow *sh)
     sh->xfer = NULL;
     restore_options(h, sh, t);
     pl_exchange_free(t->x);
-    pl_decoder_free(t->dec);
+    pl_body_free(&t->body);
     free(t);
 }
 
@@ -404,8 +366,8 @@ void pl_curl_xfer_finish(CURL *h, pl_curl_shadow *sh, CURLcode rc, int have_rc)
         x->incomplete = 1;
         x->transport_error = strdup(se ? se(rc) : "libcurl error");
     }
+    pl_body_end(&t->body, x, !x->incomplete, pl_now()); /* a corrupt coding keeps the raw bytes */
     pl_endpoint ep = t->ep;
-    pl_decoder_free(t->dec);
     free(t);
     pl_capture_commit(x, &ep);
     errno = saved;

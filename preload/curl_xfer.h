@@ -5,7 +5,7 @@
 #ifndef PL_CURL_XFER_H
 #define PL_CURL_XFER_H
 
-#include "../proto/decode.h"
+#include "../proto/body.h"
 #include "curl_shadow.h"
 
 typedef struct pl_curl_xfer {
@@ -17,7 +17,7 @@ typedef struct pl_curl_xfer {
     int wrapped_read;   /* READFUNCTION/READDATA replaced */
     int wrapped_seek;   /* SEEKFUNCTION/SEEKDATA replaced */
     int body_started;   /* the first body byte arrived: the final response head is known */
-    pl_decoder *dec;    /* the program receives encoded bytes: we decode our copy */
+    pl_body body;       /* the response body as stored: decoded when the program gets it encoded */
 } pl_curl_xfer;
 
 typedef CURLcode (*pl_curl_setopt_fn)(CURL *, CURLoption, ...);
