@@ -9,9 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../store/bodies.h"
 #include "../util/buf.h"
 #include "cli.h"
 #include "cost.h"
+#include "db.h"
 #include "export.h"
 #include "outfile.h"
 
@@ -26,6 +28,7 @@ typedef struct export_ctx {
     long long written, seen, total;
     double next_draw;
     pl_buf bad;                 /* ids of rows whose stored body is corrupt: "3, 7" */
+    pl_db *bodies;              /* for the responses cost_usd needs (see row_cost); may be NULL */
 } export_ctx;
 
 static int model_cb(const pl_model_row *m, void *vctx)
@@ -99,6 +102,28 @@ static int count_cb(const pl_store_count *k, void *vctx)
     return 0;
 }
 
+/* A record read from the stored messages comes without bodies, but cache discounts are in the
+ * response's usage: a row whose price has a cached or cache-write rate gets its response read
+ * (through its chain) for the cost, so cost_usd is the same as from a rebuilt record. */
+static double row_cost(const export_ctx *c, const pl_row *row)
+{
+    if (row->resp_body || !c->bodies)
+        return pl_cost_usd(c->prices, row);
+    const pl_price *e = pl_prices_find(c->prices, row->provider, row->model, row->input_tokens);
+    if (!e || (e->cached_input < 0 && e->cache_write < 0))
+        return pl_cost_usd(c->prices, row);
+    pl_buf b = {0};
+    char err[256];
+    pl_row r = *row;
+    if (pl_body_read(pl_db_sqlite(c->bodies), row->id, 1, &b, err, sizeof err) == 0) {
+        r.resp_body = b.data;
+        r.resp_len = b.len;
+    }
+    double usd = pl_cost_usd(c->prices, &r);
+    pl_buf_free(&b);
+    return usd;
+}
+
 static int prompt_cb(const pl_row *row, void *vctx)
 {
     export_ctx *c = vctx;
@@ -114,7 +139,7 @@ static int prompt_cb(const pl_row *row, void *vctx)
     cJSON *record = row->record ? NULL : pl_export_record(row);
     cJSON *line = pl_export_prompt_line(row, row->record ? row->record : record, c->type);
     if (line) {
-        double usd = pl_cost_usd(c->prices, row);
+        double usd = row_cost(c, row);
         cJSON_AddItemToObject(line, "cost_usd", usd >= 0 ? cJSON_CreateNumber(usd) : cJSON_CreateNull());
         c->failed = pl_cli_emit(c->out, line);
         c->written++;
@@ -158,8 +183,11 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
     q.records = 1;
     q.rebuild = o->rebuild;
     q.no_headers = 1;           /* prompt lines have none */
+    if (!o->rebuild && pl_db_open(o->database, 0, &c.bodies, err, sizeof err) != 0)
+        c.bodies = NULL, err[0] = '\0';   /* costs then lack cache discounts; the export itself is unaffected */
     int rc = pl_store_each_row_q(s, &q, prompt_cb, &c, err, sizeof err);
     progress(&c, 1);
+    pl_db_close(c.bodies);
     pl_store_close(s);
     pl_prices_free(prices);
     if (rc != 0 && !c.failed)
