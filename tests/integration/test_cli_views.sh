@@ -16,7 +16,7 @@ assert_lines list.jsonl 5
 "$PY" - list.jsonl <<'PY' || fail "list --json content"
 import json, sys
 keys = ["id", "namespace", "started_at", "started", "provider", "host", "model", "api", "kind", "status",
-        "stream", "incomplete", "truncated", "duration", "ttfb", "ttft", "input_tokens", "output_tokens",
+        "stream", "incomplete", "truncated", "decode_error", "duration", "ttfb", "ttft", "input_tokens", "output_tokens",
         "cached_input_tokens", "finish_reason", "error", "prompt_preview", "completion_preview", "pid",
         "program", "source", "cost_usd"]
 rows = [json.loads(l) for l in open(sys.argv[1])]
