@@ -34,6 +34,19 @@ typedef struct {
     char detail[512];
 } path_row;
 
+/* The Go hooks (preload/go_hook.c) need Go's register ABI: Go >= 1.17 on x86-64. Versions read
+ * "go1.19.8"; anything else (a devel build, no build info) is not hooked there either. */
+static int go_hookable(const char *version)
+{
+#if defined(__x86_64__)
+    int major = 0, minor = 0;
+    return sscanf(version, "go%d.%d", &major, &minor) == 2 && (major > 1 || (major == 1 && minor >= 17));
+#else
+    (void)version;
+    return 0;
+#endif
+}
+
 static int rows_of(const pl_diag *d, path_row *r, int *capturable, const char **verdict)
 {
     int n = 0;
@@ -50,8 +63,8 @@ static int rows_of(const pl_diag *d, path_row *r, int *capturable, const char **
     if (!d->dynamic) {
         r[n] = (path_row){"statically linked", 1, ""};
         snprintf(r[n++].detail, sizeof r->detail, "%s",
-                 d->go ? "a static Go binary: the dynamic loader never runs, so LD_PRELOAD never "
-                         "loads the library (build with cgo, or use a proxy)"
+                 d->go ? "statically linked Go: not capturable with LD_PRELOAD (the dynamic loader "
+                         "never runs, so the library is never loaded; build with cgo, or use a proxy)"
                        : "the dynamic loader never runs, so LD_PRELOAD never loads the library");
         *verdict = "NOT capturable: statically linked";
         return n;
@@ -87,11 +100,16 @@ static int rows_of(const pl_diag *d, path_row *r, int *capturable, const char **
                  "%s is linked in but the executable is stripped: no symbol for SSL_write, so "
                  "it is NOT captured (rebuild without -s, or export the SSL_* symbols)", lib);
     n++;
+    int go_hooked = d->go && go_hookable(d->go_version);
     r[n] = (path_row){"Go crypto/tls", d->go, ""};
-    if (d->go)
+    if (go_hooked)
         snprintf(r[n].detail, sizeof r->detail,
-                 "Go %s, dynamically linked: crypto/tls is Go code calling no library, so the "
-                 "TLS and libcurl hooks never see it", d->go_version[0] ? d->go_version : "(version unknown)");
+                 "Go %s, dynamically linked: crypto/tls.(*Conn).Write/Read/Close are patched at "
+                 "start-up (found in .symtab, or .gopclntab when stripped)", d->go_version);
+    else if (d->go)
+        snprintf(r[n].detail, sizeof r->detail,
+                 "Go %s: NOT hooked (the hooks need Go >= 1.17 on x86-64, its register ABI)",
+                 d->go_version[0] ? d->go_version : "(version unknown)");
     n++;
     r[n] = (path_row){"plain HTTP (socket hooks)", 1, "connect/read/write on client TCP sockets"};
     n++;
@@ -108,14 +126,14 @@ static int rows_of(const pl_diag *d, path_row *r, int *capturable, const char **
         n++;
     }
     int tls = d->curl_lib[0] || d->php || d->ssl_lib[0] || d->gnutls_lib[0] ||
-              d->exe_ssl == PL_EXE_SSL_EXPORTED || d->exe_ssl == PL_EXE_SSL_SYMTAB;
+              d->exe_ssl == PL_EXE_SSL_EXPORTED || d->exe_ssl == PL_EXE_SSL_SYMTAB || go_hooked;
     *capturable = tls;
     if (tls)
         *verdict = "capturable over HTTPS (and plain HTTP)";
     else if (d->exe_ssl == PL_EXE_SSL_STRIPPED)
         *verdict = "NOT capturable over HTTPS: OpenSSL is inside a stripped executable (plain HTTP only)";
     else if (d->go)
-        *verdict = "NOT capturable over HTTPS: Go's crypto/tls (plain HTTP only)";
+        *verdict = "NOT capturable over HTTPS: Go's crypto/tls, a Go the hooks do not support (plain HTTP only)";
     else if (d->rustls || d->java)
         *verdict = "NOT capturable over HTTPS: TLS inside the program (plain HTTP only)";
     else if (d->dlopen)
@@ -127,7 +145,7 @@ static int rows_of(const pl_diag *d, path_row *r, int *capturable, const char **
 
 typedef struct {
     unsigned long procs, patched, got, s_ossl, s_gnutls, s_sock, tls_sockets, missed;
-    unsigned long c_curl, c_ossl, c_gnutls, c_sock;
+    unsigned long c_curl, c_ossl, c_gnutls, c_sock, s_go, c_go;
 } run_totals;
 
 static unsigned long field(const char *line, const char *key)
@@ -157,6 +175,8 @@ static void read_report(const char *file, run_totals *t)
         t->c_ossl += field(line, " captured_openssl=");
         t->c_gnutls += field(line, " captured_gnutls=");
         t->c_sock += field(line, " captured_socket=");
+        t->s_go += field(line, " sessions_go=");
+        t->c_go += field(line, " captured_go=");
     }
     fclose(f);
 }
@@ -227,11 +247,12 @@ static void print_text(const pl_diag *d, const char *program, const path_row *r,
     if (!t)
         return;
     printf("run: exit %d, %lu process%s with the library\n", rc, t->procs, t->procs == 1 ? "" : "es");
-    printf("  TLS sessions seen: openssl %lu, gnutls %lu; plain HTTP connections: %lu\n",
-           t->s_ossl, t->s_gnutls, t->s_sock);
+    printf("  TLS sessions seen: openssl %lu, gnutls %lu, go %lu; plain HTTP connections: %lu\n",
+           t->s_ossl, t->s_gnutls, t->s_go, t->s_sock);
     printf("  patched: %lu function entries, %lu import slots\n", t->patched, t->got);
-    printf("  LLM calls captured: %lu (curl %lu, openssl %lu, gnutls %lu, socket %lu)\n",
-           t->c_curl + t->c_ossl + t->c_gnutls + t->c_sock, t->c_curl, t->c_ossl, t->c_gnutls, t->c_sock);
+    printf("  LLM calls captured: %lu (curl %lu, openssl %lu, gnutls %lu, go %lu, socket %lu)\n",
+           t->c_curl + t->c_ossl + t->c_gnutls + t->c_go + t->c_sock, t->c_curl, t->c_ossl, t->c_gnutls,
+           t->c_go, t->c_sock);
     printf("  sockets that carried TLS no hook decrypted: %lu%s\n", t->missed,
            t->missed ? "  <- TLS the hooks did not see: those calls were missed" : "");
 }
@@ -267,6 +288,7 @@ static void print_json(const pl_diag *d, const char *program, const path_row *r,
         cJSON *s = cJSON_AddObjectToObject(j, "tls_sessions");
         cJSON_AddNumberToObject(s, "openssl", (double)t->s_ossl);
         cJSON_AddNumberToObject(s, "gnutls", (double)t->s_gnutls);
+        cJSON_AddNumberToObject(s, "go", (double)t->s_go);
         cJSON_AddNumberToObject(j, "plain_http_connections", (double)t->s_sock);
         cJSON_AddNumberToObject(j, "patched_entries", (double)t->patched);
         cJSON_AddNumberToObject(j, "patched_import_slots", (double)t->got);
@@ -274,6 +296,7 @@ static void print_json(const pl_diag *d, const char *program, const path_row *r,
         cJSON_AddNumberToObject(c, "curl", (double)t->c_curl);
         cJSON_AddNumberToObject(c, "openssl", (double)t->c_ossl);
         cJSON_AddNumberToObject(c, "gnutls", (double)t->c_gnutls);
+        cJSON_AddNumberToObject(c, "go", (double)t->c_go);
         cJSON_AddNumberToObject(c, "socket", (double)t->c_sock);
         cJSON_AddNumberToObject(j, "tls_sockets_undecrypted", (double)t->missed);
     }

@@ -13,6 +13,7 @@
  *   gen_ai.response.time_to_first_chunk (streams, seconds), and promptlog.call.id / promptlog.api.
  * Resource: service.name, service.namespace (= promptlog namespace), promptlog.namespace,
  * host.name, process.pid, process.executable.name. */
+#include "../util/url.h"
 #include "ship.h"
 
 #include <stdio.h>
@@ -135,21 +136,11 @@ static int url_port(const char *url)
 {
     if (!url)
         return -1;
-    const char *p = strstr(url, "://");
-    int https = strncmp(url, "https", 5) == 0;
-    if (!p)
+    pl_url u;
+    pl_url_split(url, &u);
+    if (!u.scheme)
         return -1;
-    p += 3;
-    const char *slash = strchr(p, '/');
-    const char *at = memchr(p, '@', slash ? (size_t)(slash - p) : strlen(p));
-    if (at)
-        p = at + 1;
-    if (*p == '[')
-        p = strchr(p, ']') ? strchr(p, ']') + 1 : p;
-    const char *colon = strchr(p, ':');
-    if (colon && (!slash || colon < slash))
-        return atoi(colon + 1);
-    return https ? 443 : 80;
+    return u.port ? u.port : pl_url_default_port(u.scheme, u.scheme_len);
 }
 
 /* A request parameter may sit at the top of generation_kwargs or in Gemini's generationConfig /

@@ -70,16 +70,18 @@ __attribute__((destructor)) static void doctor_report_fini(void)
     char exe[256] = "?";
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 1] = '\0';
-    char line[768];
+    char line[896];
     int len = snprintf(line, sizeof line,
                        "pid=%d exe=%s patched_entry=%d got_slots=%lu sessions_openssl=%lu "
                        "sessions_gnutls=%lu sessions_socket=%lu tls_sockets=%lu captured_curl=%lu "
-                       "captured_openssl=%lu captured_gnutls=%lu captured_socket=%lu\n",
+                       "captured_openssl=%lu captured_gnutls=%lu captured_socket=%lu sessions_go=%lu "
+                       "captured_go=%lu\n",
                        (int)getpid(), exe, g_doc_patched, get(&g_doc_got),
                        get(&g_doc_sessions[PL_SOURCE_OPENSSL]), get(&g_doc_sessions[PL_SOURCE_GNUTLS]),
                        get(&g_doc_sessions[PL_SOURCE_SOCKET]), get(&g_doc_tls_sockets),
                        get(&g_doc_captured[PL_SOURCE_CURL]), get(&g_doc_captured[PL_SOURCE_OPENSSL]),
-                       get(&g_doc_captured[PL_SOURCE_GNUTLS]), get(&g_doc_captured[PL_SOURCE_SOCKET]));
+                       get(&g_doc_captured[PL_SOURCE_GNUTLS]), get(&g_doc_captured[PL_SOURCE_SOCKET]),
+                       get(&g_doc_sessions[PL_SOURCE_GO]), get(&g_doc_captured[PL_SOURCE_GO]));
     int fd = open(g_doc_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd >= 0 && len > 0) {
         ssize_t w = write(fd, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);

@@ -5,7 +5,7 @@
  * cost one load when the variable is unset. The line is appended with one write(2) (O_APPEND),
  * so the processes of one run never interleave. Format, space-separated key=value:
  *   pid exe patched_entry got_slots sessions_openssl sessions_gnutls sessions_socket
- *   tls_sockets captured_curl captured_openssl captured_gnutls captured_socket */
+ *   tls_sockets captured_curl captured_openssl captured_gnutls captured_socket sessions_go captured_go */
 #ifndef PL_DOCTOR_REPORT_H
 #define PL_DOCTOR_REPORT_H
 

@@ -1,6 +1,7 @@
 /* redact.c — replaces credentials in headers and URLs with "[REDACTED]" (see redact.h).
  * Called by the store on every insert, so a secret never reaches a compressor, a page or a log. */
 #include "redact.h"
+#include "../util/url.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -137,22 +138,19 @@ char *pl_redact_url(const char *url, const char *extra)
     const char *p = url;
     int ok = 1;
 
-    /* Authority: "scheme://[userinfo@]host..." — userinfo is a credential as a whole. */
-    const char *sep = strstr(url, "://");
-    const char *first_delim = strpbrk(url, "/?#");
-    if (sep && (!first_delim || first_delim > sep)) { /* "://" inside a query is not a scheme */
-        const char *auth = sep + 3;
-        const char *auth_end = auth + strcspn(auth, "/?#");
-        const char *at = NULL;
-        for (const char *q = auth; q < auth_end; q++)
-            if (*q == '@')
-                at = q;
-        ok &= pl_buf_append(&out, url, (size_t)(auth - url)) == 0;
-        if (at) {
+    /* Authority: "scheme://[userinfo@]host..." — userinfo is a credential as a whole. A bare
+     * target has no scheme (util/url.h: "://" inside a query is not one) and keeps p = url. */
+    pl_url u;
+    pl_url_split(url, &u);
+    if (u.scheme) {
+        const char *auth_end = u.authority + u.authority_len;
+        ok &= pl_buf_append(&out, url, (size_t)(u.authority - url)) == 0;
+        if (u.userinfo) {
+            const char *at = u.userinfo + u.userinfo_len; /* the authority's last '@' */
             ok &= pl_buf_append_str(&out, PL_REDACTED) == 0;
             ok &= pl_buf_append(&out, at, (size_t)(auth_end - at)) == 0;
         } else {
-            ok &= pl_buf_append(&out, auth, (size_t)(auth_end - auth)) == 0;
+            ok &= pl_buf_append(&out, u.authority, u.authority_len) == 0;
         }
         p = auth_end;
     }

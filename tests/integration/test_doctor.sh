@@ -88,9 +88,9 @@ func main() { _, err := http.Get("https://127.0.0.1:1/"); fmt.Println(err != nil
 GO
     export GOCACHE="${GOCACHE:-$BUILD/go-cache}" GOFLAGS=-mod=mod GO111MODULE=off
     if CGO_ENABLED=0 go build -o g_static g.go 2>go.err && CGO_ENABLED=1 go build -o g_dyn g.go 2>>go.err; then
-        prog=g_static; doc ./g_static; applies "statically linked" yes "static Go binary"
-        prog=g_dyn; doc ./g_dyn; applies "Go crypto/tls" yes "$(go env GOVERSION)"
-        line "verdict: NOT capturable over HTTPS: Go"
+        prog=g_static; doc ./g_static; applies "statically linked" yes "statically linked Go: not capturable with LD_PRELOAD"
+        prog=g_dyn; doc ./g_dyn; applies "Go crypto/tls" yes "$(go env GOVERSION), dynamically linked: crypto/tls.(*Conn).Write/Read/Close are patched"
+        line "verdict: capturable over HTTPS"
     else
         note "go build failed: $(head -3 go.err)"
     fi

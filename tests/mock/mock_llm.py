@@ -6,8 +6,9 @@
 # event by event with a delay so clients really read them in pieces; every request is logged as
 # one JSON line so tests can compare what a program sent with what was captured.
 # Request headers steer it: X-Mock-Fixture, X-Mock-Status, X-Mock-Delay-Ms, X-Mock-Chunk-Size,
-# X-Mock-Cut-After, X-Mock-Set-Cookie, and X-Mock-Error: http (the API's own error body) or stream
-# (the API's mid-stream error event after X-Mock-Error-After pieces, default 3). Brotli and zstd
+# X-Mock-Cut-After, X-Mock-Set-Cookie, X-Mock-Corrupt-Coding (a gzip body made undecodable), and
+# X-Mock-Error: http (the API's own error body) or stream (the API's mid-stream error event after
+# X-Mock-Error-After pieces, default 3). Brotli and zstd
 # are not offered (the standard library has no codec for them); gzip and deflate are.
 import argparse
 import base64
@@ -404,6 +405,9 @@ def finish_response(resp, headers):
     codings = [c.split(";")[0].strip() for c in accept.split(",")]
     if resp.body and "gzip" in codings:
         resp.body = gzip.compress(resp.body)
+        if headers.get("x-mock-corrupt-coding"):
+            # the first deflate block header becomes BTYPE 11 (reserved): undecodable, as sent
+            resp.body = resp.body[:10] + b"\xff" * 8 + resp.body[18:]
         resp.headers.append(("content-encoding", "gzip"))
     elif resp.body and "deflate" in codings:
         resp.body = zlib.compress(resp.body)
