@@ -404,7 +404,9 @@ def finish_response(resp, headers):
     accept = headers.get("accept-encoding", "").lower()
     codings = [c.split(";")[0].strip() for c in accept.split(",")]
     if resp.body and "gzip" in codings:
-        resp.body = gzip.compress(resp.body)
+        # mtime=0: the same bytes every time (the header's time would differ between the plain
+        # and the preloaded run when they straddle a second)
+        resp.body = gzip.compress(resp.body, mtime=0)
         if headers.get("x-mock-corrupt-coding"):
             # the first deflate block header becomes BTYPE 11 (reserved): undecodable, as sent
             resp.body = resp.body[:10] + b"\xff" * 8 + resp.body[18:]
