@@ -168,27 +168,6 @@ clean:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-# make install PREFIX=/usr/local DESTDIR=: the CLI, the preload library in lib/promptlog/ (where
-# `prompt-logger run` looks for it, relative to its own binary), the sqlite3 extension when it
-# was built, the man pages and the shipped price table. `make uninstall` removes exactly these.
-PREFIX ?= /usr/local
-INSTALL_FILES := bin/prompt-logger lib/promptlog/libpromptlog.so lib/promptlog/promptlog.so \
-                 share/man/man1/prompt-logger.1 share/man/man7/promptlog.7 share/promptlog/prices.txt
-.PHONY: install uninstall
-install: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger $(BUILD)/promptlog.so
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/man/man1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/promptlog
-	install -m 0755 $(BUILD)/prompt-logger $(DESTDIR)$(PREFIX)/bin/prompt-logger
-	install -m 0644 $(BUILD)/libpromptlog.so $(DESTDIR)$(PREFIX)/lib/promptlog/libpromptlog.so
-	if [ -e $(BUILD)/promptlog.so ]; then \
-	    install -m 0644 $(BUILD)/promptlog.so $(DESTDIR)$(PREFIX)/lib/promptlog/promptlog.so; fi
-	install -m 0644 man/prompt-logger.1 $(DESTDIR)$(PREFIX)/share/man/man1/prompt-logger.1
-	install -m 0644 man/promptlog.7 $(DESTDIR)$(PREFIX)/share/man/man7/promptlog.7
-	install -m 0644 data/prices.txt $(DESTDIR)$(PREFIX)/share/promptlog/prices.txt
-uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALL_FILES))
-	-rmdir $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/promptlog 2>/dev/null
-
 # The loadable sqlite3 extension (`.load build/promptlog`, ext/promptlog.c): exact bodies as text.
 # Its objects are built apart, never sanitized (it is loaded into hosts such as the sqlite3 shell
 # or Python that are not), and store/bodies.c goes through the extension API table (sqlite3ext.h).
@@ -201,3 +180,24 @@ $(BUILD)/promptlog.so: $(EXT_OBJ)
 	$(CC) -shared -Wl,--no-undefined -o $@ $^ $(shell pkg-config --libs libzstd 2>/dev/null)
 all: $(BUILD)/promptlog.so
 $(BUILD)/tests/test_ext: $(BUILD)/promptlog.so
+
+# make install PREFIX=/usr/local DESTDIR=: the CLI, the preload library in lib/promptlog/ (where
+# `prompt-logger run` looks for it, relative to its own binary), the sqlite3 extension when it
+# was built, the man pages and the shipped price table. `make uninstall` removes exactly these.
+PREFIX ?= /usr/local
+INSTALL_FILES := bin/prompt-logger lib/promptlog/libpromptlog.so lib/promptlog/promptlog.so \
+                 share/man/man1/prompt-logger.1 share/man/man7/promptlog.7 share/promptlog/prices.txt
+.PHONY: install uninstall
+install: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/promptlog
+	install -m 0755 $(BUILD)/prompt-logger $(DESTDIR)$(PREFIX)/bin/prompt-logger
+	install -m 0644 $(BUILD)/libpromptlog.so $(DESTDIR)$(PREFIX)/lib/promptlog/libpromptlog.so
+	if [ -e $(BUILD)/promptlog.so ]; then \
+	    install -m 0644 $(BUILD)/promptlog.so $(DESTDIR)$(PREFIX)/lib/promptlog/promptlog.so; fi
+	install -m 0644 man/prompt-logger.1 $(DESTDIR)$(PREFIX)/share/man/man1/prompt-logger.1
+	install -m 0644 man/promptlog.7 $(DESTDIR)$(PREFIX)/share/man/man7/promptlog.7
+	install -m 0644 data/prices.txt $(DESTDIR)$(PREFIX)/share/promptlog/prices.txt
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALL_FILES))
+	-rmdir $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/promptlog 2>/dev/null

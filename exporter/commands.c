@@ -9,11 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../store/bodies.h"
 #include "../util/buf.h"
 #include "cli.h"
 #include "cost.h"
-#include "db.h"
 #include "export.h"
 #include "outfile.h"
 
@@ -24,11 +22,12 @@ typedef struct export_ctx {
     FILE *out;
     const char *type;
     const pl_prices *prices;
+    const char *database;
+    pl_store *bodies;           /* second read-only handle: bodies of priced rows (see row_cost) */
     int failed;
     long long written, seen, total;
     double next_draw;
     pl_buf bad;                 /* ids of rows whose stored body is corrupt: "3, 7" */
-    pl_db *bodies;              /* for the responses cost_usd needs (see row_cost); may be NULL */
 } export_ctx;
 
 static int model_cb(const pl_model_row *m, void *vctx)
@@ -102,26 +101,36 @@ static int count_cb(const pl_store_count *k, void *vctx)
     return 0;
 }
 
-/* A record read from the stored messages comes without bodies, but cache discounts are in the
- * response's usage: a row whose price has a cached or cache-write rate gets its response read
- * (through its chain) for the cost, so cost_usd is the same as from a rebuilt record. */
-static double row_cost(const export_ctx *c, const pl_row *row)
+typedef struct cost_arg {
+    double usd;
+    const pl_prices *prices;
+} cost_arg;
+
+static int cost_cb(const pl_row *row, void *vctx)
 {
-    if (row->resp_body || !c->bodies)
+    cost_arg *a = vctx;
+    a->usd = pl_cost_usd(a->prices, row);
+    return 1;
+}
+
+/* cost_usd needs the cached-token counts in the response body, which the stored-messages path
+ * does not read. Only a row with a price line pays for reading its body (by id, on a second
+ * handle: the store must not be called from inside an iteration). */
+static double row_cost(export_ctx *c, const pl_row *row)
+{
+    if (row->resp_body || !pl_prices_find(c->prices, row->provider, row->model, row->input_tokens))
         return pl_cost_usd(c->prices, row);
-    const pl_price *e = pl_prices_find(c->prices, row->provider, row->model, row->input_tokens);
-    if (!e || (e->cached_input < 0 && e->cache_write < 0))
-        return pl_cost_usd(c->prices, row);
-    pl_buf b = {0};
-    char err[256];
-    pl_row r = *row;
-    if (pl_body_read(pl_db_sqlite(c->bodies), row->id, 1, &b, err, sizeof err) == 0) {
-        r.resp_body = b.data;
-        r.resp_len = b.len;
-    }
-    double usd = pl_cost_usd(c->prices, &r);
-    pl_buf_free(&b);
-    return usd;
+    char err[768] = "";
+    if (!c->bodies && pl_store_open(c->database, PL_STORE_READONLY, NULL, &c->bodies, err, sizeof err) != 0)
+        return -1;
+    pl_store_query q = {0};
+    q.id = row->id;
+    q.no_headers = 1;
+    double out = -1;
+    cost_arg arg = {-1, c->prices};
+    if (pl_store_each_row_q(c->bodies, &q, cost_cb, &arg, err, sizeof err) == 0)
+        out = arg.usd;
+    return out;
 }
 
 static int prompt_cb(const pl_row *row, void *vctx)
@@ -132,7 +141,6 @@ static int prompt_cb(const pl_row *row, void *vctx)
         char id[32];
         snprintf(id, sizeof id, "%s%lld", c->bad.len ? ", " : "", row->id);
         pl_buf_append_str(&c->bad, id);
-        progress(c, 0);
         return 0;
     }
     /* the store hands over the record built from its messages (or rebuilt, --rebuild) */
@@ -166,7 +174,7 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
         pl_prices_free(prices);
         return 1;
     }
-    export_ctx c = {.out = out.f, .type = o->type ? o->type : "chat", .prices = prices};
+    export_ctx c = {.out = out.f, .type = o->type ? o->type : "chat", .prices = prices, .database = o->database};
     char err[768] = "";
     if (isatty(STDERR_FILENO)) {
         /* An upper bound (the namespace's calls, before other filters) is enough for a bar. */
@@ -183,12 +191,10 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
     q.records = 1;
     q.rebuild = o->rebuild;
     q.no_headers = 1;           /* prompt lines have none */
-    if (!o->rebuild && pl_db_open(o->database, 0, &c.bodies, err, sizeof err) != 0)
-        c.bodies = NULL, err[0] = '\0';   /* costs then lack cache discounts; the export itself is unaffected */
     int rc = pl_store_each_row_q(s, &q, prompt_cb, &c, err, sizeof err);
     progress(&c, 1);
-    pl_db_close(c.bodies);
     pl_store_close(s);
+    pl_store_close(c.bodies);
     pl_prices_free(prices);
     if (rc != 0 && !c.failed)
         fprintf(stderr, "prompt-logger: %s\n", err);
@@ -197,5 +203,5 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
         fprintf(stderr, "prompt-logger: not exported, stored body is corrupt: id %s\n", pl_buf_cstr(&c.bad));
     int bad = c.bad.len > 0;
     pl_buf_free(&c.bad);
-    return frc != 0 || bad ? 1 : 0;
+    return frc != 0 || bad || rc != 0 ? 1 : 0;
 }

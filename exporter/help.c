@@ -169,9 +169,9 @@ static const char HELP_PROMPTS[] =
     "  -n, --namespace NS    namespace to export (default $PROMPTLOG_NAMESPACE, else " PL_DEFAULT_NAMESPACE ")\n"
     "      --all-namespaces  every namespace\n"
     "  -m, --models A,B      only these model names (exact match; default all)\n"
-    TIME_OPTS
     "      --rebuild         re-normalize every stored body instead of reading the stored\n"
-    "                        messages (after a normalizer fix; automatic for older records)\n"
+    "                        messages (after a normalizer improvement)\n"
+    TIME_OPTS
     DB_OPT HELP_OPT
     "\n"
     "example:\n"
@@ -244,9 +244,8 @@ static const char HELP_SEARCH[] =
     "\n"
     "Calls whose messages or completions match QUERY, newest first, each with a snippet around\n"
     "the match, highlighted on a terminal (not with NO_COLOR). On the readable store (schema 3)\n"
-    "QUERY is an FTS5 query: timeout AND retry, retr*, OR, NOT. On an older store, and for a\n"
-    "query with a \"quoted phrase\", every word of QUERY must occur (any case; \"a quoted\n"
-    "phrase\" is one word).\n"
+    "QUERY is an FTS5 query: timeout AND retry, retr*, OR, NOT (no phrases). On an older\n"
+    "store every word of QUERY must occur (any case; \"a quoted phrase\" is one word).\n"
     "\n"
     "options:\n"
     "  -n, --namespace NS    only this namespace (default: all)\n"

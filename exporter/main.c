@@ -79,7 +79,8 @@ static const command COMMANDS[] = {
     {"tail", O_NS | O_DB | O_LIMIT | O_FOLLOW | O_INTERVAL | O_JSON, POS_NONE, pl_cmd_tail},
     {"stats", O_NS | O_DB | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_stats},
     {"export models", O_NS | O_DB | O_ALLNS, POS_FILE, pl_cmd_export_models},
-    {"export prompts", O_NS | O_DB | O_ALLNS | O_MODELS | O_TYPE | O_SINCE | O_UNTIL | O_REBUILD, POS_FILE, pl_cmd_export_prompts},
+    {"export prompts", O_NS | O_DB | O_ALLNS | O_MODELS | O_TYPE | O_SINCE | O_UNTIL | O_REBUILD, POS_FILE,
+     pl_cmd_export_prompts},
     {"delete", O_NS | O_DB | O_BEFORE | O_YES | O_VACUUM, POS_OPT_ID, pl_cmd_delete},
     {"path", O_DB, POS_NONE, pl_cmd_path},
     {"diff", O_DB | O_PROMPT | O_NS, POS_TWO_IDS, pl_cmd_diff},
@@ -228,9 +229,6 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
             }
             o->type = optarg;
             break;
-        case V_REBUILD:
-            o->rebuild = 1;
-            break;
         case 'l':
             if (parse_int(optarg, 0, &o->limit) != 0) {
                 rc = usage_error(c->name, "--limit needs a number >= 0, not '%s'", optarg);
@@ -265,6 +263,7 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
         case 'f': o->follow = 1; break;
         case 'c': o->conversation = 1; break;
         case V_PROMPT: o->prompt = 1; break;
+        case V_REBUILD: o->rebuild = 1; break;
         }
     }
     if (o->all_ns && o->ns_given) {

@@ -1,7 +1,7 @@
 /* report_data.c — one pass over the calls (bodies re-normalized) building the report's data:
  * compact per-call rows, conversations with their latest thread, system-prompt versions.
- * Conversation and prompt-version grouping live in two small functions (conv_key, system_text)
- * so the store's own conversation ids and prompt versions (schema v2) can replace them. */
+ * A conversation is the store's (conversation_id, found from the traffic); calls the store never
+ * linked fall back to conv_key's guess. Cost comes from the CLI's price table (cost.h). */
 #include "report_data.h"
 
 #include <stdint.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost.h"
 #include "export.h"
 
 #define MAX_TEXT 4000          /* per message in a thread */
@@ -52,6 +53,7 @@ typedef struct collector {
     program_versions progs[MAX_PROGRAMS];
     int nprogs;
     int oom;
+    pl_prices *prices;         /* NULL: no cost shown (the table could not be read) */
 } collector;
 
 static uint64_t fnv(uint64_t h, const char *s)
@@ -130,11 +132,16 @@ static char *first_user_text(const cJSON *record)
     return cJSON_IsString(p) ? text_of(p, 200) : NULL;
 }
 
-/* Which conversation a call continues. Until the store records conversation ids (issue 12):
- * calls of one process that open with the same system prompt and first user message are one
- * conversation (an agent resends its history, so its first messages stay the same). */
+/* Which conversation a call belongs to: the store's conversation id when it linked the call;
+ * else (a database upgraded without its backfill) calls of one process that open with the same
+ * system prompt and first user message (an agent resends its history, so those stay the same). */
 static uint64_t conv_key(const pl_row *row, const char *system, const char *first_user)
 {
+    if (row->conversation_id > 0) {
+        char cid[24];
+        snprintf(cid, sizeof cid, "%lld", row->conversation_id);
+        return fnv(fnv(fnv(0xcbf29ce484222325ULL, row->ns), "conversation"), cid);
+    }
     char pid[24];
     snprintf(pid, sizeof pid, "%d", row->pid);
     uint64_t h = fnv(0xcbf29ce484222325ULL, row->ns);
@@ -340,7 +347,8 @@ static int row_cb(const pl_row *row, void *vctx)
     cJSON_AddItemToArray(a, cJSON_CreateNumber(conv_i));
     cJSON_AddItemToArray(a, clipped(row->prompt_preview, 60));
     cJSON_AddItemToArray(a, clipped(row->completion_preview, 60));
-    cJSON_AddItemToArray(a, cJSON_CreateNull());   /* cost: not recorded by this store yet */
+    double usd = c->prices ? pl_cost_usd(c->prices, row) : -1;
+    cJSON_AddItemToArray(a, usd >= 0 ? cJSON_CreateNumber(usd) : cJSON_CreateNull());
     cJSON_AddItemToArray(c->calls, a);
     if (failed) {
         char id[24];
@@ -364,6 +372,8 @@ static int by_last_desc(const void *x, const void *y)
 cJSON *pl_report_collect(pl_store *s, const pl_report_filter *f, char *err, size_t errlen)
 {
     collector c = {.f = f};
+    char perr[256];
+    c.prices = pl_prices_load(perr, sizeof perr); /* a bad PROMPTLOG_PRICES only loses the cost */
     c.root = cJSON_CreateObject();
     c.calls = cJSON_CreateArray();
     c.errors = cJSON_CreateObject();
@@ -449,6 +459,7 @@ cJSON *pl_report_collect(pl_store *s, const pl_report_filter *f, char *err, size
     }
     free(c.convs);
     free(c.index);
+    pl_prices_free(c.prices);
     if (rc != 0) {
         cJSON_Delete(root);
         return NULL;

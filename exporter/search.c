@@ -3,10 +3,9 @@
  *
  * Two backends behind search_backend(): on the readable store (schema 3) the query is an FTS5
  * MATCH over messages_fts (each distinct message and completion indexed once; FTS5 syntax: AND,
- * OR, NOT, "phrases", prefix*), and a hit is the call that sent or received the matching text;
- * on an older store, or for a query with a "quoted phrase" (the index keeps no positions), the
- * normalized records are scanned (every word of the query, any case, anywhere in the call's
- * text; "quoted phrases" are one word). */
+ * OR, NOT, prefix*; the index is detail=none, so FTS5 itself refuses phrases), and a hit is the call that sent or received the matching text;
+ * on an older store the normalized records are scanned (every word of the query, any case,
+ * anywhere in the call's text; "quoted phrases" are one word). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,13 +208,7 @@ static int search_backend(pl_store *s, pl_db *d, const pl_store_query *q, const 
                 term[k] = t[k];
             term[k] = '\0';
         }
-        int rc = search_fts(d, s, q, query, term, fn, ctx, err, errlen);
-        /* The store's index keeps no positions (detail=none, smaller and faster to write), so
-         * FTS5 refuses "quoted phrases"; those queries scan the records instead (no hit was
-         * handed on yet: the error comes before the rows are read). */
-        if (rc != -2 || !strstr(err, "phrase queries are not supported"))
-            return rc;
-        err[0] = '\0';
+        return search_fts(d, s, q, query, term, fn, ctx, err, errlen);
     }
     scan_ctx c = {.terms = terms, .nterms = nterms, .fn = fn, .ctx = ctx};
     return pl_store_each_row_q(s, q, scan_cb, &c, err, errlen);

@@ -319,9 +319,8 @@ static int show_cb(const pl_row *r, void *vctx)
     pl_cost_tokens(r, &t);
     struct { const char *k; long long v; } ints[] = {
         {"status", r->status}, {"stream", r->stream}, {"incomplete", r->incomplete}, {"truncated", r->truncated},
-        {"input_tokens", r->input_tokens}, {"output_tokens", r->output_tokens},
+        {"decode_error", r->decode_error}, {"input_tokens", r->input_tokens}, {"output_tokens", r->output_tokens},
         {"cached_input_tokens", t.cached_read}, {"pid", r->pid}, {"http_version", r->http_version},
-        {"decode_error", r->decode_error},
     };
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
         if (ints[i].v >= 0)

@@ -20,7 +20,8 @@ void pl_view_list_header(FILE *out, const pl_list_fmt *f);
 void pl_view_list_line(FILE *out, const pl_list_fmt *f, const pl_row *r, double cost_usd);
 
 /* The stable JSON of one call (README "JSON output"): id, namespace, started_at, started,
- * provider, host, model, api, kind, status, stream, incomplete, truncated, duration, ttfb, ttft,
+ * provider, host, model, api, kind, status, stream, incomplete, truncated, decode_error, duration,
+ * ttfb, ttft,
  * input_tokens, output_tokens, cached_input_tokens, finish_reason, error, prompt_preview,
  * completion_preview, pid, program, source, cost_usd. Every key is always present. */
 cJSON *pl_view_row_json(const pl_row *r, double cost_usd);

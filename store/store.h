@@ -145,14 +145,14 @@ typedef struct pl_store_query {
     long long id;               /* > 0: only this row */
     long long last;             /* > 0: only the newest `last` rows (still oldest first) */
     int no_bodies;              /* 1: leave req_body/resp_body NULL (skips decompression) */
-    double since, until;        /* > 0: started_at >= since, started_at < until (epoch seconds) */
-    long long after_id;         /* > 0: only rows with a larger id (tail -f) */
     int records;                /* 1: hand each row its normalized record in row->record: built
                                  * from the stored messages when they are of this normalizer
                                  * (no body is decompressed; bodies stay NULL), else rebuilt from
                                  * the bodies (then bodies are set) */
     int rebuild;                /* with records: always rebuild from the bodies */
     int no_headers;             /* 1: leave req_headers/resp_headers empty (skips their JSON) */
+    double since, until;        /* > 0: started_at >= since, started_at < until (epoch seconds) */
+    long long after_id;         /* > 0: only rows with a larger id (tail -f) */
 } pl_store_query;
 int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void *ctx, char *err, size_t errlen);
 

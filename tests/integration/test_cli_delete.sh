@@ -48,6 +48,19 @@ to_v1() {
 to_v1
 before=$(dump)
 
+# The readable store (schema 3): calls share compressed bodies and inherited messages, so delete
+# refuses, in one line, and changes nothing.
+if [ "$(db_query 'pragma user_version')" -ge 3 ]; then
+    cli_err delete 4 "${D[@]}" --yes
+    assert_rc 1 "delete on a schema 3 store"
+    assert_contains cli.err "delete is not supported on it yet"
+    assert_eq "$(dump)" "$before" "the refused delete changed nothing"
+    cli_err delete --vacuum "${D[@]}"
+    assert_rc 0 "--vacuum alone still works"
+    assert_eq "$(db_query 'pragma integrity_check')" "ok"
+    skip "delete of calls on a schema 3 store is not implemented yet (refusal checked)"
+fi
+
 # refusals change nothing
 cli_err delete 4 "${D[@]}" < /dev/null
 assert_rc 2 "not a terminal and no --yes"

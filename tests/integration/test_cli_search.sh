@@ -10,9 +10,10 @@ D=(-d "sqlite:///$PL_DB")
 export TZ=UTC
 ids() { "$PY" -c 'import json,sys; print(",".join(str(json.loads(l)["id"]) for l in sys.stdin))'; }
 
-# "test" is in calls 1 (prompt, completion), 2 (completion) and 5 (text prompt)
+# The same queries work on both backends (the readable store's FTS5 index, the scan of older
+# stores). "test" is in calls 1 (prompt, completion), 2 (completion) and 5 (text prompt)
 assert_eq "$(pl_cli search test "${D[@]}" --json | ids)" "5,2,1" "newest first"
-assert_eq "$(pl_cli search 'SPAN "of confusion"' "${D[@]}" --json | ids)" "3" "case and a quoted phrase"
+assert_eq "$(pl_cli search 'SPAN Confusion' "${D[@]}" --json | ids)" "3" "any case, two words"
 assert_eq "$(pl_cli search 'span nowhere' "${D[@]}" --json | ids)" "" "every word must occur"
 assert_eq "$(pl_cli search 'fails' "${D[@]}" --json | ids)" "4" "an error call's prompt"
 assert_eq "$(pl_cli search test -n alpha -l 1 "${D[@]}" --json | ids)" "5" "-n and -l"

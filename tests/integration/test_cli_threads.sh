@@ -64,6 +64,8 @@ assert_eq "$(pl_cli search 'verb*' "${D[@]}" --json | ids)" "6" "a prefix query"
 assert_eq "$(pl_cli search 'other OR third' "${D[@]}" --json | ids)" "5,4" "OR"
 cli_err search 'test AND (' "${D[@]}"
 assert_rc 2 "a query FTS5 cannot parse"
+cli_err search '"exact phrase"' "${D[@]}"
+assert_rc 2 "a phrase (the index keeps no positions)"
 
 # diff ID: against the call it continues
 pl_cli diff 2 "${D[@]}" > d2.txt || fail "diff 2"

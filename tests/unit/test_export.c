@@ -16,10 +16,9 @@
 #include "../../exporter/cli.c"
 #include "../../exporter/commands.c"
 #include "../../exporter/cost.c"
-#include "../../exporter/db.c"
 #include "../../exporter/export.c"
-#include "../../exporter/outfile.c"
 #include "../../exporter/prices.c"
+#include "../../exporter/outfile.c"
 
 static char *line_text(cJSON *line)
 {
