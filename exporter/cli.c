@@ -57,6 +57,14 @@ int pl_cli_emit(FILE *out, const cJSON *line)
 {
     if (!line)
         return 0;
+    /* One reused buffer: printing into it saves cJSON's grow-and-copy per line; a line that
+     * does not fit is printed the ordinary way. */
+    static char buf[1 << 18];
+    if (cJSON_PrintPreallocated((cJSON *)line, buf, (int)sizeof buf - 1, 0)) {
+        size_t n = strlen(buf);
+        buf[n++] = '\n';
+        return fwrite(buf, 1, n, out) != n;
+    }
     char *text = cJSON_PrintUnformatted(line);
     int bad = !text || fputs(text, out) == EOF || fputc('\n', out) == EOF;
     cJSON_free(text);

@@ -40,15 +40,6 @@ int pl_cmd_delete(const pl_cli_opts *o)
         fprintf(stderr, "prompt-logger: %s\n", err);
         return 1;
     }
-    /* The readable store (schema 3) compresses bodies against other calls' bodies and lets a
-     * call inherit its parent's messages: deleting a call can break the calls that refer to it.
-     * Until the store offers a delete that rewrites those references, refuse rather than break. */
-    if (selected && pl_db_has(d, "call_messages")) {
-        fprintf(stderr, "prompt-logger: %s is a readable store (schema 3), whose calls refer to each other; "
-                        "delete is not supported on it yet\n", pl_db_path(d));
-        pl_db_close(d);
-        return 1;
-    }
     int rc = 0;
     long long deleted = 0;
     if (selected) {
@@ -65,6 +56,15 @@ int pl_cmd_delete(const pl_cli_opts *o)
                 return 1;
             }
             printf("no call matches; nothing deleted\n");
+        } else if (pl_db_has(d, "call_messages")) {
+            /* The readable store (schema 3) compresses bodies against other calls' bodies, lets a
+             * call inherit its parent's messages, and capturing processes cache message ids: a
+             * delete would have to rewrite references other writers hold. Until the store offers
+             * that, refuse rather than break. */
+            fprintf(stderr, "prompt-logger: %s is a readable store (schema 3), whose calls refer to each other; "
+                            "delete is not supported on it yet\n", pl_db_path(d));
+            pl_db_close(d);
+            return 1;
         } else {
             if (!o->yes) {
                 char when[PL_WHEN_LEN] = "";

@@ -12,7 +12,7 @@
 
 #include "report_data.h"
 #include "report_template.h"   /* pl_report_template, generated into $(BUILD)/gen */
-#include "ship_time.h"
+#include "when.h"
 
 #define DATA_MARK "__PL_REPORT_DATA__"
 
@@ -26,7 +26,8 @@ static const char USAGE_REPORT[] =
     "\n"
     "options:\n"
     "  -o, --output FILE     where to write the report (- = stdout)\n"
-    "  --since TIME          calls started at or after TIME (epoch, YYYY-MM-DD[THH:MM[:SS]] UTC, or 30m/12h/7d)\n"
+    "  --since TIME          calls started at or after TIME (2026-11-29[T10:00] local,\n"
+    "                        ...Z for UTC, 30m/12h/7d ago, @EPOCH)\n"
     "  --until TIME          calls started before TIME\n"
     "  -n, --namespace NS    only this namespace (default: all)\n"
     "  -l, --limit N         only the newest N calls\n"
@@ -84,7 +85,7 @@ int pl_report_main(int argc, char **argv, const char *default_db)
             break;
         case OPT_SINCE:
         case OPT_UNTIL:
-            if (pl_parse_time(optarg, (double)time(NULL), ch == OPT_SINCE ? &f.since : &f.until) != 0)
+            if (pl_when_parse(optarg, (double)time(NULL), ch == OPT_SINCE ? &f.since : &f.until) != 0)
                 return usage("cannot read '%s' as a time", optarg);
             break;
         case ':': return usage("option %s needs a value", argv[optind - 1]);

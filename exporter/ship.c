@@ -19,7 +19,7 @@
 #include "../store/redact.h"
 #include "export.h"
 #include "ship_http.h"
-#include "ship_time.h"
+#include "when.h"
 
 static const char USAGE_SHIP[] =
     "usage: prompt-logger ship [OPTIONS]\n"
@@ -36,8 +36,8 @@ static const char USAGE_SHIP[] =
     "  --compression C       gzip (default) or none ($OTEL_EXPORTER_OTLP_COMPRESSION)\n"
     "  --content             also send prompts, completions, system instructions and tool definitions\n"
     "  -f, --follow          keep running and send new calls as they are captured\n"
-    "  --since TIME          only calls started at or after TIME: epoch seconds, YYYY-MM-DD[THH:MM[:SS]]\n"
-    "                        (UTC) or an age such as 30m, 12h, 7d\n"
+    "  --since TIME          only calls started at or after TIME: YYYY-MM-DD[THH:MM[:SS]] local time\n"
+    "                        (Z or +01:00 for another zone), an age such as 30m, 12h, 7d, or @EPOCH\n"
     "  -n, --namespace NS    only this namespace (default: all)\n"
     "  --batch N             calls per request (default 100)\n"
     "  --max-attempts N      attempts per batch before giving up, 0 = forever (default 10; -f: 0)\n"
@@ -330,7 +330,7 @@ int pl_ship_main(int argc, char **argv, const char *default_db)
             o.gzip = strcmp(optarg, "gzip") == 0;
             break;
         case OPT_SINCE:
-            if (pl_parse_time(optarg, time(NULL), &o.since) != 0)
+            if (pl_when_parse(optarg, (double)time(NULL), &o.since) != 0)
                 return usage("--since: cannot read '%s' as a time", optarg);
             break;
         case OPT_BATCH:

@@ -329,6 +329,8 @@ static int show_cb(const pl_row *r, void *vctx)
             fprintf(out, "%-19s -\n", ints[i].k);
     }
     fprintf(out, "%-19s %s\n", "cost_usd", cost);
+    if (r->body_corrupt)
+        fprintf(out, "%-19s a stored body blob is corrupt and cannot be shown\n", "body_corrupt");
     show_headers(out, "request headers", r->req_headers);
     show_body(out, "request body", r->req_body, r->req_len);
     show_headers(out, "response headers", r->resp_headers);

@@ -64,3 +64,12 @@ PROMPTLOG_PRICES=/nonexistent/prices.txt cli_err list "${D[@]}"
 assert_rc 1 "a missing price file"
 assert_contains cli.err "cannot read /nonexistent/prices.txt"
 assert_eq "$(sqlite3 "$PL_DB" .dump | md5sum)" "$sum_before" "the database is unchanged"
+
+# cached input: the export reads its records from the stored messages (no body), and still
+# prices the cached tokens at their rate (the response is read for them), as list does.
+# gpt-4o-mini: 1024 x 0.15 + 1024 cached x 0.075 + 5 x 0.60 per 1M = 0.0002334
+cli_post PROMPTLOG_NAMESPACE=alpha --host "api.openai.com:$MOCK_HTTPS_PORT" -H 'X-Mock-Fixture: openai_chat_cached_nonstream.json' \
+    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"a cached prompt"}]}' "$MOCK_HTTPS/v1/chat/completions"
+assert_eq "$(db_query "select count(*) from calls where id = 6 and record is not null")" 1 "call 6 has a stored record"
+assert_eq "$(pl_cli list "${D[@]}" --json | costs | tr ' ' '\n' | grep '^6=')" "6=0.0002334" "list prices the cached tokens"
+assert_eq "$(pl_cli export prompts - "${D[@]}" -n alpha | costs | tr ' ' '\n' | grep '^6=')" "6=0.0002334" "export prices the cached tokens"

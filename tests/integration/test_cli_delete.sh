@@ -18,6 +18,34 @@ intact() {
     assert_eq "$(db_query 'pragma integrity_check')" "ok" "integrity_check after $1"
     assert_eq "$(orphans)" 0 "no orphan models after $1"
 }
+
+# The readable store (schema 3, what every capture now writes) refuses a delete that selects
+# calls: its calls refer to each other (body chains, inherited messages) and capturing processes
+# cache message ids. A missing id is still named first.
+s3=$(dump)
+cli_err delete 2 "${D[@]}" --yes
+assert_rc 1 "delete on a schema 3 store"
+assert_contains cli.err "delete is not supported on it yet"
+cli_err delete 999 "${D[@]}" --yes
+assert_rc 1
+assert_contains cli.err "no call with id 999"
+assert_eq "$(dump)" "$s3" "the refusal changed nothing"
+
+# The rest runs on the same calls in a schema 1 file (the first release's layout, which delete
+# supports): the calls and models copied into the fixture's schema.
+to_v1() {
+    rm -f v1tmp.db
+    sqlite3 "$ROOT/tests/fixtures/v1/v1.db" .schema | grep -v '^/\*' | sqlite3 v1tmp.db || fail "v1 schema"
+    local cols
+    cols=$(sqlite3 v1tmp.db "select group_concat(name) from pragma_table_info('calls')")
+    sqlite3 v1tmp.db "pragma user_version = 1; attach '$PL_DB' as s;
+        insert into calls ($cols) select $cols from s.calls; insert into models select * from s.models;" \
+        || fail "copy into schema 1"
+    rm -f "$PL_DB" "$PL_DB-wal" "$PL_DB-shm"
+    mv v1tmp.db "$PL_DB"
+    assert_eq "$(db_query 'pragma user_version')" 1 "a schema 1 file"
+}
+to_v1
 before=$(dump)
 
 # The readable store (schema 3): calls share compressed bodies and inherited messages, so delete
@@ -108,7 +136,7 @@ cli_fill_more() { for i in $(seq 30); do cli_post \
     -d "{\"model\":\"m$i\",\"messages\":[{\"role\":\"user\",\"content\":\"$(head -c 6000 /dev/urandom | base64 -w0)\"}]}" \
     "$MOCK_HTTPS/v1/chat/completions"; done; }
 cli_fill_more
-sqlite3 "$PL_DB" 'pragma wal_checkpoint(truncate)' > /dev/null
+to_v1
 size0=$(stat -c %s "$PL_DB")
 cli_err delete --before 1m "${D[@]}" --yes
 assert_rc 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_cli_search.sh — `search QUERY` over real captured calls: every word must occur (any case),
 # "quoted phrases" are one word, newest first, -n/-l/--since/--until, --json with a snippet; the
-# match is highlighted on a terminal only (never with NO_COLOR); an empty query is a usage error.
+# match is highlighted on a terminal only (never with NO_COLOR); an empty query is a usage error;
+# on the readable store FTS5 prefixes and OR work and a query it cannot parse is a usage error.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/cli_lib.sh"
 cli_fill
@@ -35,6 +36,14 @@ script -qec "$PL_CLI search joke -d sqlite:///$PL_DB" /dev/null > tty.txt
 assert_contains tty.txt $'Tell me a \e[1;31mjoke\e[0m about' "highlighted on a terminal"
 script -qec "env NO_COLOR=1 $PL_CLI search joke -d sqlite:///$PL_DB" /dev/null > nc.txt
 assert_not_contains nc.txt $'\e[' "NO_COLOR"
+
+# the readable store's FTS5 index: prefixes and OR (the record scan has neither)
+assert_eq "$(db_query 'select count(*) from messages_fts')" "$(db_query 'select count(*) from messages')" \
+    "every captured message is indexed"
+assert_eq "$(pl_cli search 'jok*' "${D[@]}" --json | ids)" "3" "a prefix query"
+assert_eq "$(pl_cli search 'fails OR joke' "${D[@]}" --json | ids)" "4,3" "OR"
+cli_err search 'AND' "${D[@]}"
+assert_rc 2 "a query FTS5 cannot parse"
 
 cli_err search '' "${D[@]}"
 assert_rc 2 "an empty query"

@@ -404,7 +404,8 @@ def finish_response(resp, headers):
     accept = headers.get("accept-encoding", "").lower()
     codings = [c.split(";")[0].strip() for c in accept.split(",")]
     if resp.body and "gzip" in codings:
-        # mtime=0: a fixed header, so two runs of one test get the same bytes (stdout compared)
+        # mtime=0: the same bytes every time (the header's time would differ between the plain
+        # and the preloaded run when they straddle a second)
         resp.body = gzip.compress(resp.body, mtime=0)
         if headers.get("x-mock-corrupt-coding"):
             # the first deflate block header becomes BTYPE 11 (reserved): undecodable, as sent

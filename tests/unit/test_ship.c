@@ -1,7 +1,7 @@
 /* test_ship.c — the pure parts of `ship`: the span mapping on hand-made rows (names, error
  * status, response id, request parameters, content shapes, deterministic ids), the OTLP JSON
  * encoding's id/int conventions, the protobuf varint/field layout of one tiny span, and the
- * --since time forms. (The full wire format is checked by the integration tests, which decode
+ * --since time forms (the CLI's one parser, exporter/when.c). (The full wire format is checked by the integration tests, which decode
  * with the official opentelemetry-proto definitions.) */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +21,7 @@
 #include "../../exporter/otlp_proto.c"
 #include "../../exporter/ship_content.c"
 #include "../../exporter/ship_span.c"
-#include "../../exporter/ship_time.c"
+#include "../../exporter/when.c"
 #include "../../store/cursor.h"
 
 static const char REQ[] = "{\"model\":\"gpt-4o-mini\",\"temperature\":0.25,\"max_completion_tokens\":99,\"stop\":\"X\","
@@ -210,22 +210,25 @@ static void test_parse_time(void **state)
 {
     (void)state;
     double t;
-    assert_int_equal(pl_parse_time("1700000000.5", 0, &t), 0);
+    /* dates are local time, as everywhere in the CLI; UTC here (the zone cases are test_cli's) */
+    setenv("TZ", "UTC", 1);
+    tzset();
+    assert_int_equal(pl_when_parse("@1700000000.5", 0, &t), 0);
     assert_true(t == 1700000000.5);
-    assert_int_equal(pl_parse_time("2023-11-14", 0, &t), 0);
+    assert_int_equal(pl_when_parse("2023-11-14", 0, &t), 0);
     assert_true(t == 1699920000.0);
-    assert_int_equal(pl_parse_time("2023-11-14T22:13:20Z", 0, &t), 0);
+    assert_int_equal(pl_when_parse("2023-11-14T22:13:20Z", 0, &t), 0);
     assert_true(t == 1700000000.0);
-    assert_int_equal(pl_parse_time("2023-11-14 22:13", 0, &t), 0);
+    assert_int_equal(pl_when_parse("2023-11-14 22:13", 0, &t), 0);
     assert_true(t == 1699999980.0);
-    assert_int_equal(pl_parse_time("30m", 10000, &t), 0);
+    assert_int_equal(pl_when_parse("30m", 10000, &t), 0);
     assert_true(t == 10000 - 1800);
-    assert_int_equal(pl_parse_time("2d", 200000, &t), 0);
+    assert_int_equal(pl_when_parse("2d", 200000, &t), 0);
     assert_true(t == 200000 - 172800);
-    assert_int_equal(pl_parse_time("yesterday", 0, &t), -1);
-    assert_int_equal(pl_parse_time("2023-13-01", 0, &t), -1);
-    assert_int_equal(pl_parse_time("5x", 0, &t), -1);
-    assert_int_equal(pl_parse_time("", 0, &t), -1);
+    assert_int_equal(pl_when_parse("yesterday", 0, &t), -1);
+    assert_int_equal(pl_when_parse("2023-13-01", 0, &t), -1);
+    assert_int_equal(pl_when_parse("5x", 0, &t), -1);
+    assert_int_equal(pl_when_parse("", 0, &t), -1);
 }
 
 /* The cursor: absent = 0, durable across reopen, per destination; pending ids honour the cursor,
