@@ -203,18 +203,21 @@ $(BUILD)/promptlog.so: $(EXT_OBJ)
 all: $(BUILD)/promptlog.so
 $(BUILD)/tests/test_ext: $(BUILD)/promptlog.so
 
-# make install PREFIX=/usr/local DESTDIR=: the CLI, the preload library in lib/promptlog/ (where
-# `prompt-logger run` looks for it, relative to its own binary), the sqlite3 extension when it
+# make install PREFIX=/usr/local DESTDIR=: the CLI, the preload library and its capture engine in
+# lib/promptlog/ (where `prompt-logger run` looks for it, relative to its own binary; the library
+# loads the engine from its own directory), the sqlite3 extension when it
 # was built, the man pages and the shipped price table. `make uninstall` removes exactly these.
 PREFIX ?= /usr/local
-INSTALL_FILES := bin/prompt-logger lib/promptlog/libpromptlog.so lib/promptlog/promptlog.so \
+INSTALL_FILES := bin/prompt-logger lib/promptlog/libpromptlog.so lib/promptlog/libpromptlog-engine.so \
+                 lib/promptlog/promptlog.so \
                  share/man/man1/prompt-logger.1 share/man/man7/promptlog.7 share/promptlog/prices.txt
 .PHONY: install uninstall
-install: $(BUILD)/libpromptlog.so $(BUILD)/prompt-logger
+install: $(BUILD)/libpromptlog.so $(BUILD)/libpromptlog-engine.so $(BUILD)/prompt-logger
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/promptlog $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/promptlog
 	install -m 0755 $(BUILD)/prompt-logger $(DESTDIR)$(PREFIX)/bin/prompt-logger
 	install -m 0644 $(BUILD)/libpromptlog.so $(DESTDIR)$(PREFIX)/lib/promptlog/libpromptlog.so
+	install -m 0644 $(BUILD)/libpromptlog-engine.so $(DESTDIR)$(PREFIX)/lib/promptlog/libpromptlog-engine.so
 	if [ -e $(BUILD)/promptlog.so ]; then \
 	    install -m 0644 $(BUILD)/promptlog.so $(DESTDIR)$(PREFIX)/lib/promptlog/promptlog.so; fi
 	install -m 0644 man/prompt-logger.1 $(DESTDIR)$(PREFIX)/share/man/man1/prompt-logger.1
