@@ -402,3 +402,10 @@ curl_host() {
         CURL=(curl)
     fi
 }
+
+# need_pty: the terminal checks drive the CLI through script(1), which needs a pseudo-terminal; a
+# machine without one (a bare chroot with no /dev/pts) skips the rest of the test, saying why.
+need_pty() {
+    script -qec true /dev/null >/dev/null 2>&1 ||
+        skip "no pseudo-terminal on this machine (script(1) cannot open one): the terminal checks cannot run"
+}

@@ -85,6 +85,7 @@ assert_eq "$(sqlite3 foreign.db 'select count(*) from t')" 1
 assert_eq "$(dump)" "$before" "no refusal changed the database"
 
 # on a terminal it asks; "n" keeps everything
+need_pty
 printf 'n\n' | script -qec "$PL_CLI delete 4 -d sqlite:///$PL_DB" /dev/null > ask.txt
 assert_contains ask.txt "Delete 1 call(s) from $PL_DB? [y/N]"
 assert_contains ask.txt "nothing deleted"

@@ -83,6 +83,7 @@ assert_rc 0
 assert_empty same.txt "a call against itself"
 
 # colours: on a terminal, not with NO_COLOR, never in a pipe
+need_pty
 script -qec "$PL_CLI diff 1 4 -d sqlite:///$PL_DB" /dev/null > tty.txt
 grep -q $'\e\[31m-model' tty.txt || fail "red deletions on a terminal"
 grep -q $'\e\[32m+model' tty.txt || fail "green insertions on a terminal"

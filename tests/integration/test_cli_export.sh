@@ -43,6 +43,7 @@ cols="namespace, provider, host, model, api, kind, method, url, path, status, st
 for i in 1 2 3 4 5 6 7 8 9; do db_query "insert into calls ($cols) select $cols from calls"; done
 assert_eq "$(db_query 'select count(*) from calls')" 2560
 n_chat=$(db_query "select count(*) from calls where kind='chat'")
+need_pty
 script -qec "$PL_CLI export prompts $T/tty.jsonl -d sqlite:///$PL_DB --all-namespaces" /dev/null > tty.txt
 assert_contains tty.txt "exporting [" "a progress bar on a terminal"
 assert_lines tty.jsonl "$n_chat"

@@ -32,6 +32,7 @@ assert_eq "$(pl_cli search test "${D[@]}" --json --until 2026-11-20T11:00Z | ids
 pl_cli search joke "${D[@]}" > plain.txt
 assert_contains plain.txt "user: Tell me a joke about OpenTelemetry" "the snippet names the role"
 assert_not_contains plain.txt $'\e[' "no highlight in a pipe"
+need_pty
 script -qec "$PL_CLI search joke -d sqlite:///$PL_DB" /dev/null > tty.txt
 assert_contains tty.txt $'Tell me a \e[1;31mjoke\e[0m about' "highlighted on a terminal"
 script -qec "env NO_COLOR=1 $PL_CLI search joke -d sqlite:///$PL_DB" /dev/null > nc.txt

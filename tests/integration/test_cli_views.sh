@@ -106,6 +106,7 @@ long='an-extraordinarily-long-model-name-that-would-push-every-column-out-of-lin
 cli_post PROMPTLOG_NAMESPACE=a-namespace-longer-than-its-column \
     -d "{\"model\":\"$long\",\"messages\":[{\"role\":\"user\",\"content\":\"$(printf 'word %.0s' $(seq 60))\"}]}" \
     "$MOCK_HTTPS/v1/chat/completions"
+need_pty
 for cols in 100 140 200; do
     for cmd in list stats; do
         script -qec "env COLUMNS=$cols $PL_CLI $cmd -d sqlite:///$PL_DB" /dev/null | tr -d '\r' > tty.txt
