@@ -155,16 +155,15 @@ static void test_stale_mark_cleared_by_first_transfer(void **st)
 {
     (void)st;
     int fd = connected();
-    assert_int_equal(syscall(SYS_close, fd), 0); /* behind libc's back */
-    assert_true(pl_socket_marked(fd));           /* stale */
     char path[] = "/tmp/pl-unit-stale.XXXXXX";
-    int f = mkstemp(path); /* usually the lowest free number: the stale one */
-    assert_true(f >= 0);
-    if (f != fd) { /* another thread took that number first: move the file onto it, behind libc too */
-        assert_int_equal(syscall(SYS_dup3, f, fd, 0), fd);
-        close(f);
-        f = fd;
-    }
+    int f0 = mkstemp(path);
+    assert_true(f0 >= 0);
+    /* The socket is closed behind libc's back and its number taken by a file in one step (a raw
+     * dup3): no other thread (the test's server) can take the number in between. */
+    assert_int_equal(syscall(SYS_dup3, f0, fd, 0), fd);
+    assert_true(pl_socket_marked(fd)); /* stale */
+    close(f0);
+    int f = fd;
     unsigned long before = captured();
     char req[1024];
     int rn = chat_request(req, sizeof req, "/v1/chat/completions");
@@ -180,12 +179,21 @@ static void test_own_io_passes_straight_through(void **st)
 {
     (void)st;
     int fd = connected();
+    llm_call(fd); /* a round trip: the server has accepted, so it takes no number until we connect */
     pl_self_enter();
     assert_int_equal(close(fd), 0); /* as SQLite's close of a reused number would */
     pl_self_leave();
     assert_true(pl_socket_marked(fd)); /* untouched: no lookup, no lock */
-    int again = connected();           /* the number comes back: connect starts it clean */
-    assert_int_equal(again, fd);
+    /* The number comes back as a new socket (moved onto it with a raw dup3, so the test's server
+     * thread cannot take the number first); connect starts it clean. */
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s >= 0);
+    if (s != fd) {
+        assert_int_equal(syscall(SYS_dup3, s, fd, 0), fd);
+        assert_int_equal(syscall(SYS_close, s), 0);
+    }
+    int again = fd;
+    assert_int_equal(connect(again, (struct sockaddr *)&g_addr, sizeof g_addr), 0);
     unsigned long before = captured();
     llm_call(again);
     assert_int_equal(captured(), before + 1);
