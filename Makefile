@@ -74,8 +74,11 @@ PRELOAD_CORE_SRC := util/buf.c proto/exchange.c proto/http1.c llm/endpoint.c \
                     llm/registry.c llm/path.c llm/openai.c llm/anthropic.c llm/gemini.c llm/ollama.c
 # ASan registers every global from a constructor, which would keep the provider files'
 # normalizer tables (and their cJSON calls) alive through --gc-sections: not for those files.
+# (GCC's option; the clang fuzz build never links the preloaded object, so it needs none.)
 ifneq ($(findstring address,$(SAN)),)
+ifeq ($(findstring fuzzer,$(SAN)),)
 $(call obj,llm/openai.c llm/anthropic.c llm/gemini.c llm/ollama.c): CFLAGS_ALL += --param asan-globals=0
+endif
 endif
 ENGINE_SRC   := $(filter-out engine/host.c,$(wildcard engine/*.c))
 ENGINE_OBJ   := $(call obj,$(ENGINE_SRC))
