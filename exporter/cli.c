@@ -27,6 +27,19 @@ pl_prices *pl_cli_prices(void)
     return p;
 }
 
+int pl_cli_open_db_prices(const char *url, pl_store **s, pl_prices **prices)
+{
+    *s = NULL;
+    if (!(*prices = pl_cli_prices()))
+        return 1;
+    if (!(*s = pl_cli_open_db(url))) {
+        pl_prices_free(*prices);
+        *prices = NULL;
+        return 1;
+    }
+    return 0;
+}
+
 FILE *pl_cli_open_out(const char *file)
 {
     if (!file || strcmp(file, "-") == 0)

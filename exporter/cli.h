@@ -14,6 +14,10 @@ pl_store *pl_cli_open_db(const char *url);
 /* The price table ($PROMPTLOG_PRICES or built in); NULL after printing the reason. */
 pl_prices *pl_cli_prices(void);
 
+/* Both of the above, as most commands start: 0 with both set, or 1 (the reason printed, nothing
+ * left open). */
+int pl_cli_open_db_prices(const char *url, pl_store **s, pl_prices **prices);
+
 /* "-" or NULL = stdout. NULL after printing the reason. */
 FILE *pl_cli_open_out(const char *file);
 /* Flushes and closes; 0, or 1 after reporting a write error (full disk, closed pipe...). */

@@ -160,14 +160,10 @@ static int prompt_cb(const pl_row *row, void *vctx)
 
 int pl_cmd_export_prompts(const pl_cli_opts *o)
 {
-    pl_prices *prices = pl_cli_prices();
-    if (!prices)
+    pl_prices *prices;
+    pl_store *s;
+    if (pl_cli_open_db_prices(o->database, &s, &prices) != 0)
         return 1;
-    pl_store *s = pl_cli_open_db(o->database);
-    if (!s) {
-        pl_prices_free(prices);
-        return 1;
-    }
     pl_outfile out;
     if (pl_outfile_open(&out, o->file) != 0) {
         pl_store_close(s);

@@ -152,14 +152,10 @@ static cJSON *group_json(const group *g, int total)
 
 int pl_cmd_stats(const pl_cli_opts *o)
 {
-    pl_prices *prices = pl_cli_prices();
-    if (!prices)
+    pl_prices *prices;
+    pl_store *s;
+    if (pl_cli_open_db_prices(o->database, &s, &prices) != 0)
         return 1;
-    pl_store *s = pl_cli_open_db(o->database);
-    if (!s) {
-        pl_prices_free(prices);
-        return 1;
-    }
     pl_store_query q = {0};
     q.ns = o->ns;
     q.since = o->since;

@@ -189,14 +189,10 @@ static int list_cb(const pl_row *r, void *vctx)
 
 int pl_cmd_list(const pl_cli_opts *o)
 {
-    pl_prices *prices = pl_cli_prices();
-    if (!prices)
+    pl_prices *prices;
+    pl_store *s;
+    if (pl_cli_open_db_prices(o->database, &s, &prices) != 0)
         return 1;
-    pl_store *s = pl_cli_open_db(o->database);
-    if (!s) {
-        pl_prices_free(prices);
-        return 1;
-    }
     pl_store_query q = {0};
     q.ns = o->ns;
     q.last = o->limit;
@@ -345,14 +341,10 @@ static int show_cb(const pl_row *r, void *vctx)
 
 int pl_cmd_show(const pl_cli_opts *o)
 {
-    pl_prices *prices = pl_cli_prices();
-    if (!prices)
+    pl_prices *prices;
+    pl_store *s;
+    if (pl_cli_open_db_prices(o->database, &s, &prices) != 0)
         return 1;
-    pl_store *s = pl_cli_open_db(o->database);
-    if (!s) {
-        pl_prices_free(prices);
-        return 1;
-    }
     pl_store_query q = {0};
     q.id = o->id;
     show_ctx c = {.prices = prices, .json = o->json};
