@@ -1,13 +1,13 @@
 /* report_data.h — collects what `prompt-logger report` shows into one JSON object that the page's
- * script renders. Aggregation that needs the bodies (conversations, prompt versions) happens
- * here; per-call numbers travel as compact arrays so 10,000 calls stay around a megabyte.
+ * script renders. Aggregation that needs the bodies (conversations) happens here; per-call
+ * numbers travel as compact arrays so 10,000 calls stay around a megabyte.
  *
  * Shape: {generated, database, filter, dict:{ns[], provider[], model[]},
  *   cols:[...], calls:[[id, t, ns_i, provider_i, model_i, status, duration, ttft, in, out,
  *                       failed, conv_i, prompt_preview, completion_preview, cost], ...],
  *   errors:{id: message}, conversations:[{id, program, pid, first, last, calls:[ids],
- *   ncalls, title, thread:[{r, c?, tc?:[{n, a}], id?}]}], conversations_total,
- *   prompts:[{program, versions:[{first, last, calls, text}]}]}
+ *   ncalls, title, thread:[{r, c?, tc?:[{n, a}], id?}]}], conversations_total}
+ * (report_prompts.h adds the prompt versions).
  * failed follows `stats`: HTTP status >= 400 or an error message. cost is null until the store
  * records one. Conversations: the newest PL_REPORT_MAX_CONV, each with its latest thread. */
 #ifndef PL_REPORT_DATA_H
