@@ -8,8 +8,8 @@
  *   errors:{id: message}, conversations:[{id, program, pid, first, last, calls:[ids],
  *   ncalls, title, thread:[{r, c?, tc?:[{n, a}], id?}]}], conversations_total}
  * (report_prompts.h adds the prompt versions).
- * failed follows `stats`: HTTP status >= 400 or an error message. cost is null until the store
- * records one. Conversations: the newest PL_REPORT_MAX_CONV, each with its latest thread. */
+ * failed follows `stats`: HTTP status >= 400 or an error message. cost (USD, the CLI's price
+ * table) is null when the call's price is unknown. Conversations: the newest PL_REPORT_MAX_CONV, each with its latest thread. */
 #ifndef PL_REPORT_DATA_H
 #define PL_REPORT_DATA_H
 
