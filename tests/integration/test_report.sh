@@ -70,6 +70,31 @@ assert any(m["role"] == "tool" and m["text"] == "sunny in Lisbon" for m in th), 
 assert th[-1]["role"] == "assistant" and th[-1]["text"] == sys.argv[2], (th[-1], sys.argv[2])
 PY
 
+# the filters: the page's numbers still equal the CLI's under the same -n/--since/--until
+# (calls 3 to 6: the first prompt version drops out, the agent's second one too)
+t3=$(db_query "select printf('%.3f', started_at - 0.001) from calls where id = 3")
+t7=$(db_query "select printf('%.3f', started_at - 0.001) from calls where id = 7")
+for filter in "-n default" "--since @$t3 --until @$t7"; do
+    # shellcheck disable=SC2086  # the filter is two or four words
+    pl_cli report -d "$PL_DB" $filter -o filtered.html || fail "report $filter"
+    node "$ROOT/tests/integration/node/report_check.js" filtered.html "$T/filtered.png" > filtered.json 2> page.err ||
+        { cat page.err >&2; fail "browser check $filter"; }
+    # shellcheck disable=SC2086
+    "$PY" "$ROOT/tests/integration/check_report.py" filtered.json "$PL_DB" $filter || fail "report $filter"
+done
+
+# a version-1 file (no readable store: no prompt versions) and a database with no call
+cp "$ROOT/tests/fixtures/v1/v1.db" v1.db
+chmod a-w v1.db   # the report reads only: it must not need to upgrade the file
+pl_cli report -d "$T/v1.db" -o v1.html || fail "report of a version-1 file"
+node "$ROOT/tests/integration/node/report_check.js" v1.html "$T/v1.png" > v1.json 2> page.err || { cat page.err >&2; fail "browser v1"; }
+"$PY" "$ROOT/tests/integration/check_report.py" v1.json "$T/v1.db" || fail "report of a version-1 file"
+assert_eq "$(sqlite3 v1.db 'pragma user_version')" 1 "the report left the version-1 file as it was"
+# and a window with no call in it
+pl_cli report -d "$PL_DB" --since @4000000000 -o empty.html || fail "report of no call"
+node "$ROOT/tests/integration/node/report_check.js" empty.html "$T/empty.png" > empty.json 2> page.err || { cat page.err >&2; fail "browser empty"; }
+"$PY" "$ROOT/tests/integration/check_report.py" empty.json "$PL_DB" --since @4000000000 || fail "report of no call"
+
 note "10,000 calls through the store API"
 skip_10k=0
 [ "${PL_ASAN:-0}" = 1 ] && skip_10k=1   # the generator links the plain objects; timing under ASan means nothing

@@ -35,9 +35,10 @@ const path = require('path');
     { value: e.dataset.value === '' ? null : Number(e.dataset.value), text: (e.querySelector('.v') || e).textContent }])));
   out.groups = await page.$$eval('tr[data-group]', (rows) => rows.map((r) => Object.fromEntries([...r.querySelectorAll('td')].map((td) => [td.dataset.k,
     { value: td.classList.contains('n') ? (td.dataset.value === '' ? null : Number(td.dataset.value)) : td.dataset.value, text: td.textContent }]))));
-  out.prompts = await page.$$eval('.pv', (els) => els.map((e) => ({ namespace: e.dataset.ns, version: Number(e.dataset.version), header: e.firstChild.textContent,
+  out.prompts = await page.$$eval('.pv', (els) => els.map((e) => ({ namespace: e.dataset.ns, version: Number(e.dataset.version), header: e.firstChild.textContent, tools: JSON.parse(e.dataset.tools),
     diff: e.querySelector('[data-diff]') ? [...e.querySelectorAll('[data-diff] > div')].map((d) => d.textContent + '\n').join('') : null,
     system: (e.querySelector('[data-system]') || {}).textContent })));
+  out.prompts_note = await page.$$eval('[data-prompts-note]', (els) => els.length ? els[0].textContent : null);
   const ids = (sel) => page.$$eval(sel + ' tr[data-call]', (rows) => rows.map((r) => Number(r.dataset.call)));
   out.slowest = await ids('#slowest');
   out.expensive = await ids('#largest');
