@@ -222,7 +222,8 @@ int pl_cmd_stats(const pl_cli_opts *o)
     }
     int result = 1;
     if (rc == 0) {
-        qsort(c.g, c.n, sizeof *c.g, cmp_group);
+        if (c.n)   /* no call: c.g is NULL, which qsort may not be given */
+            qsort(c.g, c.n, sizeof *c.g, cmp_group);
         group t = {.first = -1, .last = -1};
         for (size_t i = 0; i < c.n; i++) {
             const group *g = &c.g[i];
