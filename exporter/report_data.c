@@ -37,6 +37,7 @@ typedef struct collector {
     size_t nindex;
     int oom;
     pl_prices *prices;         /* NULL: no cost shown (the table could not be read) */
+    long long max_id;
 } collector;
 
 static uint64_t fnv(uint64_t h, const char *s)
@@ -278,6 +279,8 @@ static int row_cb(const pl_row *row, void *vctx)
             cv->thread = thread_of(record);
         }
     }
+    if (row->id > c->max_id)
+        c->max_id = row->id;
     int failed = row->status >= 400 || row->error != NULL;
     cJSON *a = cJSON_CreateArray();
     cJSON_AddItemToArray(a, cJSON_CreateNumber((double)row->id));
@@ -316,7 +319,7 @@ static int by_last_desc(const void *x, const void *y)
     return a->last < b->last ? 1 : a->last > b->last ? -1 : 0;
 }
 
-cJSON *pl_report_collect(pl_store *s, const pl_report_filter *f, char *err, size_t errlen)
+cJSON *pl_report_collect(pl_store *s, pl_report_filter *f, char *err, size_t errlen)
 {
     collector c = {0};
     char perr[256];
@@ -330,6 +333,8 @@ cJSON *pl_report_collect(pl_store *s, const pl_report_filter *f, char *err, size
     /* the time bounds go to the store first, so -l N is the newest N of them, as in report_prompts.c */
     pl_store_query q = {.ns = f->ns, .last = f->last, .since = f->since > 0 ? f->since : 0, .until = f->until > 0 ? f->until : 0};
     int rc = pl_store_each_row_q(s, &q, row_cb, &c, err, errlen);
+    /* no call read: an id no call has, so the prompt versions are empty too */
+    f->upto = c.max_id > 0 ? c.max_id : -1;
     if (c.oom) {
         snprintf(err, errlen, "out of memory");
         rc = -1;

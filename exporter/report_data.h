@@ -23,9 +23,12 @@ typedef struct pl_report_filter {
     const char *ns;         /* NULL = every namespace */
     double since, until;    /* epoch seconds; < 0 = unbounded */
     long long last;         /* > 0: only the newest N calls */
+    long long upto;         /* != 0: only calls with an id up to this. pl_report_collect sets it
+                             * to the newest call it read (-1: none), so that report_prompts.c,
+                             * on its own connection, counts the same calls while captures go on */
 } pl_report_filter;
 
 /* Returns the data object, or NULL + err. */
-cJSON *pl_report_collect(pl_store *s, const pl_report_filter *f, char *err, size_t errlen);
+cJSON *pl_report_collect(pl_store *s, pl_report_filter *f, char *err, size_t errlen);
 
 #endif

@@ -20,8 +20,9 @@
 static char *versions_sql(const pl_report_filter *f)
 {
     char where[256];
-    snprintf(where, sizeof where, "%s%s%s", f->ns ? " AND namespace = :ns" : "",
-             f->since > 0 ? " AND started_at >= :since" : "", f->until > 0 ? " AND started_at < :until" : "");
+    snprintf(where, sizeof where, "%s%s%s%s", f->ns ? " AND namespace = :ns" : "",
+             f->since > 0 ? " AND started_at >= :since" : "", f->until > 0 ? " AND started_at < :until" : "",
+             f->upto ? " AND id <= :upto" : "");
     char *sql = NULL;
     int n = asprintf(&sql,
                      "WITH f AS (SELECT namespace, system_id, tools_id, count(*) AS n, min(started_at) AS lo,"
@@ -48,6 +49,8 @@ static void bind(sqlite3_stmt *st, const pl_report_filter *f)
         sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":until"), f->until);
     if (f->last > 0)
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":last"), f->last);
+    if (f->upto)
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":upto"), f->upto);
 }
 
 static cJSON *str_or_null(const unsigned char *s)
