@@ -16,12 +16,15 @@ const path = require('path');
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--host-resolver-rules=MAP * ~NOTFOUND',
       '--disable-component-update', '--disable-default-apps', '--no-first-run'],
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const url = 'file://' + path.resolve(file);
   const out = { requests: [], console_errors: [] };
   page.on('request', (r) => { if (r.url() !== url) out.requests.push(r.url()); });
+  // no network: anything but the file itself is refused (and recorded above, failing the test)
+  await page.route((u) => u.href !== url, (route) => route.abort());
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') out.console_errors.push(m.type() + ': ' + m.text()); });
   page.on('pageerror', (e) => out.console_errors.push('pageerror: ' + e.message));
   const t0 = Date.now();
