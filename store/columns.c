@@ -60,6 +60,9 @@ const pl_column pl_call_columns[] = {
     COL("inherited", "INTEGER", PL_COL_INT, inherited),
     COL("content_hash", "INTEGER", PL_COL_HASH, content_hash),
     COL("response_ref", "INTEGER", PL_COL_LL, response_ref),
+    /* Schema 4. */
+    COL("cached_tokens", "INTEGER", PL_COL_LL, cached_tokens),
+    COL("cache_write_tokens", "INTEGER", PL_COL_LL, cache_write_tokens),
 };
 const size_t pl_call_ncolumns = sizeof pl_call_columns / sizeof *pl_call_columns;
 

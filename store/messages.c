@@ -549,22 +549,3 @@ int pl_msgstore_link(pl_msgstore *ms, long long call_id, const pl_msgs *m, size_
     }
     return SQLITE_OK;
 }
-
-char *pl_record_rest(const cJSON *record)
-{
-    static const char *const drop[] = {"messages", "completions", "prompt", "response", "system", "tools",
-                                       "first_token_offset"};
-    cJSON *rest = cJSON_CreateObject();
-    if (!rest)
-        return NULL;
-    for (const cJSON *it = record ? record->child : NULL; it; it = it->next) {
-        int skip = !it->string;
-        for (size_t i = 0; !skip && i < sizeof drop / sizeof *drop; i++)
-            skip = strcmp(it->string, drop[i]) == 0;
-        if (!skip)
-            cJSON_AddItemReferenceToObject(rest, it->string, (cJSON *)it);
-    }
-    char *out = cJSON_PrintUnformatted(rest);
-    cJSON_Delete(rest);   /* references: the record's items are untouched */
-    return out;
-}

@@ -164,13 +164,11 @@ static int build(pl_store *s, int ver, char **msg)
         rc = sqlite3_exec(s->db, pl_buf_cstr(&sql), NULL, NULL, msg);
     pl_buf_free(&sql);
     /* Rows written before schema 3 get their messages and links from their stored bodies, in
-     * this transaction. The upgrade runs in the first capturing program, on its thread (about
-     * 0.2 ms a row): a file too big to do that in about a second is upgraded without it, and its
-     * old rows keep exporting through their bodies, as they always did. */
-    long long rows = 0;
-    if (rc == SQLITE_OK && ver > 0 && ver < 3)
-        rc = query_int(s->db, "SELECT count(*) FROM calls", &rows);
-    if (rc == SQLITE_OK && ver > 0 && ver < 3 && rows <= PL_BACKFILL_MAX_ROWS)
+     * this transaction, however many there are: killed half-way, the transaction never
+     * committed and the next open starts again from the old file. A file a schema-3 build
+     * upgraded without them (it skipped files over 5,000 calls) gets them now: its rows
+     * without a normalizer. */
+    if (rc == SQLITE_OK && ver > 0 && ver < 4)
         rc = pl_backfill(s, msg);
     if (rc == SQLITE_OK) {
         char v[64];

@@ -135,8 +135,9 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
         goto out;
     }
 
+    pl_store_scan_cached(w.api, w.resp_body, w.resp_body ? w.resp_len : 0, &w.cached_tokens, &w.cache_write_tokens);
     if (row->record) {
-        if (pl_msgs_collect(row->record, &m) != 0 || !(rest = pl_record_rest(row->record))) {
+        if (pl_msgs_collect(row->record, &m) != 0 || !(rest = pl_record_rest(row->record, &w))) {
             pl_store_seterr(err, errlen, "out of memory");
             goto out;
         }
