@@ -372,8 +372,8 @@ static void test_upgrade_killed(void **state)
     }
     assert_true(killed_midway > 0);   /* at least one kill landed inside the upgrade */
 
-    /* Past PL_BACKFILL_MAX_ROWS the upgrade leaves the old rows to their bodies: quick, and
-     * nothing lost. */
+    /* More than 5,000 calls (a schema-3 build left such files without messages): every row
+     * is filled all the same, in the one upgrade transaction. */
     snprintf(cmd, sizeof cmd, "cp '%s/big1.db' '%s/huge.db'", dir, dir);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(sqlite3_open(path_in("huge.db"), &h), SQLITE_OK);
@@ -382,7 +382,28 @@ static void test_upgrade_killed(void **state)
     sqlite3_close(h);
     pl_store_close(open_db("huge.db"));
     assert_int_equal(q1("huge.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
-    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL"), 2 * rows);
+    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls"), 2 * rows);
+    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL OR normalizer IS NULL"), 0);
+    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE cached_tokens IS NULL"), 0);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(DISTINCT call_id) FROM call_messages WHERE call_id > %lld", rows);
+    long long linked_copies = q1("huge.db", sql);
+    assert_true(linked_copies > rows / 2);   /* the copies past 5,000 rows have their messages */
+    long long linked = q1("huge.db", "SELECT count(DISTINCT call_id) FROM call_messages");
+
+    /* A schema-3 file whose old rows were left without messages (as that build did past 5,000
+     * calls): the upgrade to 4 fills exactly those. */
+    assert_int_equal(sqlite3_open(path_in("huge.db"), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "DELETE FROM call_messages WHERE call_id > 100;"
+                                     "UPDATE calls SET record = NULL, normalizer = NULL, parent_id = NULL,"
+                                     " conversation_id = NULL, thread_hash = NULL, content_hash = NULL, inherited = NULL,"
+                                     " cached_tokens = NULL WHERE id > 100; PRAGMA user_version = 3;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    pl_store_close(open_db("huge.db"));
+    assert_int_equal(q1("huge.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
+    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL OR normalizer IS NULL"), 0);
+    assert_int_equal(q1("huge.db", "SELECT count(DISTINCT call_id) FROM call_messages"), linked);
 }
 
 int main(void)
