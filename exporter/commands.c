@@ -182,6 +182,9 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
         pl_prices_free(prices);
         return 1;
     }
+    static char obuf[1 << 18];   /* fewer, larger writes: lines come at tens of thousands a second */
+    if (out.f != stdout)
+        setvbuf(out.f, obuf, _IOFBF, sizeof obuf);
     export_ctx c = {.out = out.f, .type = o->type ? o->type : "chat", .prices = prices, .database = o->database};
     char err[768] = "";
     if (isatty(STDERR_FILENO)) {

@@ -63,8 +63,16 @@ void pl_jw_num(pl_buf *b, double d)
         return;
     }
     int vi = d >= INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
-    if (d == (double)vi) {
-        len = snprintf(num, sizeof num, "%d", vi);
+    if (d == (double)vi) {   /* "%d", without printf */
+        unsigned u = vi < 0 ? 0u - (unsigned)vi : (unsigned)vi;
+        char *e = num + sizeof num, *p = e;
+        do
+            *--p = (char)('0' + u % 10);
+        while (u /= 10);
+        if (vi < 0)
+            *--p = '-';
+        pl_buf_append(b, p, (size_t)(e - p));
+        return;
     } else {
         /* 15 significant digits when they give the double back, else 17 */
         len = snprintf(num, sizeof num, "%1.15g", d);
