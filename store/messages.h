@@ -56,6 +56,8 @@ int pl_msgstore_resolve(pl_msgstore *ms, pl_msgs *m);
 /* Writes call_messages rows for call_id, from position `from` on (the ones before come from
  * its parent, threads.h). Returns SQLite's code. */
 int pl_msgstore_link(pl_msgstore *ms, long long call_id, const pl_msgs *m, size_t from);
+/* Inside the write transaction: the header_sets row of this template (hdrsets.h). */
+int pl_msgstore_header_set(pl_msgstore *ms, const char *tmpl, size_t len, long long *id);
 void pl_msgstore_commit(pl_msgstore *ms);
 void pl_msgstore_rollback(pl_msgstore *ms);
 

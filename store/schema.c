@@ -44,6 +44,17 @@ static const char SCHEMA_REST_SQL[] =
      * joins from a handful of FTS hits, for which SQLite builds an automatic index */
     "CREATE TABLE IF NOT EXISTS tool_lists (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, tools TEXT NOT NULL);\n"
     "CREATE INDEX IF NOT EXISTS tool_lists_hash ON tool_lists(hash);\n"
+    /* Schema 4: header lists stored once (hdrsets.h), and the view that shows them whole. */
+    "CREATE TABLE IF NOT EXISTS header_sets (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, headers TEXT NOT NULL);\n"
+    "CREATE INDEX IF NOT EXISTS header_sets_hash ON header_sets(hash);\n"
+    "CREATE VIEW IF NOT EXISTS call_headers AS SELECT c.id AS call_id,\n"
+    " coalesce(c.request_headers, (SELECT json_group_array(json_array(j.value->>0,\n"
+    "   coalesce(j.value->>1, c.request_header_values->>('$.\"' || j.key || '\"'))))\n"
+    "  FROM header_sets h, json_each(h.headers) j WHERE h.id = c.request_header_set)) AS request_headers,\n"
+    " coalesce(c.response_headers, (SELECT json_group_array(json_array(j.value->>0,\n"
+    "   coalesce(j.value->>1, c.response_header_values->>('$.\"' || j.key || '\"'))))\n"
+    "  FROM header_sets h, json_each(h.headers) j WHERE h.id = c.response_header_set)) AS response_headers\n"
+    " FROM calls c;\n"
     "CREATE INDEX IF NOT EXISTS calls_thread ON calls(namespace, thread_hash) WHERE thread_hash IS NOT NULL;\n"
     /* detail=none: boolean queries (AND, OR, NOT, prefix*) without the size of positions */
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(content, content='messages',"
