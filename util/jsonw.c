@@ -4,6 +4,7 @@
 
 #include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,96 @@ static double absd(double d)
     return d < 0 ? -d : d;
 }
 
+/* q (digits significant digits, the decimal point after `intdig` of them; intdig <= 0: a
+ * "0." and -intdig zeros first) as %g prints it in fixed notation: trailing zeros and a bare
+ * point dropped. Returns the length. */
+static int fixed_text(unsigned long long q, int digits, int intdig, int neg, char *out)
+{
+    char dg[24];
+    for (int i = digits - 1; i >= 0; i--, q /= 10)
+        dg[i] = (char)('0' + q % 10);
+    while (digits > 0 && digits > intdig && dg[digits - 1] == '0')
+        digits--;
+    int n = 0;
+    if (neg)
+        out[n++] = '-';
+    if (intdig <= 0) {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 0; i < -intdig; i++)
+            out[n++] = '0';
+        memcpy(out + n, dg, (size_t)digits);
+        return n + digits;
+    }
+    memcpy(out + n, dg, (size_t)intdig);
+    n += intdig;
+    if (digits > intdig) {
+        out[n++] = '.';
+        memcpy(out + n, dg + intdig, (size_t)(digits - intdig));
+        n += digits - intdig;
+    }
+    return n;
+}
+
+/* The exact binary value of a (< 2^53 * 2^-s, s >= 0: a = n / 2^s) rounded half-even to an
+ * integer after multiplying by 10^p. */
+static unsigned long long scaled(unsigned long long n, int s, int p)
+{
+    unsigned __int128 v = n;
+    for (int i = 0; i < p; i++)
+        v *= 10;
+    unsigned __int128 q = v >> s, r = v - (q << s), half = (unsigned __int128)1 << (s - 1);
+    if (s > 0 && (r > half || (r == half && (q & 1))))
+        q++;
+    return (unsigned long long)q;
+}
+
+/* cJSON's %1.15g-else-%1.17g for the doubles an export prints most (times in seconds, rounded
+ * to the microsecond: 1e-4 <= |d| < 2^33), computed exactly from the double's bits as glibc's
+ * printf rounds (half-even on the exact value). 0 when d is outside that range. */
+static int micro_fixed(double d, char *out, size_t cap)
+{
+    double a = d < 0 ? -d : d;
+    if (!(a >= 1e-4 && a < 8589934592.0) || cap < 32)
+        return 0;
+    unsigned long long bits;
+    memcpy(&bits, &a, sizeof bits);
+    int exp2 = (int)(bits >> 52 & 0x7ff);
+    if (!exp2)
+        return 0;
+    unsigned long long n = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+    int s = 1075 - exp2;        /* a = n / 2^s; s in [19, 66] here */
+    if (s <= 0 || s > 100)
+        return 0;
+    int intdig = 1;             /* digits before the point (<= 0: zeros after it) */
+    for (double t = 10; a >= t; t *= 10)
+        intdig++;
+    if (a < 1) {
+        intdig = 0;
+        for (double t = 0.1; a < t; t /= 10)
+            intdig--;
+    }
+    for (int digits = 15; digits <= 17; digits += 2) {
+        int p = digits - intdig;
+        if (p < 0 || p > 22)
+            return 0;
+        unsigned long long q = scaled(n, s, p), top = 1;
+        for (int i = 0; i < digits; i++)
+            top *= 10;
+        if (q >= top || q < top / 10)
+            return 0;           /* not that many digits (a carry, a misjudged magnitude): printf */
+        int len = fixed_text(q, digits, intdig, d < 0, out);
+        out[len] = '\0';
+        if (digits == 17)
+            return len;
+        char *end = NULL;
+        double test = strtod(out, &end);
+        if (end != out && absd(test - d) <= (absd(test) > absd(d) ? absd(test) : absd(d)) * DBL_EPSILON)
+            return len;
+    }
+    return 0;
+}
+
 void pl_jw_num(pl_buf *b, double d)
 {
     char num[32];
@@ -63,7 +154,7 @@ void pl_jw_num(pl_buf *b, double d)
         return;
     }
     int vi = d >= INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
-    if (d == (double)vi) {   /* "%d", without printf */
+    if (d == (double)vi && (vi || !signbit(d))) {   /* what %1.15g prints for an int, without printf */
         unsigned u = vi < 0 ? 0u - (unsigned)vi : (unsigned)vi;
         char *e = num + sizeof num, *p = e;
         do
@@ -73,6 +164,8 @@ void pl_jw_num(pl_buf *b, double d)
             *--p = '-';
         pl_buf_append(b, p, (size_t)(e - p));
         return;
+    } else if ((len = micro_fixed(d, num, sizeof num)) > 0) {
+        /* a microsecond value, printed exactly without printf */
     } else {
         /* 15 significant digits when they give the double back, else 17 */
         len = snprintf(num, sizeof num, "%1.15g", d);
