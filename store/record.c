@@ -113,11 +113,7 @@ void pl_record_restore(cJSON *rest, const pl_row *r)
         }
         if (!add)
             continue;
-        if (!cJSON_AddItemToObject(rest, COLUMN_KEYS[k], add)) {
+        if (!cJSON_AddItemToObject(rest, COLUMN_KEYS[k], add))
             cJSON_Delete(add);
-            continue;
-        }
-        if (k <= K_MODEL)   /* the normalizer's order: kind, model first */
-            cJSON_InsertItemInArray(rest, k, cJSON_DetachItemViaPointer(rest, add));
     }
 }
