@@ -68,6 +68,8 @@ typedef struct row_ctx {
     cJSON *prev_all;
     long long prev_call;
     pl_msgtext *text;                   /* query.record_text: records as JSON text */
+    char *rest_text;                    /* ... and the last record rest parsed, kept while */
+    cJSON *rest;                        /* the next rows store the same text (most do) */
     pl_row_fn fn;
     void *ctx;
     pl_buf body[2];
@@ -194,19 +196,29 @@ static void keep_for_child(row_ctx *c, cJSON *rec, long long id)
 }
 
 /* A chat record as JSON text (query.record_text): the rest parsed, the messages not. */
+/* The rest is handed over as stored (store.h: record_text), so it is parsed once for a run of
+ * rows that store the same text; the returned object belongs to c. */
 static cJSON *record_as_text(row_ctx *c, pl_row *r)
 {
-    cJSON *rec = cJSON_Parse(r->record_json);
-    if (!rec)
-        return NULL;
-    pl_record_restore(rec, r);
-    const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "kind"));
+    if (!c->rest || strcmp(c->rest_text, r->record_json) != 0) {
+        cJSON_Delete(c->rest);
+        free(c->rest_text);
+        c->rest = cJSON_Parse(r->record_json);
+        c->rest_text = c->rest ? strdup(r->record_json) : NULL;
+        if (!c->rest_text) {
+            cJSON_Delete(c->rest);
+            c->rest = NULL;
+            return NULL;
+        }
+    }
+    const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->rest, "kind"));
+    if (!cJSON_GetObjectItemCaseSensitive(c->rest, "kind") && r->cached_tokens >= 0)
+        kind = r->kind;   /* left to the column (schema 4) */
     if (!kind || strcmp(kind, "chat") != 0 || pl_msgtext_build(c->text, r) != 0) {
         r->messages_json = r->completions_json = r->tools_json = NULL;
-        cJSON_Delete(rec);
         return NULL;
     }
-    return rec;
+    return c->rest;
 }
 
 static cJSON *make_record(row_ctx *c, pl_row *r)
@@ -262,7 +274,8 @@ static int row_step(pl_store *s, sqlite3_stmt *st, void *vctx)
         keep_for_child(c, rec, r.id);
     else if (r.messages_json)
         c->prev_call = -1;   /* the kept messages are the text path's now */
-    cJSON_Delete(rec);
+    if (rec != c->rest)
+        cJSON_Delete(rec);
     pl_headers_free(&h[0]);
     pl_headers_free(&h[1]);
     for (int side = 0; side < 2; side++) {
@@ -387,6 +400,8 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
     sqlite3_finalize(c.own);
     sqlite3_finalize(c.tools);
     cJSON_Delete(c.prev_all);
+    cJSON_Delete(c.rest);
+    free(c.rest_text);
     pl_msgtext_free(c.text);
     pl_buf_free(&sql);
     pl_buf_free(&c.body[0]);
