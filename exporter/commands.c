@@ -135,6 +135,15 @@ static double row_cost(export_ctx *c, const pl_row *row)
     return out;
 }
 
+/* Written lines are handed to stdio in large batches, which it writes through without copying. */
+#define LINES_BATCH ((size_t)1 << 18)
+static int flush_lines(export_ctx *c)
+{
+    int bad = c->line.len && fwrite(c->line.data, 1, c->line.len, c->out) != c->line.len;
+    pl_buf_reset(&c->line);
+    return bad;
+}
+
 static int prompt_cb(const pl_row *row, void *vctx)
 {
     export_ctx *c = vctx;
@@ -146,15 +155,16 @@ static int prompt_cb(const pl_row *row, void *vctx)
         return 0;
     }
     if (row->messages_json) {   /* a chat record as text: the line is written, not built */
-        pl_buf_reset(&c->line);
         int w = pl_export_prompt_write(&c->line, row, row->record, c->type, row_cost(c, row));
         if (w != 0) {
-            c->failed = w < 0 || fwrite(c->line.data, 1, c->line.len, c->out) != c->line.len;
+            c->failed = w < 0 || (c->line.len >= LINES_BATCH && flush_lines(c) != 0);
             c->written += w > 0;
             progress(c, 0);
             return c->failed;
         }
     }
+    if (flush_lines(c) != 0)   /* the written lines go first */
+        return c->failed = 1;
     /* the store hands over the record built from its messages (or rebuilt, --rebuild) */
     cJSON *record = row->record ? NULL : pl_export_record(row);
     cJSON *line = pl_export_prompt_line(row, row->record ? row->record : record, c->type);
@@ -204,6 +214,8 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
     q.no_headers = 1;           /* prompt lines have none */
     q.record_text = 1;          /* chat lines from the stored messages are written, not built */
     int rc = pl_store_each_row_q(s, &q, prompt_cb, &c, err, sizeof err);
+    if (!c.failed && flush_lines(&c) != 0)
+        c.failed = 1;
     progress(&c, 1);
     pl_store_close(s);
     pl_store_close(c.bodies);

@@ -242,7 +242,7 @@ int pl_export_prompt_write(pl_buf *out, const pl_row *row, const cJSON *record, 
         return 0;
     size_t start = out->len;
     jw w = {out, 1};
-    pl_buf_append(out, "{", 1);
+    pl_jw_raw(out, "{", 1);
     jw_key(&w, "id");
     pl_jw_num(out, (double)row->id);
     jw_str(&w, "namespace", row->ns);
@@ -259,7 +259,7 @@ int pl_export_prompt_write(pl_buf *out, const pl_row *row, const cJSON *record, 
     if (cJSON_IsObject(kw))
         pl_jw_value(out, kw);
     else
-        pl_buf_append(out, "{}", 2);
+        pl_jw_raw(out, "{}", 2);
     jw_key(&w, "completions");
     pl_buf_append_str(out, row->completions_json ? row->completions_json : "[]");
     jw_num(&w, "inference_on", row->started_at);
@@ -282,7 +282,7 @@ int pl_export_prompt_write(pl_buf *out, const pl_row *row, const cJSON *record, 
     if (has_in || has_out) {
         jw_key(&w, "usage");
         jw u = {out, 1};
-        pl_buf_append(out, "{", 1);
+        pl_jw_raw(out, "{", 1);
         if (has_in) {
             jw_key(&u, "input_tokens");
             pl_jw_num(out, tin);
@@ -291,7 +291,7 @@ int pl_export_prompt_write(pl_buf *out, const pl_row *row, const cJSON *record, 
             jw_key(&u, "output_tokens");
             pl_jw_num(out, tout);
         }
-        pl_buf_append(out, "}", 1);
+        pl_jw_raw(out, "}", 1);
     }
     if (row->pid > 0) {
         jw_key(&w, "pid");
@@ -324,6 +324,9 @@ int pl_export_prompt_write(pl_buf *out, const pl_row *row, const cJSON *record, 
     if (cost >= 0)
         pl_jw_num(out, cost);
     else
-        pl_buf_append(out, "null", 4);
-    return pl_buf_append(out, "}\n", 2) == 0 ? 1 : -1;
+        pl_jw_raw(out, "null", 4);
+    /* pl_buf leaves a buffer unchanged when memory runs out: the line's end tells */
+    size_t before = out->len;
+    pl_buf_append(out, "}\n", 2);
+    return out->len == before + 2 ? 1 : -1;
 }

@@ -87,8 +87,13 @@ void pl_msgtext_forget(pl_msgtext *t)
 
 static void put(pl_msgtext *t, pl_buf *b, const void *p, size_t n)
 {
-    if (pl_buf_append(b, p, n) != 0)
+    if (b->len + n < b->cap) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+    } else if (pl_buf_append(b, p, n) != 0) {
         t->oom = 1;
+    }
 }
 
 /* One message object from the current row of st (columns from 2: role, content, tool_calls,

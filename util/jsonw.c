@@ -18,14 +18,14 @@ static const unsigned char ESCAPED[256] = {
 void pl_jw_str(pl_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    pl_buf_append(b, "\"", 1);
+    pl_jw_raw(b, "\"", 1);
     const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
     for (;; p++) {
         while (!ESCAPED[*p])
             p++;
         unsigned char c = *p;
         if (p > run)
-            pl_buf_append(b, run, (size_t)(p - run));
+            pl_jw_raw(b, run, (size_t)(p - run));
         if (!c)
             break;
         char esc[6] = {'\\', 0};
@@ -44,10 +44,10 @@ void pl_jw_str(pl_buf *b, const char *s)
             esc[5] = hex[c & 15];
             n = 6;
         }
-        pl_buf_append(b, esc, n);
+        pl_jw_raw(b, esc, n);
         run = p + 1;
     }
-    pl_buf_append(b, "\"", 1);
+    pl_jw_raw(b, "\"", 1);
 }
 
 static double absd(double d)
@@ -162,7 +162,7 @@ void pl_jw_num(pl_buf *b, double d)
         while (u /= 10);
         if (vi < 0)
             *--p = '-';
-        pl_buf_append(b, p, (size_t)(e - p));
+        pl_jw_raw(b, p, (size_t)(e - p));
         return;
     } else if ((len = micro_fixed(d, num, sizeof num)) > 0) {
         /* a microsecond value, printed exactly without printf */
@@ -175,15 +175,29 @@ void pl_jw_num(pl_buf *b, double d)
             !(absd(test - d) <= (absd(test) > absd(d) ? absd(test) : absd(d)) * DBL_EPSILON))
             len = snprintf(num, sizeof num, "%1.17g", d);
     }
-    pl_buf_append(b, num, (size_t)len);
+    pl_jw_raw(b, num, (size_t)len);
 }
 
 void pl_jw_key(pl_buf *b, const char *key, int first)
 {
+    char k[64];
+    size_t n = strlen(key);
+    if (n + 4 > sizeof k) {
+        if (!first)
+            pl_jw_raw(b, ",", 1);
+        pl_jw_str(b, key);
+        pl_jw_raw(b, ":", 1);
+        return;
+    }
+    size_t at = 0;
     if (!first)
-        pl_buf_append(b, ",", 1);
-    pl_jw_str(b, key);
-    pl_buf_append(b, ":", 1);
+        k[at++] = ',';
+    k[at++] = '"';
+    memcpy(k + at, key, n);
+    at += n;
+    k[at++] = '"';
+    k[at++] = ':';
+    pl_jw_raw(b, k, at);
 }
 
 int pl_jw_value(pl_buf *b, const cJSON *v)
@@ -204,18 +218,18 @@ int pl_jw_value(pl_buf *b, const cJSON *v)
     case cJSON_Array:
     case cJSON_Object: {
         int obj = (v->type & 0xFF) == cJSON_Object;
-        pl_buf_append(b, obj ? "{" : "[", 1);
+        pl_jw_raw(b, obj ? "{" : "[", 1);
         for (const cJSON *c = v->child; c; c = c->next) {
             if (c != v->child)
-                pl_buf_append(b, ",", 1);
+                pl_jw_raw(b, ",", 1);
             if (obj) {
                 pl_jw_str(b, c->string);
-                pl_buf_append(b, ":", 1);
+                pl_jw_raw(b, ":", 1);
             }
             if (pl_jw_value(b, c) != 0)
                 return -1;
         }
-        pl_buf_append(b, obj ? "}" : "]", 1);
+        pl_jw_raw(b, obj ? "}" : "]", 1);
         return 0;
     }
     default:
