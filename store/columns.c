@@ -215,11 +215,16 @@ void pl_columns_bind(sqlite3_stmt *st, const pl_row *r, const pl_col_io *io)
 static int decode_one(sqlite3_stmt *st, const pl_column *c, int i, pl_row *r, pl_headers h[2], pl_buf b[2],
                       pl_body_ref_fn ref, void *ref_ctx)
 {
+    if (c->type == PL_COL_TEXT || c->type == PL_COL_NAME) {   /* NULL reads as NULL: no type check */
+        AT(r, c->off, const char *) = (const char *)sqlite3_column_text(st, i);
+        return 0;
+    }
+    if (c->type == PL_COL_HSET || c->type == PL_COL_HVALS || c->type == PL_COL_SIZE)
+        return 0;
     int null = sqlite3_column_type(st, i) == SQLITE_NULL;
     switch (c->type) {
     case PL_COL_TEXT:
     case PL_COL_NAME:
-        AT(r, c->off, const char *) = (const char *)sqlite3_column_text(st, i);
         break;
     case PL_COL_INT:
     case PL_COL_POSINT:

@@ -124,25 +124,31 @@ static int micro_fixed(double d, char *out, size_t cap)
         for (double t = 0.1; a < t; t /= 10)
             intdig--;
     }
-    for (int digits = 15; digits <= 17; digits += 2) {
-        int p = digits - intdig;
+    unsigned long long q[2];    /* 15 and 17 significant digits */
+    for (int k = 0; k < 2; k++) {
+        int digits = k ? 17 : 15, p = digits - intdig;
         if (p < 0 || p > 22)
             return 0;
-        unsigned long long q = scaled(n, s, p), top = 1;
+        unsigned long long top = 1;
         for (int i = 0; i < digits; i++)
             top *= 10;
-        if (q >= top || q < top / 10)
+        q[k] = scaled(n, s, p);
+        if (q[k] >= top || q[k] < top / 10)
             return 0;           /* not that many digits (a carry, a misjudged magnitude): printf */
-        int len = fixed_text(q, digits, intdig, d < 0, out);
-        out[len] = '\0';
-        if (digits == 17)
-            return len;
-        char *end = NULL;
-        double test = strtod(out, &end);
-        if (end != out && absd(test - d) <= (absd(test) > absd(d) ? absd(test) : absd(d)) * DBL_EPSILON)
-            return len;
     }
-    return 0;
+    int len = fixed_text(q[0], 15, intdig, d < 0, out);
+    out[len] = '\0';
+    /* The 15 digits give the double back when they are the 17 (which always do) with two
+     * zeros; otherwise ask strtod, as cJSON does. */
+    if (q[1] == q[0] * 100)
+        return len;
+    char *end = NULL;
+    double test = strtod(out, &end);
+    if (end != out && absd(test - d) <= (absd(test) > absd(d) ? absd(test) : absd(d)) * DBL_EPSILON)
+        return len;
+    len = fixed_text(q[1], 17, intdig, d < 0, out);
+    out[len] = '\0';
+    return len;
 }
 
 void pl_jw_num(pl_buf *b, double d)
