@@ -110,13 +110,26 @@ static size_t column_of(pl_col_type type, int side)
     return 0;
 }
 
-int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers)
+/* What no export line, cost or rebuild reads: left out of a lean select. */
+static int lean_skips(const char *name)
+{
+    static const char *const skip[] = {"prompt_preview", "completion_preview", "ttfb", "ttft", "source",
+                                       "http_version", "thread_hash", "content_hash", "conversation_id", "system_id",
+                                       "request_size", "response_size"};
+    for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
+        if (strcmp(name, skip[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers, int lean)
 {
     int ok = pl_buf_append_str(out, "id") == 0;
     for (size_t i = 0; i < pl_call_ncolumns; i++) {
         const pl_column *c = &pl_call_columns[i];
         int hdr = c->type == PL_COL_HEADERS || c->type == PL_COL_HSET || c->type == PL_COL_HVALS;
-        int null = (has && !has[i]) || (no_bodies && c->type == PL_COL_BODY) || (no_headers && hdr);
+        int null = (has && !has[i]) || (no_bodies && c->type == PL_COL_BODY) || (no_headers && hdr) ||
+                   (lean && lean_skips(c->name));
         ok &= pl_buf_append_str(out, ", ") == 0;
         if (!null && c->type == PL_COL_HEADERS && (!has || has[column_of(PL_COL_HSET, c->side)])) {
             const char *set = pl_call_columns[column_of(PL_COL_HSET, c->side)].name;

@@ -53,9 +53,10 @@ int pl_columns_create_sql(pl_buf *out);
 /* "INSERT INTO calls (...) VALUES (?,...)" into out; parameters in table order. */
 int pl_columns_insert_sql(pl_buf *out);
 /* "id, col, ..." for a SELECT; a column the file lacks (has[i] == 0) reads as NULL, bodies as
- * NULL when no_bodies, headers when no_headers. A headers column reads its header set's
- * template when the row has one. */
-int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers);
+ * NULL when no_bodies, headers when no_headers, and with lean what an export never reads
+ * (previews, ttfb, ttft, source, http_version, sizes, the store-internal hashes and links but
+ * parent_id). A headers column reads its header set's template when the row has one. */
+int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers, int lean);
 /* Binds every column of r (parameters 1..n). */
 void pl_columns_bind(sqlite3_stmt *st, const pl_row *r, const pl_col_io *io);
 /* The decoded body (side 0 request, 1 response) of call id, which a body stored against it

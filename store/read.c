@@ -324,7 +324,7 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
      * schema 3) or a rebuild reads every body in the select itself */
     int stored = q->records && !q->rebuild && s->version >= 3;
     int ok = pl_buf_append_str(&sql, "SELECT ") == 0;
-    ok &= pl_columns_select_list(&sql, s->has_col, q->no_bodies || stored, q->no_headers) == 0;
+    ok &= pl_columns_select_list(&sql, s->has_col, q->no_bodies || stored, q->no_headers, stored && q->record_text) == 0;
     ok &= pl_buf_append_str(&sql, " FROM calls WHERE 1") == 0;
     if (q->ns)
         ok &= pl_buf_append_str(&sql, " AND namespace = :ns") == 0;

@@ -165,7 +165,9 @@ typedef struct pl_store_query {
     int record_text;            /* with records: a chat record from the stored messages comes as
                                  * JSON text (pl_row.messages_json, ...) plus the rest in record,
                                  * as stored: kind, model, finish_reason, usage and status may be
-                                 * left to the row's columns (absent, or null for none) */
+                                 * left to the row's columns (absent, or null for none). Rows
+                                 * come lean: previews, ttfb, ttft, source, http_version, sizes,
+                                 * conversation_id and system_id are left unknown */
     int no_headers;             /* 1: leave req_headers/resp_headers empty (skips their JSON) */
     double since, until;        /* > 0: started_at >= since, started_at < until (epoch seconds) */
     long long after_id;         /* > 0: only rows with a larger id (tail -f) */
