@@ -17,6 +17,11 @@ typedef struct slot {
 
 struct pl_msgtext {
     sqlite3_stmt *own, *chain, *msg, *tools;
+    /* own rows by a merge: rows come in id order, and so does call_messages' primary key, so
+     * one cursor walks along instead of a seek per row */
+    sqlite3_stmt *scan;
+    int scan_state;                         /* 0 not started, SQLITE_ROW on a row, SQLITE_DONE */
+    long long scan_id;                      /* call_id of the row it is on */
     slot *cache;                            /* message id -> its JSON text */
     size_t used;
     pl_buf arena;
@@ -42,6 +47,8 @@ static const char SQL_CHAIN[] =
     " WHERE c.parent_id IS NOT NULL AND c.inherited > 0)"
     " SELECT CASE WHEN own THEN cm.side ELSE 'input' END, CASE WHEN own THEN cm.finish_reason END, cm.message_id"
     " FROM chain JOIN call_messages cm ON cm.call_id = chain.anc AND cm.position < chain.upto ORDER BY cm.position";
+static const char SQL_SCAN[] =
+    "SELECT side, finish_reason, message_id, call_id FROM call_messages WHERE call_id >= ? ORDER BY call_id, position";
 static const char SQL_MSG[] =
     "SELECT NULL, NULL, role, content, tool_calls, tool_call_id, name, shape, raw FROM messages WHERE id = ?";
 
@@ -55,6 +62,7 @@ pl_msgtext *pl_msgtext_new(sqlite3 *db)
     if (!t->cache || sqlite3_prepare_v2(db, SQL_OWN, -1, &t->own, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, SQL_CHAIN, -1, &t->chain, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, SQL_MSG, -1, &t->msg, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, SQL_SCAN, -1, &t->scan, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT tools FROM tool_lists WHERE id = ?", -1, &t->tools, NULL) != SQLITE_OK) {
         pl_msgtext_free(t);
         return NULL;
@@ -70,6 +78,7 @@ void pl_msgtext_free(pl_msgtext *t)
     sqlite3_finalize(t->chain);
     sqlite3_finalize(t->msg);
     sqlite3_finalize(t->tools);
+    sqlite3_finalize(t->scan);
     free(t->cache);
     pl_buf *all[] = {&t->arena, &t->msgs, &t->comps, &t->tools_text, &t->items, &t->next_items};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
@@ -205,6 +214,40 @@ static int add(pl_msgtext *t, pl_buf *arr, long long id, int output, const char 
     return 0;
 }
 
+/* Steps the merge cursor. Returns SQLite's code. */
+static int scan_step(pl_msgtext *t)
+{
+    t->scan_state = sqlite3_step(t->scan);
+    if (t->scan_state == SQLITE_ROW)
+        t->scan_id = sqlite3_column_int64(t->scan, 3);
+    return t->scan_state == SQLITE_ROW || t->scan_state == SQLITE_DONE ? SQLITE_OK : t->scan_state;
+}
+
+/* Call id's own call_messages rows, by the merge cursor (a seek when it is behind by much or
+ * ahead: a filtered export skips many ids). Returns SQLite's code. */
+static int own_rows(pl_msgtext *t, long long id)
+{
+    int rc = SQLITE_OK;
+    if (t->scan_state == 0 || (t->scan_state == SQLITE_ROW && (t->scan_id > id || id - t->scan_id > 512)) ||
+        (t->scan_state == SQLITE_DONE && t->scan_id > id)) {
+        sqlite3_reset(t->scan);
+        sqlite3_bind_int64(t->scan, 1, id);
+        t->scan_id = id;
+        rc = scan_step(t);
+    }
+    while (rc == SQLITE_OK && t->scan_state == SQLITE_ROW && t->scan_id < id)
+        rc = scan_step(t);
+    while (rc == SQLITE_OK && t->scan_state == SQLITE_ROW && t->scan_id == id) {
+        const char *side = (const char *)sqlite3_column_text(t->scan, 0);
+        int output = side && strcmp(side, "output") == 0;
+        if (add(t, output ? &t->comps : &t->msgs, sqlite3_column_int64(t->scan, 2), output,
+                (const char *)sqlite3_column_text(t->scan, 1)) != 0)
+            return SQLITE_ERROR;
+        rc = scan_step(t);
+    }
+    return rc;
+}
+
 int pl_msgtext_build(pl_msgtext *t, pl_row *r)
 {
     sqlite3_stmt *own = t->own, *chain = t->chain, *tools = t->tools;
@@ -230,18 +273,23 @@ int pl_msgtext_build(pl_msgtext *t, pl_row *r)
             keep(t, &t->msgs, at);
         }
     }
-    sqlite3_bind_int64(st, 1, r->id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *side = (const char *)sqlite3_column_text(st, 0);
-        int output = side && strcmp(side, "output") == 0;
-        if (add(t, output ? &t->comps : &t->msgs, sqlite3_column_int64(st, 2), output,
-                (const char *)sqlite3_column_text(st, 1)) != 0) {
-            rc = SQLITE_ERROR;
-            break;
+    if (st == own) {
+        rc = own_rows(t, r->id);
+        rc = rc == SQLITE_OK ? SQLITE_DONE : rc;
+    } else {
+        sqlite3_bind_int64(st, 1, r->id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *side = (const char *)sqlite3_column_text(st, 0);
+            int output = side && strcmp(side, "output") == 0;
+            if (add(t, output ? &t->comps : &t->msgs, sqlite3_column_int64(st, 2), output,
+                    (const char *)sqlite3_column_text(st, 1)) != 0) {
+                rc = SQLITE_ERROR;
+                break;
+            }
         }
+        sqlite3_reset(st);
     }
-    sqlite3_reset(st);
     put(t, &t->msgs, "]", 1);
     put(t, &t->comps, "]", 1);
     int have_tools = 0;
