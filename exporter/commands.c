@@ -28,6 +28,7 @@ typedef struct export_ctx {
     long long written, seen, total;
     double next_draw;
     pl_buf bad;                 /* ids of rows whose stored body is corrupt: "3, 7" */
+    pl_buf line;                /* the line being written (chat rows from stored messages) */
 } export_ctx;
 
 static int model_cb(const pl_model_row *m, void *vctx)
@@ -118,7 +119,8 @@ static int cost_cb(const pl_row *row, void *vctx)
  * handle: the store must not be called from inside an iteration). */
 static double row_cost(export_ctx *c, const pl_row *row)
 {
-    if (row->resp_body || !pl_prices_find(c->prices, row->provider, row->model, row->input_tokens))
+    if (row->resp_body || row->cached_tokens >= 0 ||
+        !pl_prices_find(c->prices, row->provider, row->model, row->input_tokens))
         return pl_cost_usd(c->prices, row);
     char err[768] = "";
     if (!c->bodies && pl_store_open(c->database, PL_STORE_READONLY, NULL, &c->bodies, err, sizeof err) != 0)
@@ -133,6 +135,15 @@ static double row_cost(export_ctx *c, const pl_row *row)
     return out;
 }
 
+/* Written lines are handed to stdio in large batches, which it writes through without copying. */
+#define LINES_BATCH ((size_t)1 << 18)
+static int flush_lines(export_ctx *c)
+{
+    int bad = c->line.len && fwrite(c->line.data, 1, c->line.len, c->out) != c->line.len;
+    pl_buf_reset(&c->line);
+    return bad;
+}
+
 static int prompt_cb(const pl_row *row, void *vctx)
 {
     export_ctx *c = vctx;
@@ -143,6 +154,17 @@ static int prompt_cb(const pl_row *row, void *vctx)
         pl_buf_append_str(&c->bad, id);
         return 0;
     }
+    if (row->messages_json) {   /* a chat record as text: the line is written, not built */
+        int w = pl_export_prompt_write(&c->line, row, row->record, c->type, row_cost(c, row));
+        if (w != 0) {
+            c->failed = w < 0 || (c->line.len >= LINES_BATCH && flush_lines(c) != 0);
+            c->written += w > 0;
+            progress(c, 0);
+            return c->failed;
+        }
+    }
+    if (flush_lines(c) != 0)   /* the written lines go first */
+        return c->failed = 1;
     /* the store hands over the record built from its messages (or rebuilt, --rebuild) */
     cJSON *record = row->record ? NULL : pl_export_record(row);
     cJSON *line = pl_export_prompt_line(row, row->record ? row->record : record, c->type);
@@ -170,6 +192,9 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
         pl_prices_free(prices);
         return 1;
     }
+    static char obuf[1 << 18];   /* fewer, larger writes: lines come at tens of thousands a second */
+    if (out.f != stdout)
+        setvbuf(out.f, obuf, _IOFBF, sizeof obuf);
     export_ctx c = {.out = out.f, .type = o->type ? o->type : "chat", .prices = prices, .database = o->database};
     char err[768] = "";
     if (isatty(STDERR_FILENO)) {
@@ -187,7 +212,10 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
     q.records = 1;
     q.rebuild = o->rebuild;
     q.no_headers = 1;           /* prompt lines have none */
+    q.record_text = 1;          /* chat lines from the stored messages are written, not built */
     int rc = pl_store_each_row_q(s, &q, prompt_cb, &c, err, sizeof err);
+    if (!c.failed && flush_lines(&c) != 0)
+        c.failed = 1;
     progress(&c, 1);
     pl_store_close(s);
     pl_store_close(c.bodies);
@@ -199,5 +227,6 @@ int pl_cmd_export_prompts(const pl_cli_opts *o)
         fprintf(stderr, "prompt-logger: not exported, stored body is corrupt: id %s\n", pl_buf_cstr(&c.bad));
     int bad = c.bad.len > 0;
     pl_buf_free(&c.bad);
+    pl_buf_free(&c.line);
     return frc != 0 || bad || rc != 0 ? 1 : 0;
 }

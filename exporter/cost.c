@@ -1,40 +1,10 @@
-/* cost.c — cost_usd of one call (see cost.h). Cached-token counts are not columns of the store,
- * so they are read from the stored response body by a key scan that works for every framing
- * (JSON, SSE, NDJSON, JSON arrays): the last occurrence wins, as stream usage is cumulative. */
+/* cost.c — cost_usd of one call (see cost.h). Cached-token counts come from the store's columns
+ * (schema 4) or, for older rows, from the stored response body by the store's own key scan. */
 #include "cost.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The value of the last `"key": N` in body, or -1. The quote before the key must not be escaped,
- * so text inside a JSON string (where quotes are \") never matches. */
-static long long last_count(const char *body, size_t len, const char *key)
-{
-    size_t klen = strlen(key);
-    long long found = -1;
-    for (size_t i = 0; i + klen + 2 < len; i++) {
-        if (body[i] != '"' || (i > 0 && body[i - 1] == '\\'))
-            continue;
-        if (memcmp(body + i + 1, key, klen) != 0 || body[i + 1 + klen] != '"')
-            continue;
-        size_t j = i + klen + 2;
-        while (j < len && (body[j] == ' ' || body[j] == '\t'))
-            j++;
-        if (j >= len || body[j] != ':')
-            continue;
-        j++;
-        while (j < len && (body[j] == ' ' || body[j] == '\t'))
-            j++;
-        long long v = 0;
-        size_t start = j;
-        while (j < len && isdigit((unsigned char)body[j]) && v < 1000000000000LL)
-            v = v * 10 + (body[j++] - '0');
-        if (j > start)
-            found = v;
-    }
-    return found;
-}
 
 static int is_anthropic(const pl_row *r)
 {
@@ -47,22 +17,14 @@ void pl_cost_tokens(const pl_row *r, pl_tokens *t)
     t->output = r->output_tokens;
     t->cached_read = 0;
     t->cache_write = 0;
-    if (!r->resp_body || !r->resp_len)
-        return;
-    long long v;
-    if (is_anthropic(r)) {
-        if ((v = last_count(r->resp_body, r->resp_len, "cache_read_input_tokens")) > 0)
-            t->cached_read = v;
-        if ((v = last_count(r->resp_body, r->resp_len, "cache_creation_input_tokens")) > 0)
-            t->cache_write = v;
-        return;
+    if (r->resp_body && r->resp_len) {
+        pl_store_scan_cached(r->api, r->resp_body, r->resp_len, &t->cached_read, &t->cache_write);
+    } else if (r->cached_tokens >= 0) {   /* scanned by the store on insert (schema 4) */
+        t->cached_read = r->cached_tokens;
+        t->cache_write = r->cache_write_tokens > 0 ? r->cache_write_tokens : 0;
     }
-    /* OpenAI chat: usage.prompt_tokens_details.cached_tokens; Responses:
-     * usage.input_tokens_details.cached_tokens; Gemini: usageMetadata.cachedContentTokenCount. */
-    if ((v = last_count(r->resp_body, r->resp_len, "cached_tokens")) > 0)
-        t->cached_read = v;
-    else if ((v = last_count(r->resp_body, r->resp_len, "cachedContentTokenCount")) > 0)
-        t->cached_read = v;
+    if (!is_anthropic(r))
+        t->cache_write = 0;
 }
 
 double pl_cost_usd(const pl_prices *p, const pl_row *r)

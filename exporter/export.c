@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../store/rebuild.h"
+#include "../util/jsonw.h"
 
 /* prompt-logger's own fields, present even when empty (a consumer indexes them blindly). */
 static const char *const ALWAYS[] = {"messages", "generation_kwargs", "completions", "prompt", "response", NULL};
@@ -193,4 +194,139 @@ cJSON *pl_export_prompt_line(const pl_row *row, const cJSON *record, const char 
     add_extras(line, row, record);
     omit_empty(line, 1);
     return line;
+}
+
+/* ---- the direct writer ------------------------------------------------------------------ */
+
+/* pl_export_prompt_line's chat line, with omit_empty's verdicts decided while writing. */
+typedef struct jw {
+    pl_buf *b;
+    int first;
+} jw;
+
+static void jw_key(jw *w, const char *key)
+{
+    pl_jw_key(w->b, key, w->first);
+    w->first = 0;
+}
+
+static void jw_str(jw *w, const char *key, const char *v)
+{
+    if (v && *v) {
+        jw_key(w, key);
+        pl_jw_str(w->b, v);
+    }
+}
+
+static void jw_num(jw *w, const char *key, double v)
+{
+    if (v >= 0) {
+        jw_key(w, key);
+        pl_jw_num(w->b, usec(v));
+    }
+}
+
+/* A copied member that omit_empty would drop: null, invalid, "", [] or {}. */
+static int empty_item(const cJSON *v)
+{
+    return cJSON_IsNull(v) || cJSON_IsInvalid(v) || (cJSON_IsString(v) && (!v->valuestring || !*v->valuestring)) ||
+           ((cJSON_IsArray(v) || cJSON_IsObject(v)) && !v->child);
+}
+
+int pl_export_prompt_write(pl_buf *out, const pl_row *row, const cJSON *record, const char *type, double cost)
+{
+    const char *kind = rec_str(record, "kind");
+    if (!kind || !*kind)
+        kind = row->kind;
+    if (!kind || !type || strcmp(kind, type) != 0 || strcmp(type, "chat") != 0 || !row->messages_json)
+        return 0;
+    size_t start = out->len;
+    jw w = {out, 1};
+    pl_jw_raw(out, "{", 1);
+    jw_key(&w, "id");
+    pl_jw_num(out, (double)row->id);
+    jw_str(&w, "namespace", row->ns);
+    const char *model = rec_str(record, "model");
+    jw_str(&w, "model", model && *model ? model : row->model);
+    jw_key(&w, "messages");
+    pl_buf_append_str(out, row->messages_json);
+    if (row->tools_json && strcmp(row->tools_json, "[]") != 0) {
+        jw_key(&w, "tools");
+        pl_buf_append_str(out, row->tools_json);
+    }
+    const cJSON *kw = record ? cJSON_GetObjectItemCaseSensitive(record, "generation_kwargs") : NULL;
+    jw_key(&w, "generation_kwargs");
+    if (cJSON_IsObject(kw))
+        pl_jw_value(out, kw);
+    else
+        pl_jw_raw(out, "{}", 2);
+    jw_key(&w, "completions");
+    pl_buf_append_str(out, row->completions_json ? row->completions_json : "[]");
+    jw_num(&w, "inference_on", row->started_at);
+    jw_num(&w, "inference_seconds", row->duration);
+    /* add_extras */
+    jw_str(&w, "provider", row->provider);
+    jw_str(&w, "endpoint", row->path);
+    if (row->status > 0) {
+        jw_key(&w, "status");
+        pl_jw_num(out, row->status);
+    }
+    jw_key(&w, "stream");
+    pl_buf_append_str(out, row->stream > 0 || rec_true(record, "stream") ? "true" : "false");
+    const cJSON *ru = record ? cJSON_GetObjectItemCaseSensitive(record, "usage") : NULL;
+    const cJSON *in = ru ? cJSON_GetObjectItemCaseSensitive(ru, "input_tokens") : NULL;
+    const cJSON *outk = ru ? cJSON_GetObjectItemCaseSensitive(ru, "output_tokens") : NULL;
+    double tin = cJSON_IsNumber(in) ? in->valuedouble : row->input_tokens >= 0 ? usec((double)row->input_tokens) : -1;
+    double tout = cJSON_IsNumber(outk) ? outk->valuedouble : row->output_tokens >= 0 ? usec((double)row->output_tokens) : -1;
+    int has_in = cJSON_IsNumber(in) || row->input_tokens >= 0, has_out = cJSON_IsNumber(outk) || row->output_tokens >= 0;
+    if (has_in || has_out) {
+        jw_key(&w, "usage");
+        jw u = {out, 1};
+        pl_jw_raw(out, "{", 1);
+        if (has_in) {
+            jw_key(&u, "input_tokens");
+            pl_jw_num(out, tin);
+        }
+        if (has_out) {
+            jw_key(&u, "output_tokens");
+            pl_jw_num(out, tout);
+        }
+        pl_jw_raw(out, "}", 1);
+    }
+    if (row->pid > 0) {
+        jw_key(&w, "pid");
+        pl_jw_num(out, row->pid);
+    }
+    jw_str(&w, "program", row->program);
+    const char *err = rec_str(record, "error");
+    jw_str(&w, "error", err && *err ? err : row->error);
+    if (row->incomplete > 0 || rec_true(record, "incomplete")) {
+        jw_key(&w, "incomplete");
+        pl_buf_append_str(out, "true");
+    }
+    if (row->truncated > 0) {
+        jw_key(&w, "truncated");
+        pl_buf_append_str(out, "true");
+    }
+    if (row->decode_error > 0) {
+        jw_key(&w, "decode_error");
+        pl_buf_append_str(out, "true");
+    }
+    const cJSON *pe = record ? cJSON_GetObjectItemCaseSensitive(record, "parse_error") : NULL;
+    if (pe && !empty_item(pe)) {
+        jw_key(&w, "parse_error");
+        if (pl_jw_value(out, pe) != 0) {
+            out->len = start;
+            return -1;
+        }
+    }
+    jw_key(&w, "cost_usd");
+    if (cost >= 0)
+        pl_jw_num(out, cost);
+    else
+        pl_jw_raw(out, "null", 4);
+    /* pl_buf leaves a buffer unchanged when memory runs out: the line's end tells */
+    size_t before = out->len;
+    pl_buf_append(out, "}\n", 2);
+    return out->len == before + 2 ? 1 : -1;
 }

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hdrsets.h"
 #include "zblob.h"
 
 #define F(field) offsetof(pl_row, field)
@@ -60,6 +61,13 @@ const pl_column pl_call_columns[] = {
     COL("inherited", "INTEGER", PL_COL_INT, inherited),
     COL("content_hash", "INTEGER", PL_COL_HASH, content_hash),
     COL("response_ref", "INTEGER", PL_COL_LL, response_ref),
+    /* Schema 4. */
+    COL("cached_tokens", "INTEGER", PL_COL_LL, cached_tokens),
+    COL("cache_write_tokens", "INTEGER", PL_COL_LL, cache_write_tokens),
+    {"request_header_set", "INTEGER", PL_COL_HSET, 0, 0, 0},
+    {"request_header_values", "TEXT", PL_COL_HVALS, 0, 0, 0},
+    {"response_header_set", "INTEGER", PL_COL_HSET, 0, 0, 1},
+    {"response_header_values", "TEXT", PL_COL_HVALS, 0, 0, 1},
 };
 const size_t pl_call_ncolumns = sizeof pl_call_columns / sizeof *pl_call_columns;
 
@@ -93,14 +101,43 @@ int pl_columns_insert_sql(pl_buf *out)
     return ok ? 0 : -1;
 }
 
-int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers)
+/* Index of the column of this type and side. */
+static size_t column_of(pl_col_type type, int side)
+{
+    for (size_t i = 0; i < pl_call_ncolumns; i++)
+        if (pl_call_columns[i].type == type && pl_call_columns[i].side == side)
+            return i;
+    return 0;
+}
+
+/* What no export line, cost or rebuild reads: left out of a lean select. */
+static int lean_skips(const char *name)
+{
+    static const char *const skip[] = {"prompt_preview", "completion_preview", "ttfb", "ttft", "source",
+                                       "http_version", "thread_hash", "content_hash", "conversation_id", "system_id",
+                                       "request_size", "response_size"};
+    for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
+        if (strcmp(name, skip[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers, int lean)
 {
     int ok = pl_buf_append_str(out, "id") == 0;
     for (size_t i = 0; i < pl_call_ncolumns; i++) {
         const pl_column *c = &pl_call_columns[i];
-        int null = (has && !has[i]) || (no_bodies && c->type == PL_COL_BODY) ||
-                   (no_headers && c->type == PL_COL_HEADERS);
+        int hdr = c->type == PL_COL_HEADERS || c->type == PL_COL_HSET || c->type == PL_COL_HVALS;
+        int null = (has && !has[i]) || (no_bodies && c->type == PL_COL_BODY) || (no_headers && hdr) ||
+                   (lean && lean_skips(c->name));
         ok &= pl_buf_append_str(out, ", ") == 0;
+        if (!null && c->type == PL_COL_HEADERS && (!has || has[column_of(PL_COL_HSET, c->side)])) {
+            const char *set = pl_call_columns[column_of(PL_COL_HSET, c->side)].name;
+            ok &= pl_buf_append_str(out, "coalesce(") == 0 && pl_buf_append_str(out, c->name) == 0 &&
+                  pl_buf_append_str(out, ", (SELECT headers FROM header_sets WHERE header_sets.id = calls.") == 0 &&
+                  pl_buf_append_str(out, set) == 0 && pl_buf_append_str(out, "))") == 0;
+            continue;
+        }
         ok &= pl_buf_append_str(out, null ? "NULL" : c->name) == 0;
     }
     return ok ? 0 : -1;
@@ -164,7 +201,14 @@ void pl_columns_bind(sqlite3_stmt *st, const pl_row *r, const pl_col_io *io)
             break;
         }
         case PL_COL_HEADERS:
-            bind_text(st, i, io->headers[c->side]);
+            bind_text(st, i, io->hset[c->side] > 0 ? NULL : io->headers[c->side]);
+            break;
+        case PL_COL_HSET:
+            bind_ll(st, i, io->hset[c->side] > 0 ? io->hset[c->side] : -1);
+            break;
+        case PL_COL_HVALS:   /* "{}": none taken out, stored as NULL */
+            bind_text(st, i, io->hset[c->side] > 0 && io->hvals[c->side] && strcmp(io->hvals[c->side], "{}") != 0
+                                 ? io->hvals[c->side] : NULL);
             break;
         case PL_COL_SIZE:
             bind_ll(st, i, CAT(r, c->aux, const char *) ? (long long)CAT(r, c->off, size_t) : -1);
@@ -181,36 +225,19 @@ void pl_columns_bind(sqlite3_stmt *st, const pl_row *r, const pl_col_io *io)
     }
 }
 
-static void parse_headers(const char *json, pl_headers *h)
-{
-    if (!json)
-        return;
-    cJSON *arr = cJSON_Parse(json);
-    const cJSON *pair;
-    cJSON_ArrayForEach(pair, arr) {
-        const cJSON *n = NULL, *v = NULL;
-        if (cJSON_IsArray(pair)) {
-            n = cJSON_GetArrayItem(pair, 0);
-            v = cJSON_GetArrayItem(pair, 1);
-        } else if (pair->string) {   /* tolerate the object form */
-            v = pair;
-        }
-        const char *name = n && cJSON_IsString(n) ? n->valuestring : pair->string;
-        const char *value = cJSON_IsString(v) ? v->valuestring : NULL;
-        if (name && value)
-            pl_headers_add(h, name, strlen(name), value, strlen(value));
-    }
-    cJSON_Delete(arr);
-}
-
 static int decode_one(sqlite3_stmt *st, const pl_column *c, int i, pl_row *r, pl_headers h[2], pl_buf b[2],
                       pl_body_ref_fn ref, void *ref_ctx)
 {
+    if (c->type == PL_COL_TEXT || c->type == PL_COL_NAME) {   /* NULL reads as NULL: no type check */
+        AT(r, c->off, const char *) = (const char *)sqlite3_column_text(st, i);
+        return 0;
+    }
+    if (c->type == PL_COL_HSET || c->type == PL_COL_HVALS || c->type == PL_COL_SIZE)
+        return 0;
     int null = sqlite3_column_type(st, i) == SQLITE_NULL;
     switch (c->type) {
     case PL_COL_TEXT:
     case PL_COL_NAME:
-        AT(r, c->off, const char *) = (const char *)sqlite3_column_text(st, i);
         break;
     case PL_COL_INT:
     case PL_COL_POSINT:
@@ -225,9 +252,15 @@ static int decode_one(sqlite3_stmt *st, const pl_column *c, int i, pl_row *r, pl
     case PL_COL_REAL:
         AT(r, c->off, double) = null ? -1 : sqlite3_column_double(st, i);
         break;
-    case PL_COL_HEADERS:
-        parse_headers((const char *)sqlite3_column_text(st, i), &h[c->side]);
+    case PL_COL_HEADERS: {
+        /* the template (or, before schema 4, the whole list) and its taken-out values */
+        const char *vals = (const char *)sqlite3_column_text(st, (int)column_of(PL_COL_HVALS, c->side) + 1);
+        pl_hdrsets_join((const char *)sqlite3_column_text(st, i), vals, &h[c->side]);
         AT(r, c->off, const pl_headers *) = &h[c->side];
+        break;
+    }
+    case PL_COL_HSET:
+    case PL_COL_HVALS:
         break;
     case PL_COL_SIZE:
         break;   /* the decompressed body's length says the same */

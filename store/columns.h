@@ -18,7 +18,10 @@ typedef enum pl_col_type {
     PL_COL_LL,          /* long long; < 0 stored as NULL */
     PL_COL_HASH,        /* long long; 0 stored as NULL, any other value as is */
     PL_COL_REAL,        /* double; < 0 stored as NULL */
-    PL_COL_HEADERS,     /* const pl_headers *; stored as redacted JSON text (from pl_col_io) */
+    PL_COL_HEADERS,     /* const pl_headers *; before schema 4 the redacted JSON text, since then
+                         * NULL: read back from the header set and values below */
+    PL_COL_HSET,        /* header_sets.id of a side's header list (pl_col_io; hdrsets.h) */
+    PL_COL_HVALS,       /* that list's volatile values, JSON text (pl_col_io) */
     PL_COL_SIZE,        /* size_t length of the body at `aux`; NULL when that body is NULL */
     PL_COL_BODY,        /* const char * body at off, length at aux; stored as a zstd blob */
 } pl_col_type;
@@ -38,7 +41,10 @@ extern const size_t pl_call_ncolumns;
 
 /* What the writer prepared for the columns that are not copied from the row as is. */
 typedef struct pl_col_io {
-    const char *headers[2];     /* redacted JSON text, request and response */
+    const char *headers[2];     /* redacted JSON text, request and response: only when the header
+                                 * set could not be stored (hset <= 0) */
+    long long hset[2];          /* header_sets ids, -1 none */
+    const char *hvals[2];       /* their volatile values */
     const pl_buf *blobs[2];     /* compressed bodies */
 } pl_col_io;
 
@@ -47,8 +53,10 @@ int pl_columns_create_sql(pl_buf *out);
 /* "INSERT INTO calls (...) VALUES (?,...)" into out; parameters in table order. */
 int pl_columns_insert_sql(pl_buf *out);
 /* "id, col, ..." for a SELECT; a column the file lacks (has[i] == 0) reads as NULL, bodies as
- * NULL when no_bodies, headers when no_headers. */
-int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers);
+ * NULL when no_bodies, headers when no_headers, and with lean what an export never reads
+ * (previews, ttfb, ttft, source, http_version, sizes, the store-internal hashes and links but
+ * parent_id). A headers column reads its header set's template when the row has one. */
+int pl_columns_select_list(pl_buf *out, const unsigned char *has, int no_bodies, int no_headers, int lean);
 /* Binds every column of r (parameters 1..n). */
 void pl_columns_bind(sqlite3_stmt *st, const pl_row *r, const pl_col_io *io);
 /* The decoded body (side 0 request, 1 response) of call id, which a body stored against it

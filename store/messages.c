@@ -7,6 +7,7 @@
 
 #define CACHE_SLOTS 16384       /* power of two; cleared when 3/4 full */
 #define TOOLS_SEED 0x746f6f6c73ULL
+#define HEADERS_SEED 0x68656164657273ULL
 
 /* ---- hashing --------------------------------------------------------------------------- */
 
@@ -287,7 +288,7 @@ typedef struct slot {
 
 struct pl_msgstore {
     sqlite3 *db;
-    sqlite3_stmt *sel, *ins, *fts, *link, *sel_tools, *ins_tools;
+    sqlite3_stmt *sel, *ins, *fts, *link, *sel_tools, *ins_tools, *sel_hdrs, *ins_hdrs;
     slot *cache;
     size_t used;
     slot *pending;
@@ -308,6 +309,8 @@ static const char *const SQL_LINK =
     "INSERT OR REPLACE INTO call_messages (call_id, position, side, message_id, finish_reason) VALUES (?,?,?,?,?)";
 static const char *const SQL_SEL_TOOLS = "SELECT id, tools FROM tool_lists WHERE hash = ?";
 static const char *const SQL_INS_TOOLS = "INSERT INTO tool_lists (hash, tools) VALUES (?, ?)";
+static const char *const SQL_SEL_HDRS = "SELECT id, headers FROM header_sets WHERE hash = ?";
+static const char *const SQL_INS_HDRS = "INSERT INTO header_sets (hash, headers) VALUES (?, ?)";
 
 pl_msgstore *pl_msgstore_open(sqlite3 *db)
 {
@@ -319,6 +322,7 @@ pl_msgstore *pl_msgstore_open(sqlite3 *db)
     struct { const char *sql; sqlite3_stmt **st; } all[] = {
         {SQL_SEL, &ms->sel}, {SQL_INS, &ms->ins}, {SQL_FTS, &ms->fts}, {SQL_LINK, &ms->link},
         {SQL_SEL_TOOLS, &ms->sel_tools}, {SQL_INS_TOOLS, &ms->ins_tools},
+        {SQL_SEL_HDRS, &ms->sel_hdrs}, {SQL_INS_HDRS, &ms->ins_hdrs},
     };
     int ok = ms->cache != NULL;
     for (size_t i = 0; ok && i < sizeof all / sizeof *all; i++)
@@ -334,7 +338,7 @@ void pl_msgstore_close(pl_msgstore *ms)
 {
     if (!ms)
         return;
-    sqlite3_stmt *all[] = {ms->sel, ms->ins, ms->fts, ms->link, ms->sel_tools, ms->ins_tools};
+    sqlite3_stmt *all[] = {ms->sel, ms->ins, ms->fts, ms->link, ms->sel_tools, ms->ins_tools, ms->sel_hdrs, ms->ins_hdrs};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sqlite3_finalize(all[i]);
     free(ms->cache);
@@ -480,6 +484,42 @@ static int resolve_one(pl_msgstore *ms, pl_msg *m)
     return pend(ms, m->hash, id) == 0 ? SQLITE_OK : SQLITE_NOMEM;
 }
 
+/* The row of a (hash, text) table with exactly this text, or an insert; its id cached once
+ * committed. Tool lists and header sets. */
+static int resolve_text(pl_msgstore *ms, sqlite3_stmt *sel, sqlite3_stmt *ins, uint64_t hash, const char *text,
+                        long long *out)
+{
+    long long id = cache_get(ms, hash);
+    if (id > 0) {
+        *out = id;
+        return SQLITE_OK;
+    }
+    int rc;
+    sqlite3_bind_int64(sel, 1, (sqlite3_int64)hash);
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW)
+        if (same_text((const char *)sqlite3_column_text(sel, 1), text)) {
+            id = sqlite3_column_int64(sel, 0);
+            break;
+        }
+    sqlite3_reset(sel);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        rc = SQLITE_OK;
+        if (id <= 0) {
+            sqlite3_bind_int64(ins, 1, (sqlite3_int64)hash);
+            sqlite3_bind_text(ins, 2, text, -1, SQLITE_STATIC);
+            rc = sqlite3_step(ins);
+            sqlite3_reset(ins);
+            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+            id = sqlite3_last_insert_rowid(ms->db);
+        }
+    }
+    if (rc == SQLITE_OK) {
+        *out = id;
+        rc = pend(ms, hash, id) == 0 ? SQLITE_OK : SQLITE_NOMEM;
+    }
+    return rc;
+}
+
 static int resolve_tools(pl_msgstore *ms, pl_msgs *m)
 {
     long long id = cache_get(ms, m->tools_hash);
@@ -490,31 +530,14 @@ static int resolve_tools(pl_msgstore *ms, pl_msgs *m)
     char *text = cJSON_PrintUnformatted(m->tools);
     if (!text)
         return SQLITE_NOMEM;
-    int rc;
-    sqlite3_bind_int64(ms->sel_tools, 1, (sqlite3_int64)m->tools_hash);
-    while ((rc = sqlite3_step(ms->sel_tools)) == SQLITE_ROW)
-        if (same_text((const char *)sqlite3_column_text(ms->sel_tools, 1), text)) {
-            id = sqlite3_column_int64(ms->sel_tools, 0);
-            break;
-        }
-    sqlite3_reset(ms->sel_tools);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-        rc = SQLITE_OK;
-        if (id <= 0) {
-            sqlite3_bind_int64(ms->ins_tools, 1, (sqlite3_int64)m->tools_hash);
-            sqlite3_bind_text(ms->ins_tools, 2, text, -1, SQLITE_STATIC);
-            rc = sqlite3_step(ms->ins_tools);
-            sqlite3_reset(ms->ins_tools);
-            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-            id = sqlite3_last_insert_rowid(ms->db);
-        }
-    }
+    int rc = resolve_text(ms, ms->sel_tools, ms->ins_tools, m->tools_hash, text, &m->tools_id);
     cJSON_free(text);
-    if (rc == SQLITE_OK) {
-        m->tools_id = id;
-        rc = pend(ms, m->tools_hash, id) == 0 ? SQLITE_OK : SQLITE_NOMEM;
-    }
     return rc;
+}
+
+int pl_msgstore_header_set(pl_msgstore *ms, const char *tmpl, size_t len, long long *id)
+{
+    return resolve_text(ms, ms->sel_hdrs, ms->ins_hdrs, pl_hash_bytes(HEADERS_SEED, tmpl, len), tmpl, id);
 }
 
 int pl_msgstore_resolve(pl_msgstore *ms, pl_msgs *m)
@@ -548,23 +571,4 @@ int pl_msgstore_link(pl_msgstore *ms, long long call_id, const pl_msgs *m, size_
             return rc;
     }
     return SQLITE_OK;
-}
-
-char *pl_record_rest(const cJSON *record)
-{
-    static const char *const drop[] = {"messages", "completions", "prompt", "response", "system", "tools",
-                                       "first_token_offset"};
-    cJSON *rest = cJSON_CreateObject();
-    if (!rest)
-        return NULL;
-    for (const cJSON *it = record ? record->child : NULL; it; it = it->next) {
-        int skip = !it->string;
-        for (size_t i = 0; !skip && i < sizeof drop / sizeof *drop; i++)
-            skip = strcmp(it->string, drop[i]) == 0;
-        if (!skip)
-            cJSON_AddItemReferenceToObject(rest, it->string, (cJSON *)it);
-    }
-    char *out = cJSON_PrintUnformatted(rest);
-    cJSON_Delete(rest);   /* references: the record's items are untouched */
-    return out;
 }

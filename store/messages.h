@@ -56,6 +56,8 @@ int pl_msgstore_resolve(pl_msgstore *ms, pl_msgs *m);
 /* Writes call_messages rows for call_id, from position `from` on (the ones before come from
  * its parent, threads.h). Returns SQLite's code. */
 int pl_msgstore_link(pl_msgstore *ms, long long call_id, const pl_msgs *m, size_t from);
+/* Inside the write transaction: the header_sets row of this template (hdrsets.h). */
+int pl_msgstore_header_set(pl_msgstore *ms, const char *tmpl, size_t len, long long *id);
 void pl_msgstore_commit(pl_msgstore *ms);
 void pl_msgstore_rollback(pl_msgstore *ms);
 
@@ -74,8 +76,13 @@ char *pl_msg_json_from_columns(const char *role, const char *content, int conten
                                const char *tool_call_id, const char *name, const char *shape, const char *raw);
 
 /* The record without what the message tables hold (messages, completions, prompt, response,
- * system, tools) and without first_token_offset: calls.record, compact JSON (cJSON_free). */
-char *pl_record_rest(const cJSON *record);
+ * system, tools), without first_token_offset, and (schema 4) without kind, model, finish_reason,
+ * usage and status when w's columns hold exactly them (a null member: the record had none while
+ * the column is set): calls.record, compact JSON (cJSON_free). */
+char *pl_record_rest(const cJSON *record, const pl_row *w);
+/* Puts back into a parsed calls.record what pl_record_rest left to the columns (a row written
+ * before schema 4, r->cached_tokens < 0, is left as it is). */
+void pl_record_restore(cJSON *rest, const pl_row *r);
 
 /* Both halves of linking a call, shared by the insert and the upgrade's backfill, inside the
  * write transaction: before the call row is written (ids of messages, tools, system prompt,

@@ -6,6 +6,8 @@
 
 #include "bodies.h"
 #include "columns.h"
+#include "messages.h"
+#include "msgtext.h"
 #include "rebuild.h"
 
 #include <stdlib.h>
@@ -65,6 +67,9 @@ typedef struct row_ctx {
      * call's parent is usually the row before, so its inherited messages need no SQL. */
     cJSON *prev_all;
     long long prev_call;
+    pl_msgtext *text;                   /* query.record_text: records as JSON text */
+    char *rest_text;                    /* ... and the last record rest parsed, kept while */
+    cJSON *rest;                        /* the next rows store the same text (most do) */
     pl_row_fn fn;
     void *ctx;
     pl_buf body[2];
@@ -117,6 +122,7 @@ static cJSON *record_from_messages(row_ctx *c, const pl_row *r)
     cJSON *rec = cJSON_Parse(r->record_json);
     if (!rec)
         return NULL;
+    pl_record_restore(rec, r);
     const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "kind"));
     int text = kind && strcmp(kind, "text") == 0;
     cJSON *in = NULL, *out = NULL;
@@ -189,13 +195,44 @@ static void keep_for_child(row_ctx *c, cJSON *rec, long long id)
         c->prev_call = -1;
 }
 
+/* A chat record as JSON text (query.record_text): the rest parsed, the messages not. */
+/* The rest is handed over as stored (store.h: record_text), so it is parsed once for a run of
+ * rows that store the same text; the returned object belongs to c. */
+static cJSON *record_as_text(row_ctx *c, pl_row *r)
+{
+    if (!c->rest || strcmp(c->rest_text, r->record_json) != 0) {
+        cJSON_Delete(c->rest);
+        free(c->rest_text);
+        c->rest = cJSON_Parse(r->record_json);
+        c->rest_text = c->rest ? strdup(r->record_json) : NULL;
+        if (!c->rest_text) {
+            cJSON_Delete(c->rest);
+            c->rest = NULL;
+            return NULL;
+        }
+    }
+    const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c->rest, "kind"));
+    if (!cJSON_GetObjectItemCaseSensitive(c->rest, "kind") && r->cached_tokens >= 0)
+        kind = r->kind;   /* left to the column (schema 4) */
+    if (!kind || strcmp(kind, "chat") != 0 || pl_msgtext_build(c->text, r) != 0) {
+        r->messages_json = r->completions_json = r->tools_json = NULL;
+        return NULL;
+    }
+    return c->rest;
+}
+
 static cJSON *make_record(row_ctx *c, pl_row *r)
 {
     if (!c->q->rebuild && c->msgs && r->record_json && r->normalizer == PL_STORE_NORMALIZER) {
-        cJSON *rec = record_from_messages(c, r);
+        cJSON *rec = c->text ? record_as_text(c, r) : NULL;
+        if (rec)
+            return rec;
+        pl_msgtext_forget(c->text);
+        rec = record_from_messages(c, r);
         if (rec)
             return rec;   /* else (an unreadable record) rebuild it from the bodies */
     }
+    pl_msgtext_forget(c->text);
     /* Rebuild from the bodies: read them now if the select left them out. */
     if (!r->req_body && !r->resp_body && c->q->no_bodies == 0 && c->msgs) {
         char err[256];
@@ -233,9 +270,12 @@ static int row_step(pl_store *s, sqlite3_stmt *st, void *vctx)
         rec = make_record(c, &r);
     r.record = rec;
     int stop = c->fn(&r, c->ctx);
-    if (rec && c->own)
+    if (rec && c->own && !r.messages_json)
         keep_for_child(c, rec, r.id);
-    cJSON_Delete(rec);
+    else if (r.messages_json)
+        c->prev_call = -1;   /* the kept messages are the text path's now */
+    if (rec != c->rest)
+        cJSON_Delete(rec);
     pl_headers_free(&h[0]);
     pl_headers_free(&h[1]);
     for (int side = 0; side < 2; side++) {
@@ -284,7 +324,7 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
      * schema 3) or a rebuild reads every body in the select itself */
     int stored = q->records && !q->rebuild && s->version >= 3;
     int ok = pl_buf_append_str(&sql, "SELECT ") == 0;
-    ok &= pl_columns_select_list(&sql, s->has_col, q->no_bodies || stored, q->no_headers) == 0;
+    ok &= pl_columns_select_list(&sql, s->has_col, q->no_bodies || stored, q->no_headers, stored && q->record_text) == 0;
     ok &= pl_buf_append_str(&sql, " FROM calls WHERE 1") == 0;
     if (q->ns)
         ok &= pl_buf_append_str(&sql, " AND namespace = :ns") == 0;
@@ -322,6 +362,10 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
     }
     row_ctx c = {.s = s, .q = q, .fn = fn, .ctx = ctx};
     pthread_mutex_lock(&s->lock);
+    /* An export reads the whole file: mapped pages instead of one pread per page (a hint:
+     * SQLite falls back to reads where it cannot map). */
+    if (q->records)
+        sqlite3_exec(s->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
     int bad = stored &&
         (sqlite3_prepare_v2(s->db,
                             /* the transcript view's walk, for one call */
@@ -338,13 +382,16 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
                             " m.shape, m.raw FROM call_messages cm JOIN messages m ON m.id = cm.message_id"
                             " WHERE cm.call_id = ? ORDER BY cm.position",
                             -1, &c.own, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(s->db, "SELECT tools FROM tool_lists WHERE id = ?", -1, &c.tools, NULL) != SQLITE_OK);
+         sqlite3_prepare_v2(s->db, "SELECT tools FROM tool_lists WHERE id = ?", -1, &c.tools, NULL) != SQLITE_OK ||
+         (q->record_text && !(c.text = pl_msgtext_new(s->db))));
     pthread_mutex_unlock(&s->lock);
     if (bad) {
         char tmp[512];
         pl_store_seterr(err, errlen, "%s", pl_store_errtext(s->path, sqlite3_errcode(s->db), s->db, tmp, sizeof tmp));
         sqlite3_finalize(c.msgs);
         sqlite3_finalize(c.own);
+        sqlite3_finalize(c.tools);
+        pl_msgtext_free(c.text);
         pl_buf_free(&sql);
         return -1;
     }
@@ -353,6 +400,9 @@ int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void
     sqlite3_finalize(c.own);
     sqlite3_finalize(c.tools);
     cJSON_Delete(c.prev_all);
+    cJSON_Delete(c.rest);
+    free(c.rest_text);
+    pl_msgtext_free(c.text);
     pl_buf_free(&sql);
     pl_buf_free(&c.body[0]);
     pl_buf_free(&c.body[1]);

@@ -40,10 +40,11 @@ void pl_store_llm_input(const pl_row *row, pl_llm_input *in, pl_endpoint *ep)
 
 static const char SQL_ROW[] =
     "SELECT namespace, provider, host, model, api, method, url, path, status, content_type, incomplete,"
-    " request_body, response_body FROM calls WHERE id = ?";
+    " request_body, response_body, kind, finish_reason, input_tokens, output_tokens FROM calls WHERE id = ?";
 static const char SQL_UPDATE[] =
     "UPDATE calls SET parent_id = ?, conversation_id = ?, system_id = ?, tools_id = ?, thread_hash = ?,"
-    " record = ?, normalizer = ?, inherited = ?, content_hash = ? WHERE id = ?";
+    " record = ?, normalizer = ?, inherited = ?, content_hash = ?, cached_tokens = ?, cache_write_tokens = ?"
+    " WHERE id = ?";
 
 static void bind_id(sqlite3_stmt *st, int i, long long v)
 {
@@ -68,7 +69,11 @@ static int backfill_row(pl_store *s, sqlite3_stmt *sel, sqlite3_stmt *upd, long 
     const char **strs[] = {&r.ns, &r.provider, &r.host, &r.model, &r.api, &r.method, &r.url, &r.path};
     for (int i = 0; i < 8; i++)
         *strs[i] = (const char *)sqlite3_column_text(sel, i);
-    r.status = sqlite3_column_int(sel, 8);
+    r.status = sqlite3_column_type(sel, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(sel, 8);
+    r.kind = (const char *)sqlite3_column_text(sel, 13);
+    r.finish_reason = (const char *)sqlite3_column_text(sel, 14);
+    r.input_tokens = sqlite3_column_type(sel, 15) == SQLITE_NULL ? -1 : sqlite3_column_int64(sel, 15);
+    r.output_tokens = sqlite3_column_type(sel, 16) == SQLITE_NULL ? -1 : sqlite3_column_int64(sel, 16);
     r.content_type = (const char *)sqlite3_column_text(sel, 9);
     r.incomplete = sqlite3_column_int(sel, 10);
     int corrupt = 0;
@@ -92,18 +97,18 @@ static int backfill_row(pl_store *s, sqlite3_stmt *sel, sqlite3_stmt *upd, long 
     pl_store_llm_input(&r, &in, &ep);
     cJSON *rec = pl_llm_normalize(&in);
     char *ns = strdup(r.ns ? r.ns : "default");
+    /* what the reader will find in the columns (NULL as -1), as on insert */
+    pl_store_scan_cached(r.api, r.resp_body, r.resp_body ? r.resp_len : 0, &r.cached_tokens, &r.cache_write_tokens);
+    char *rest = rec ? pl_record_rest(rec, &r) : NULL;
+    long long cached = r.cached_tokens, cache_write = r.cache_write_tokens;
     sqlite3_reset(sel);   /* r's strings are gone from here on */
     pl_msgs m;
-    char *rest = NULL;
-    rc = !rec || !ns || pl_msgs_collect(rec, &m) != 0 ? SQLITE_NOMEM : SQLITE_OK;
+    rc = !rec || !ns || !rest || pl_msgs_collect(rec, &m) != 0 ? SQLITE_NOMEM : SQLITE_OK;
     pl_row w;
     memset(&w, 0, sizeof w);
     w.id = id;
     if (rc == SQLITE_OK) {
         rc = pl_links_before(s, ns, &m, &w);
-        rest = pl_record_rest(rec);
-        if (rc == SQLITE_OK && !rest)
-            rc = SQLITE_NOMEM;
         if (rc == SQLITE_OK) {
             bind_id(upd, 1, w.parent_id);
             bind_id(upd, 2, w.conversation_id);
@@ -120,7 +125,9 @@ static int backfill_row(pl_store *s, sqlite3_stmt *sel, sqlite3_stmt *upd, long 
                 sqlite3_bind_int64(upd, 9, w.content_hash);
             else
                 sqlite3_bind_null(upd, 9);
-            sqlite3_bind_int64(upd, 10, id);
+            sqlite3_bind_int64(upd, 10, cached);
+            sqlite3_bind_int64(upd, 11, cache_write);
+            sqlite3_bind_int64(upd, 12, id);
             rc = sqlite3_step(upd);
             sqlite3_reset(upd);
             rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -150,7 +157,7 @@ int pl_backfill(pl_store *s, char **msg)
         s->th = pl_threads_open(s->db);
     int rc = s->ms && s->th ? SQLITE_OK : SQLITE_NOMEM;
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(s->db, "SELECT id FROM calls ORDER BY id", -1, &ids, NULL);
+        rc = sqlite3_prepare_v2(s->db, "SELECT id FROM calls WHERE normalizer IS NULL ORDER BY id", -1, &ids, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(s->db, SQL_ROW, -1, &sel, NULL);
     if (rc == SQLITE_OK)

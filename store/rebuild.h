@@ -12,11 +12,10 @@
  * the endpoint. in's pointers borrow from row and ep. */
 void pl_store_llm_input(const pl_row *row, pl_llm_input *in, pl_endpoint *ep);
 
-/* Inside the upgrade transaction (schema.c): every call row gets what a capture by this code
- * would have written (messages, call_messages, parent and conversation, prompt version ids,
- * record). Returns SQLite's code, with *msg (sqlite3_malloc'ed) on failure. */
+/* Inside the upgrade transaction (schema.c): every call row without a normalizer (all rows of
+ * a file before schema 3) gets what a capture by this code would have written (messages,
+ * call_messages, parent and conversation, prompt version ids, record, cached tokens). Returns
+ * SQLite's code, with *msg (sqlite3_malloc'ed) on failure. */
 int pl_backfill(pl_store *s, char **msg);
-/* Larger files are upgraded without the backfill (schema.c says why). */
-#define PL_BACKFILL_MAX_ROWS 5000
 
 #endif

@@ -44,6 +44,17 @@ static const char SCHEMA_REST_SQL[] =
      * joins from a handful of FTS hits, for which SQLite builds an automatic index */
     "CREATE TABLE IF NOT EXISTS tool_lists (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, tools TEXT NOT NULL);\n"
     "CREATE INDEX IF NOT EXISTS tool_lists_hash ON tool_lists(hash);\n"
+    /* Schema 4: header lists stored once (hdrsets.h), and the view that shows them whole. */
+    "CREATE TABLE IF NOT EXISTS header_sets (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, headers TEXT NOT NULL);\n"
+    "CREATE INDEX IF NOT EXISTS header_sets_hash ON header_sets(hash);\n"
+    "CREATE VIEW IF NOT EXISTS call_headers AS SELECT c.id AS call_id,\n"
+    " coalesce(c.request_headers, (SELECT json_group_array(json_array(j.value->>0,\n"
+    "   coalesce(j.value->>1, c.request_header_values->>('$.\"' || j.key || '\"'))))\n"
+    "  FROM header_sets h, json_each(h.headers) j WHERE h.id = c.request_header_set)) AS request_headers,\n"
+    " coalesce(c.response_headers, (SELECT json_group_array(json_array(j.value->>0,\n"
+    "   coalesce(j.value->>1, c.response_header_values->>('$.\"' || j.key || '\"'))))\n"
+    "  FROM header_sets h, json_each(h.headers) j WHERE h.id = c.response_header_set)) AS response_headers\n"
+    " FROM calls c;\n"
     "CREATE INDEX IF NOT EXISTS calls_thread ON calls(namespace, thread_hash) WHERE thread_hash IS NOT NULL;\n"
     /* detail=none: boolean queries (AND, OR, NOT, prefix*) without the size of positions */
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(content, content='messages',"
@@ -164,13 +175,11 @@ static int build(pl_store *s, int ver, char **msg)
         rc = sqlite3_exec(s->db, pl_buf_cstr(&sql), NULL, NULL, msg);
     pl_buf_free(&sql);
     /* Rows written before schema 3 get their messages and links from their stored bodies, in
-     * this transaction. The upgrade runs in the first capturing program, on its thread (about
-     * 0.2 ms a row): a file too big to do that in about a second is upgraded without it, and its
-     * old rows keep exporting through their bodies, as they always did. */
-    long long rows = 0;
-    if (rc == SQLITE_OK && ver > 0 && ver < 3)
-        rc = query_int(s->db, "SELECT count(*) FROM calls", &rows);
-    if (rc == SQLITE_OK && ver > 0 && ver < 3 && rows <= PL_BACKFILL_MAX_ROWS)
+     * this transaction, however many there are: killed half-way, the transaction never
+     * committed and the next open starts again from the old file. A file a schema-3 build
+     * upgraded without them (it skipped files over 5,000 calls) gets them now: its rows
+     * without a normalizer. */
+    if (rc == SQLITE_OK && ver > 0 && ver < 4)
         rc = pl_backfill(s, msg);
     if (rc == SQLITE_OK) {
         char v[64];

@@ -15,7 +15,8 @@
  *   messages, call_messages, tool_lists, messages_fts, and the views transcript,
  *   conversations, prompt_versions: see schema.c and the README's sqlite3 tour
  * Version history: 1 the first release; 2 adds calls.decode_error; 3 adds the readable store
- * (messages stored once, conversations, prompt versions, full-text search, body chains).
+ * (messages stored once, conversations, prompt versions, full-text search, body chains); 4 adds
+ * cached_tokens and cache_write_tokens and stores `record` without what the columns hold.
  *
  * Invariants: credentials are redacted (redact.h) inside pl_store_insert, before anything is
  * compressed or written, so no caller can forget it. An insert is one committed transaction
@@ -28,7 +29,7 @@
 #include <cjson/cJSON.h>
 #include "../util/headers.h"
 
-#define PL_STORE_SCHEMA_VERSION 3
+#define PL_STORE_SCHEMA_VERSION 4
 /* The normalizer generation whose records the stored messages hold (calls.normalizer). */
 #define PL_STORE_NORMALIZER 1
 
@@ -95,6 +96,17 @@ typedef struct pl_row {
     int root_guess;             /* store-internal: conversation_id was set to the expected id */
     const char *record_json;    /* the record without its messages, as stored; NULL before 3 */
     int normalizer;             /* PL_STORE_NORMALIZER of the stored messages, -1 none */
+    /* Schema 4: the cached input tokens (and Anthropic's cache writes) the response body names,
+     * scanned by the store on insert (pl_store_scan_cached), so a cost needs no body. -1 on
+     * read for a row written before schema 4 (scan its body); ignored on insert. */
+    long long cached_tokens;
+    long long cache_write_tokens;
+    /* Read only, with query.record_text: a chat record from the stored messages as JSON text:
+     * its "messages" and "completions" arrays and its "tools" (NULL: none), beside `record`,
+     * which then holds the rest of the record. NULL when the row's record was built otherwise. */
+    const char *messages_json;
+    const char *completions_json;
+    const char *tools_json;
     int body_corrupt;           /* read only: a stored body blob did not decompress (that body is
                                  * NULL); the iteration goes on with the next row */
 } pl_row;
@@ -150,10 +162,20 @@ typedef struct pl_store_query {
                                  * (no body is decompressed; bodies stay NULL), else rebuilt from
                                  * the bodies (then bodies are set) */
     int rebuild;                /* with records: always rebuild from the bodies */
+    int record_text;            /* with records: a chat record from the stored messages comes as
+                                 * JSON text (pl_row.messages_json, ...) plus the rest in record,
+                                 * as stored: kind, model, finish_reason, usage and status may be
+                                 * left to the row's columns (absent, or null for none). Rows
+                                 * come lean: previews, ttfb, ttft, source, http_version, sizes,
+                                 * conversation_id and system_id are left unknown */
     int no_headers;             /* 1: leave req_headers/resp_headers empty (skips their JSON) */
     double since, until;        /* > 0: started_at >= since, started_at < until (epoch seconds) */
     long long after_id;         /* > 0: only rows with a larger id (tail -f) */
 } pl_store_query;
+/* The cached-token counts a response body of this API names (the last of each key: stream
+ * usage is cumulative); 0 when none. */
+void pl_store_scan_cached(const char *api, const char *body, size_t len, long long *cached, long long *cache_write);
+
 int pl_store_each_row_q(pl_store *s, const pl_store_query *q, pl_row_fn fn, void *ctx, char *err, size_t errlen);
 
 /* Per (namespace, provider, model) totals, for `prompt-logger stats`. */

@@ -29,7 +29,7 @@ pl_threads *pl_threads_open(sqlite3 *db)
         return NULL;
     t->db = db;
     if (sqlite3_prepare_v3(db,
-                           "SELECT id, conversation_id, content_hash FROM calls WHERE namespace = ? AND thread_hash = ?"
+                           "SELECT id, conversation_id, coalesce(content_hash, thread_hash) FROM calls WHERE namespace = ? AND thread_hash = ?"
                            " ORDER BY id DESC LIMIT 1",
                            -1, SQLITE_PREPARE_PERSISTENT, &t->find, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(db, "UPDATE calls SET conversation_id = id WHERE id = ?", -1, SQLITE_PREPARE_PERSISTENT,
@@ -175,6 +175,8 @@ int pl_links_before(pl_store *s, const char *ns, pl_msgs *m, pl_row *w)
     w->tools_id = m->tools_id;
     w->thread_hash = (long long)pl_threads_key(m, 0);
     w->content_hash = (long long)pl_threads_key(m, 1);
+    if (w->content_hash == w->thread_hash)
+        w->content_hash = 0;   /* stored NULL: the same as thread_hash (no null members), 9 bytes a row */
     return rc;
 }
 

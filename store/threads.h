@@ -27,7 +27,8 @@ pl_threads *pl_threads_open(sqlite3 *db);
 void pl_threads_close(pl_threads *t);
 
 /* The hash stored in calls.thread_hash (exact 0: link hashes) or calls.content_hash (exact 1:
- * the messages' exact hashes) for a call with these messages; 0 when the call has no output. */
+ * the messages' exact hashes; since schema 4 NULL when equal to thread_hash) for a call with
+ * these messages; 0 when the call has no output. */
 uint64_t pl_threads_key(const pl_msgs *m, int exact);
 /* Inside the write transaction. *parent, *conv = -1 when the call starts a conversation;
  * *inherited = how many leading messages the parent holds (its input and output). */

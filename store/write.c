@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "columns.h"
+#include "hdrsets.h"
 #include "messages.h"
 #include "redact.h"
 #include "threads.h"
@@ -38,7 +39,8 @@ static char *headers_json(const pl_headers *h, const char *extra)
 /* One attempt at the transaction. Returns SQLite's code; *id set on success. The request body
  * is compressed in here because its reference, the parent's body, is only known once the
  * parent is found under the write lock. */
-static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, const pl_col_io *io, int *depth, long long *id)
+static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, pl_col_io *io, const pl_buf tmpl[2], int *depth,
+                       long long *id)
 {
     int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
@@ -58,6 +60,11 @@ static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, const pl_col_io *io, 
             goto rollback;
     }
     rc = pl_links_before(s, w->ns, m, w);
+    for (int side = 0; side < 2 && rc == SQLITE_OK; side++) {
+        io->hset[side] = -1;
+        if (tmpl[side].len && s->ms)
+            rc = pl_msgstore_header_set(s->ms, tmpl[side].data, tmpl[side].len, &io->hset[side]);
+    }
     if (rc != SQLITE_OK)
         goto rollback;
     w->request_ref = w->response_ref = -1;
@@ -123,20 +130,30 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
     w.ns = row->ns && *row->ns ? row->ns : "default";
     char *url = row->url ? pl_redact_url(row->url, extra) : NULL;
     char *path = row->path ? pl_redact_url(row->path, extra) : NULL;
-    char *reqh = row->req_headers ? headers_json(row->req_headers, extra) : NULL;
-    char *resph = row->resp_headers ? headers_json(row->resp_headers, extra) : NULL;
+    /* Each header list as a set stored once plus its changing values (hdrsets.h); the whole
+     * JSON only for a connection that cannot store sets. */
+    pl_buf tmpl[2] = {{0}, {0}}, hvals[2] = {{0}, {0}};
+    const pl_headers *hs[2] = {row->req_headers, row->resp_headers};
+    int hbad = 0;
+    for (int side = 0; side < 2 && s->ms; side++)
+        if (hs[side])
+            hbad |= pl_hdrsets_split(hs[side], extra, &tmpl[side], &hvals[side]) != 0;
+    char *reqh = row->req_headers && !s->ms ? headers_json(row->req_headers, extra) : NULL;
+    char *resph = row->resp_headers && !s->ms ? headers_json(row->resp_headers, extra) : NULL;
     char *rest = NULL;
     pl_msgs m;
     memset(&m, 0, sizeof m);
     w.url = url;
     w.path = path;
-    if ((row->url && !url) || (row->path && !path) || (row->req_headers && !reqh) || (row->resp_headers && !resph)) {
+    if ((row->url && !url) || (row->path && !path) || hbad || (row->req_headers && !reqh && !s->ms) ||
+        (row->resp_headers && !resph && !s->ms)) {
         pl_store_seterr(err, errlen, "out of memory");
         goto out;
     }
 
+    pl_store_scan_cached(w.api, w.resp_body, w.resp_body ? w.resp_len : 0, &w.cached_tokens, &w.cache_write_tokens);
     if (row->record) {
-        if (pl_msgs_collect(row->record, &m) != 0 || !(rest = pl_record_rest(row->record))) {
+        if (pl_msgs_collect(row->record, &m) != 0 || !(rest = pl_record_rest(row->record, &w))) {
             pl_store_seterr(err, errlen, "out of memory");
             goto out;
         }
@@ -150,7 +167,8 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
     pthread_mutex_lock(&s->lock);
     pl_xfsz_guard guard;
     pl_xfsz_block(&guard);
-    pl_col_io io = {.headers = {reqh, resph}, .blobs = {&s->zreq, &s->zresp}};
+    pl_col_io io = {.headers = {reqh, resph}, .hset = {-1, -1}, .hvals = {pl_buf_cstr(&hvals[0]), pl_buf_cstr(&hvals[1])},
+                    .blobs = {&s->zreq, &s->zresp}};
 
     /* Retry contention until the budget is spent. The busy handler covers most waits; the loop
      * covers the cases where SQLite returns BUSY without waiting (WAL recovery, snapshots). */
@@ -161,7 +179,7 @@ long long pl_store_insert(pl_store *s, const pl_row *row, char *err, size_t errl
             rc = SQLITE_BUSY;
             break;
         }
-        rc = insert_once(s, &w, &m, &io, &depth, &id);
+        rc = insert_once(s, &w, &m, &io, tmpl, &depth, &id);
         if (rc == SQLITE_OK)
             break;
         pl_msgstore_rollback(s->ms);
@@ -192,5 +210,9 @@ out:
     free(path);
     cJSON_free(reqh);
     cJSON_free(resph);
+    for (int side = 0; side < 2; side++) {
+        pl_buf_free(&tmpl[side]);
+        pl_buf_free(&hvals[side]);
+    }
     return id;
 }

@@ -36,5 +36,5 @@ api_call stream_error anthropic curl "$P" \
 assert_contains stream_error.out 'event: error' "the mock sent an error event"
 api_check_all
 for f in "$PL_DB"*; do assert_not_contains "$f" "sk-ant-api03-TESTSECRET" "the API key is not stored ($f)"; done
-assert_eq "$(db_query "select count(*) from calls where coalesce(url,'') || coalesce(request_headers,'') || coalesce(response_headers,'') like '%sk-ant-api03-TESTSECRET%'")" 0 \
+assert_eq "$(db_query "select count(*) from calls join call_headers h on h.call_id = calls.id where coalesce(url,'') || coalesce(h.request_headers,'') || coalesce(h.response_headers,'') like '%sk-ant-api03-TESTSECRET%'")" 0 \
     "no API key in the url or header columns"

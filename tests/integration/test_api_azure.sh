@@ -28,5 +28,5 @@ api_call embed openai-embed requests "/openai/deployments/my-embedder/embeddings
     '{"input":"The food was delicious"}'
 api_check_all
 for f in "$PL_DB"*; do assert_not_contains "$f" "sk-test-azure-key" "the API key is not stored ($f)"; done
-assert_eq "$(db_query "select count(*) from calls where coalesce(url,'') || coalesce(request_headers,'') || coalesce(response_headers,'') like '%sk-test-azure-key%'")" 0 \
+assert_eq "$(db_query "select count(*) from calls join call_headers h on h.call_id = calls.id where coalesce(url,'') || coalesce(h.request_headers,'') || coalesce(h.response_headers,'') like '%sk-test-azure-key%'")" 0 \
     "no API key in the url or header columns"

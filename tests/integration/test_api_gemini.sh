@@ -36,5 +36,5 @@ api_call array_error gemini urllib "$G:streamGenerateContent" "{\"contents\":[$a
     -H 'X-Mock-Error: stream' -H 'X-Mock-Error-After: 2'
 api_check_all
 for f in "$PL_DB"*; do assert_not_contains "$f" "AIzaSyTEST" "the API key is not stored ($f)"; done
-assert_eq "$(db_query "select count(*) from calls where coalesce(url,'') || coalesce(request_headers,'') || coalesce(response_headers,'') like '%AIzaSyTEST%'")" 0 \
+assert_eq "$(db_query "select count(*) from calls join call_headers h on h.call_id = calls.id where coalesce(url,'') || coalesce(h.request_headers,'') || coalesce(h.response_headers,'') like '%AIzaSyTEST%'")" 0 \
     "no API key in the url or header columns"

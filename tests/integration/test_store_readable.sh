@@ -76,7 +76,7 @@ cp "$ROOT/tests/fixtures/v1/v1.db" v1.db
 pl_cli export prompts v1.before.jsonl -d "$T/v1.db" || fail "export of the v1 file"
 assert_file_eq v1.before.jsonl "$ROOT/tests/fixtures/v1/v1.chat.jsonl"
 run_pre PROMPTLOG_DATABASE="$T/v1.db" "$PY" "$ROOT/tests/progs/agent.py" "$MOCK_HTTPS/v1" 1
-assert_eq "$(sqlite3 v1.db 'pragma user_version')" 3 "capture upgraded the file"
+assert_eq "$(sqlite3 v1.db 'pragma user_version')" 4 "capture upgraded the file"
 pl_cli export prompts v1.after.jsonl -d "$T/v1.db" || fail "export after the upgrade"
 head -n 12 v1.after.jsonl > v1.after12.jsonl
 assert_file_eq v1.after12.jsonl "$ROOT/tests/fixtures/v1/v1.chat.jsonl" "the upgrade changed the export"

@@ -92,11 +92,26 @@ static long long call(pl_store *s, const char *ns, const char *msgs, const char 
     row.resp_body = resp;
     row.resp_len = strlen(resp);
     row.record = rec;
+    /* header lists as a client sends them: the same but for the length (and the date) */
+    pl_headers rq = {0}, rs = {0};
+    char len[24];
+    snprintf(len, sizeof len, "%zu", row.req_len);
+    const char *hq[][2] = {{"Host", "api.openai.com"}, {"Content-Length", len},
+                           {"Authorization", "Bearer sk-secret-0123456789"}, {"Content-Type", "application/json"}};
+    for (size_t i = 0; i < sizeof hq / sizeof *hq; i++)
+        pl_headers_add(&rq, hq[i][0], strlen(hq[i][0]), hq[i][1], strlen(hq[i][1]));
+    snprintf(len, sizeof len, "%zu", row.resp_len);
+    pl_headers_add(&rs, "date", 4, reply, strlen(reply));
+    pl_headers_add(&rs, "content-length", 14, len, strlen(len));
+    row.req_headers = &rq;
+    row.resp_headers = &rs;
     char err[512] = "";
     long long id = pl_store_insert(s, &row, err, sizeof err);
     if (id <= 0)
         fail_msg("insert: %s", err);
     cJSON_Delete(rec);
+    pl_headers_free(&rq);
+    pl_headers_free(&rs);
     return id;
 }
 
@@ -280,6 +295,22 @@ static void test_body_chains(void **state)
     sqlite3_close(h);
 }
 
+/* Each row's header lists, as pl_store_each_row reads them back. */
+static int check_headers(const pl_row *r, void *ctx)
+{
+    (void)ctx;
+    char len[24];
+    assert_int_equal(r->req_headers->count, 4);
+    assert_string_equal(pl_headers_get(r->req_headers, "Authorization"), PL_REDACTED);
+    snprintf(len, sizeof len, "%zu", r->req_len);
+    assert_string_equal(pl_headers_get(r->req_headers, "Content-Length"), len);
+    assert_string_equal(r->req_headers->items[1].name, "Content-Length");   /* in wire order */
+    snprintf(len, sizeof len, "%zu", r->resp_len);
+    assert_string_equal(pl_headers_get(r->resp_headers, "content-length"), len);
+    assert_non_null(pl_headers_get(r->resp_headers, "date"));
+    return 0;
+}
+
 static void test_eight_writers(void **state)
 {
     (void)state;
@@ -319,6 +350,21 @@ static void test_eight_writers(void **state)
                                     " WHERE c.id IN (SELECT call_id FROM transcript WHERE content = 'next')"), 16);
     assert_int_equal(q1("eight.db", "SELECT count(DISTINCT conversation_id) FROM calls"
                                     " WHERE id IN (SELECT call_id FROM transcript WHERE content = 'next')") <= 16, 1);
+    /* one request header set and one response set, whoever wrote first; each call's own values
+     * come back in place, the key redacted */
+    assert_int_equal(q1("eight.db", "SELECT count(*) FROM header_sets"), 2);
+    assert_int_equal(q1("eight.db", "SELECT count(*) FROM call_headers h JOIN calls c ON c.id = h.call_id"
+                                    " WHERE h.request_headers LIKE '%[\"Content-Length\",\"' || c.request_size || '\"]%'"
+                                    " AND h.request_headers LIKE '%[\"Authorization\",\"[REDACTED]\"]%'"
+                                    " AND h.response_headers LIKE '%[\"content-length\",\"' || c.response_size || '\"]%'"),
+                     32);
+    assert_int_equal(q1("eight.db", "SELECT count(*) FROM header_sets WHERE headers LIKE '%sk-secret%'"), 0);
+    assert_int_equal(q1("eight.db", "SELECT count(*) FROM calls WHERE request_header_values LIKE '%sk-secret%'"), 0);
+    /* and the store's own reader gives the lists back */
+    pl_store *r = open_db("eight.db");
+    char err[256];
+    assert_int_equal(pl_store_each_row(r, NULL, check_headers, NULL, err, sizeof err), 0);
+    pl_store_close(r);
 }
 
 /* An upgrade from the version-1 fixture killed at several points: every time, the file is
@@ -372,8 +418,8 @@ static void test_upgrade_killed(void **state)
     }
     assert_true(killed_midway > 0);   /* at least one kill landed inside the upgrade */
 
-    /* Past PL_BACKFILL_MAX_ROWS the upgrade leaves the old rows to their bodies: quick, and
-     * nothing lost. */
+    /* More than 5,000 calls (a schema-3 build left such files without messages): every row
+     * is filled all the same, in the one upgrade transaction. */
     snprintf(cmd, sizeof cmd, "cp '%s/big1.db' '%s/huge.db'", dir, dir);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(sqlite3_open(path_in("huge.db"), &h), SQLITE_OK);
@@ -382,7 +428,28 @@ static void test_upgrade_killed(void **state)
     sqlite3_close(h);
     pl_store_close(open_db("huge.db"));
     assert_int_equal(q1("huge.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
-    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL"), 2 * rows);
+    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls"), 2 * rows);
+    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL OR normalizer IS NULL"), 0);
+    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE cached_tokens IS NULL"), 0);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(DISTINCT call_id) FROM call_messages WHERE call_id > %lld", rows);
+    long long linked_copies = q1("huge.db", sql);
+    assert_true(linked_copies > rows / 2);   /* the copies past 5,000 rows have their messages */
+    long long linked = q1("huge.db", "SELECT count(DISTINCT call_id) FROM call_messages");
+
+    /* A schema-3 file whose old rows were left without messages (as that build did past 5,000
+     * calls): the upgrade to 4 fills exactly those. */
+    assert_int_equal(sqlite3_open(path_in("huge.db"), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "DELETE FROM call_messages WHERE call_id > 100;"
+                                     "UPDATE calls SET record = NULL, normalizer = NULL, parent_id = NULL,"
+                                     " conversation_id = NULL, thread_hash = NULL, content_hash = NULL, inherited = NULL,"
+                                     " cached_tokens = NULL WHERE id > 100; PRAGMA user_version = 3;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    pl_store_close(open_db("huge.db"));
+    assert_int_equal(q1("huge.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
+    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL OR normalizer IS NULL"), 0);
+    assert_int_equal(q1("huge.db", "SELECT count(DISTINCT call_id) FROM call_messages"), linked);
 }
 
 int main(void)
