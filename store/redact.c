@@ -39,13 +39,22 @@ static int in_list(const char *name, size_t n, const char *const *list)
     return 0;
 }
 
+/* Every header name of every call passes here: only the positions holding a fragment's first
+ * letter (a, c, p or s, either case) are compared, and only with the fragments starting so. */
 static int has_fragment(const char *name, size_t n)
 {
-    for (size_t i = 0; name_fragments[i]; i++) {
-        size_t fl = strlen(name_fragments[i]);
-        for (size_t j = 0; j + fl <= n; j++)
-            if (strncasecmp(name + j, name_fragments[i], fl) == 0)
+    for (size_t j = 0; j < n; j++) {
+        unsigned char c = (unsigned char)(name[j] | 0x20);
+        if (c != 'a' && c != 'c' && c != 'p' && c != 's')
+            continue;
+        for (size_t i = 0; name_fragments[i]; i++) {
+            const char *f = name_fragments[i];
+            if (f[0] != c)
+                continue;
+            size_t fl = strlen(f);
+            if (fl <= n - j && strncasecmp(name + j, f, fl) == 0)
                 return 1;
+        }
     }
     return 0;
 }

@@ -12,27 +12,44 @@
 #include "redact.h"
 #include "threads.h"
 #include "zblob.h"
+#include "../util/json.h"
 
+/* [["name","value"],...] written straight into a buffer (no cJSON tree per header), escaped as
+ * cJSON prints strings. Returns a malloc'ed string (free), or NULL on OOM. */
 static char *headers_json(const pl_headers *h, const char *extra)
 {
-    cJSON *arr = cJSON_CreateArray();
-    if (!arr)
-        return NULL;
-    for (size_t i = 0; h && i < h->count; i++) {
+    pl_buf b = {0};
+    int rc = pl_buf_append(&b, "[", 1);
+    for (size_t i = 0; h && i < h->count && rc == 0; i++) {
         const char *name = h->items[i].name ? h->items[i].name : "";
         const char *value = pl_redact_header_name(name, extra) ? PL_REDACTED : (h->items[i].value ? h->items[i].value : "");
-        cJSON *pair = cJSON_CreateArray();
-        if (!pair || !cJSON_AddItemToArray(arr, pair)) {
-            cJSON_Delete(pair);
-            cJSON_Delete(arr);
-            return NULL;
-        }
-        cJSON_AddItemToArray(pair, cJSON_CreateString(name));
-        cJSON_AddItemToArray(pair, cJSON_CreateString(value));
+        rc |= pl_buf_append(&b, i ? ",[" : "[", i ? 2 : 1);
+        rc |= pl_json_append_string(&b, name);
+        rc |= pl_buf_append(&b, ",", 1);
+        rc |= pl_json_append_string(&b, value);
+        rc |= pl_buf_append(&b, "]", 1);
     }
-    char *out = cJSON_PrintUnformatted(arr);
-    cJSON_Delete(arr);
-    return out;
+    if (rc == 0)
+        rc = pl_buf_append(&b, "]", 1);
+    if (rc != 0) {
+        pl_buf_free(&b);
+        return NULL;
+    }
+    return pl_buf_detach(&b);
+}
+
+/* BEGIN IMMEDIATE / COMMIT through statements prepared once per connection: sqlite3_exec
+ * would parse and compile the SQL again at every captured call. Returns SQLite's code. */
+static int txn_step(pl_store *s, sqlite3_stmt **st, const char *sql)
+{
+    int rc = SQLITE_OK;
+    if (!*st)
+        rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(*st);
+    sqlite3_reset(*st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* One attempt at the transaction. Returns SQLite's code; *id set on success. The request body
@@ -40,7 +57,7 @@ static char *headers_json(const pl_headers *h, const char *extra)
  * parent is found under the write lock. */
 static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, const pl_col_io *io, int *depth, long long *id)
 {
-    int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = txn_step(s, &s->txn_begin, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return rc;
     if (w->model && *w->model) {
@@ -94,7 +111,7 @@ static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, const pl_col_io *io, 
         rc = pl_msgstore_index(s->ms, 0);
     if (rc != SQLITE_OK)
         goto rollback;
-    rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    rc = txn_step(s, &s->txn_commit, "COMMIT");
     if (rc == SQLITE_OK)
         return SQLITE_OK;
 rollback:
@@ -190,7 +207,7 @@ out:
     cJSON_free(rest);
     free(url);
     free(path);
-    cJSON_free(reqh);
-    cJSON_free(resph);
+    free(reqh);
+    free(resph);
     return id;
 }

@@ -2,8 +2,11 @@
  * valuestring of a number or walks the members of an array by mistake. */
 #include "json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
 
 const cJSON *pl_jget(const cJSON *obj, const char *key)
 {
@@ -46,4 +49,37 @@ char *pl_json_text(const cJSON *v, int raw_strings)
         return d;
     }
     return cJSON_PrintUnformatted(v);
+}
+
+int pl_json_append_string(pl_buf *b, const char *s)
+{
+    if (!s)
+        s = "";
+    int rc = pl_buf_append(b, "\"", 1);
+    const char *run = s;   /* bytes copied as they are, in one append per run */
+    for (const unsigned char *p = (const unsigned char *)s; *p && rc == 0; p++) {
+        if (*p >= 32 && *p != '"' && *p != '\\')
+            continue;
+        char esc[8];
+        size_t n = 2;
+        esc[0] = '\\';
+        switch (*p) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default: n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p); break;
+        }
+        rc |= pl_buf_append(b, run, (size_t)((const char *)p - run));
+        rc |= pl_buf_append(b, esc, n);
+        run = (const char *)p + 1;
+    }
+    if (rc == 0)
+        rc = pl_buf_append_str(b, run);
+    if (rc == 0)
+        rc = pl_buf_append(b, "\"", 1);
+    return rc ? -1 : 0;
 }

@@ -16,4 +16,10 @@ int pl_jint(const cJSON *obj, const char *key, int dflt);  /* number member as i
  * or on OOM. */
 char *pl_json_text(const cJSON *v, int raw_strings);
 
+struct pl_buf;
+/* Appends s as a quoted JSON string, escaped byte for byte as cJSON prints one (so text written
+ * directly reads back the same as a printed tree); NULL is "". Returns 0, or -1 on OOM. For the
+ * hot path: no tree is built to serialise a few strings. */
+int pl_json_append_string(struct pl_buf *b, const char *s);
+
 #endif
