@@ -47,9 +47,10 @@ static int has_fragment(const char *name, size_t n)
         unsigned char c = (unsigned char)(name[j] | 0x20);
         if (c != 'a' && c != 'c' && c != 'p' && c != 's')
             continue;
+        unsigned char c2 = j + 1 < n ? (unsigned char)(name[j + 1] | 0x20) : 0;
         for (size_t i = 0; name_fragments[i]; i++) {
             const char *f = name_fragments[i];
-            if (f[0] != c)
+            if (f[0] != c || (unsigned char)f[1] != c2)   /* (every fragment is lower case) */
                 continue;
             size_t fl = strlen(f);
             if (fl <= n - j && strncasecmp(name + j, f, fl) == 0)
