@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "../preload/capture.h"
+#include "../preload/engine.h"
 #include "../preload/runtime.h"
 
 static char *resp;
@@ -125,6 +126,11 @@ int main(int argc, char **argv)
     pl_endpoint ep;
     if (!pl_capture_wanted("POST", "api.openai.com", 443, "/v1/chat/completions", &ep)) {
         fprintf(stderr, "capture_cost: endpoint not recognised (or PROMPTLOG_DISABLE set)\n");
+        return 1;
+    }
+
+    if (pl_engine_load() != 0) {
+        fprintf(stderr, "capture_cost: the capture engine is not available\n");
         return 1;
     }
 

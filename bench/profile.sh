@@ -6,7 +6,8 @@
 #      compress, SQLite) for one streamed chat completion;
 #   2. python3 http.client, non-stream chat calls over one keep-alive HTTPS connection to the local
 #      mock, with and without the preload: the whole per-call cost, hooks and HTTP parsing included;
-#   3. the start of /bin/true with and without the preload (loading, constructors).
+#   3. the start of /bin/true with and without the preload (loading, constructors);
+#   4. the system calls of one commit (strace -c of capture_cost at the two lengths).
 # Knobs: BUILD, PROFILE_SHORT (20) / PROFILE_LONG (60) calls, PROFILE_DIR (callgrind files kept).
 set -u
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -56,5 +57,25 @@ echo "== 3. start-up: /bin/true with and without the preload"
 cg "$OUTDIR/true_plain.out" /bin/true
 LD_PRELOAD="$PL_LIB" cg "$OUTDIR/true_pre.out" /bin/true
 "$PY" "$report" --startup "$OUTDIR/true_pre.out" "$OUTDIR/true_plain.out"
+echo
+# Callgrind sees no kernel time, yet a commit's system calls (WAL frames, locks, the SIGXFSZ
+# guard) are a good part of its CPU: count them per commit, the same two-length difference.
+echo "== 4. system calls per commit (strace -c of bench/capture_cost)"
+if command -v strace >/dev/null && [ -x "$BUILD/bench/capture_cost" ]; then
+    for n in "$SHORT" "$LONG"; do
+        rm -f "$T/cc.db" "$T/cc.db-wal" "$T/cc.db-shm"
+        PROMPTLOG_DATABASE="$T/cc.db" strace -f -c -o "$OUTDIR/syscalls.$n" \
+            "$BUILD/bench/capture_cost" "$ROOT/tests/fixtures" "$n" >/dev/null || exit 1
+    done
+    # strace -c rows: % time, seconds, usecs/call, calls, [errors,] syscall
+    awk -v d=$((LONG - SHORT)) 'FNR == 1 {f++} $NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" {
+            c[$NF] += (f == 1 ? -$4 : $4) }
+        END { for (k in c) if (c[k] / d >= 0.05) { printf "  %-20s %6.2f per commit\n", k, c[k] / d; t += c[k] / d }
+              printf "  %-20s %6.2f per commit\n", "all", t }' \
+        "$OUTDIR/syscalls.$SHORT" "$OUTDIR/syscalls.$LONG" | sort -k2 -gr
+else
+    echo "  (needs strace and bench/capture_cost: skipped)"
+fi
+
 echo
 echo "(callgrind files in $OUTDIR: callgrind_annotate --inclusive=yes FILE, or kcachegrind)"

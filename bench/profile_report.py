@@ -84,12 +84,17 @@ def main(argv):
     rows = []
     if added is not None:
         rows.append(("whole process: instructions the preload adds per captured call", added, 0))
-        rows.append(("hook wrappers (real-symbol lookup, guards) and side effects", sub(added, conn), 1))
+        rows.append(("hook wrappers, side effects (and the program's run-to-run noise)", sub(added, conn), 1))
+    # The commit runs either inside the parser's callback (then pl_h1_feed includes it) or after
+    # the feed returns, from the connection layer: subtract it from whichever holds it.
+    nested = feed is not None and commit is not None and feed >= commit
     if conn is not None:
         rows.append(("pl_conn_data: everything done with the bytes", conn, 1))
-        rows.append(("connection table, sniffing, per-connection bookkeeping", sub(conn, feed), 2))
+        rows.append(("connection table, sniffing, per-connection bookkeeping",
+                     sub(conn, feed) if nested else sub(conn, feed, commit), 2))
     if feed is not None:
-        rows.append(("HTTP parsing (pl_h1_feed / pl_h2_feed, without the commit)", sub(feed, commit), 2))
+        rows.append(("HTTP parsing (pl_h1_feed / pl_h2_feed, without the commit)",
+                     sub(feed, commit) if nested else feed, 2))
     rows += [
         ("pl_capture_commit: the capture of one exchange", commit, 2),
         ("normalization (pl_llm_normalize + previews)", normalize, 3),

@@ -45,6 +45,21 @@ static const char *program_name(void)
     return g_program[0] ? g_program : NULL;
 }
 
+/* getpid() is a system call at every commit otherwise (glibc caches nothing): the pid is kept
+ * with the fork generation it was read in (process.h), in one word so threads see a pair. A
+ * child made by fork has a new generation and reads its own pid again. */
+static int commit_pid(void)
+{
+    static unsigned long long cached; /* generation << 32 | pid, 0 = none yet */
+    unsigned gen = pl_process_generation();
+    unsigned long long v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v && (unsigned)(v >> 32) == gen)
+        return (int)(unsigned)(v & 0xffffffffu);
+    int pid = (int)getpid();
+    __atomic_store_n(&cached, (unsigned long long)gen << 32 | (unsigned)pid, __ATOMIC_RELAXED);
+    return pid;
+}
+
 static int json_true(const cJSON *o, const char *key)
 {
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
@@ -111,7 +126,7 @@ int pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
         .error = rec ? pl_js(rec, "error") : NULL,
         .prompt_preview = pprev,
         .completion_preview = cprev,
-        .pid = (int)getpid(),
+        .pid = commit_pid(),
         .program = program_name(),
         .source = pl_source_name(x->source),
         .http_version = x->http_version,

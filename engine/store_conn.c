@@ -9,6 +9,9 @@
 /* After a failed open (unwritable path, newer schema, corrupt file) we try again at most this
  * often, so a broken database costs the host one failed open per interval, not one per call. */
 #define REOPEN_INTERVAL_S 5.0
+#ifndef PL_ENGINE_CACHE_KIB
+#define PL_ENGINE_CACHE_KIB 256
+#endif
 
 /* ---- the per-process store connection ---- */
 
@@ -45,7 +48,9 @@ static pl_store *store_get_locked(void)
     if (g_next_open && now < g_next_open && g_store_generation == pl_process_generation())
         return NULL;
     const pl_config *c = pl_config_get();
-    pl_store_options opts = {.busy_timeout_ms = c->busy_timeout_ms};
+    /* A capturing connection only appends: the pages it rewrites are the right edges of a few
+     * B-trees, so a small page cache does (SQLite's default, 2 MB, is heap in every host). */
+    pl_store_options opts = {.busy_timeout_ms = c->busy_timeout_ms, .cache_kib = PL_ENGINE_CACHE_KIB};
     char err[256] = "";
     pl_store *s = NULL;
     g_store_generation = pl_process_generation();

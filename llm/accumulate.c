@@ -173,6 +173,13 @@ void pl_norm_tools(pl_norm *n, const cJSON *tools)
         n->oom = 1;
 }
 
+cJSON *pl_norm_take(pl_norm *n, cJSON *req, const char *key)
+{
+    (void)n;
+    cJSON *v = (cJSON *)pl_jarr(req, key);
+    return v ? cJSON_DetachItemViaPointer(req, v) : NULL;
+}
+
 void pl_norm_resp_model(pl_norm *n, const char *model)
 {
     if (!n->resp_model && model && *model && !(n->resp_model = pl_strdup(model)))

@@ -96,7 +96,7 @@ static void request_message(pl_norm *n, const cJSON *m)
     free(text);
 }
 
-static void messages_request(pl_norm *n, const cJSON *req)
+static void messages_request(pl_norm *n, cJSON *req)
 {
     static const char *const excl[] = {"model", "messages", "system", "tools", NULL};
     pl_norm_model(n, pl_js(req, "model"));

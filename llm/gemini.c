@@ -73,7 +73,7 @@ static void request_content(pl_norm *n, const cJSON *c)
     free(text);
 }
 
-static void generate_request(pl_norm *n, const cJSON *req)
+static void generate_request(pl_norm *n, cJSON *req)
 {
     static const char *const excl[] = {"model", "contents", "systemInstruction", "system_instruction",
                                        "tools", NULL};
@@ -175,7 +175,7 @@ static void generate_event(pl_norm *n, const char *event, const cJSON *d)
 const pl_api_desc pl_gemini_generate = {"gemini.generate", "chat", &pl_gemini};
 const pl_api_norm pl_gemini_generate_norm = {generate_request, generate_response, generate_event};
 
-static void embed_request(pl_norm *n, const cJSON *req)
+static void embed_request(pl_norm *n, cJSON *req)
 {
     static const char *const excl[] = {"model", "content", "requests", NULL};
     take_model(n, req);

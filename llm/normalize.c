@@ -75,8 +75,11 @@ static void on_event(void *vctx, const pl_stream_event *ev)
             pl_norm_parse_error(n, "invalid JSON in stream event");
         return;
     }
-    char name[64];
-    snprintf(name, sizeof name, "%.*s", (int)ev->event_len, ev->event);
+    char name[64];   /* (a copy, not snprintf: one per stream event) */
+    size_t nl = ev->event && ev->event_len < sizeof name ? ev->event_len : ev->event ? sizeof name - 1 : 0;
+    if (nl)
+        memcpy(name, ev->event, nl);
+    name[nl] = '\0';
     if (!stream_error(n, j) && c->p->event)
         c->p->event(n, name, j);
     cJSON_Delete(j);

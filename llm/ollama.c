@@ -26,15 +26,12 @@ static void stringify_arguments(cJSON *messages)
     }
 }
 
-static void chat_request(pl_norm *n, const cJSON *req)
+static void chat_request(pl_norm *n, cJSON *req)
 {
     static const char *const excl[] = {"model", "messages", "tools", NULL};
     pl_norm_model(n, pl_js(req, "model"));
-    const cJSON *msgs = pl_jarr(req, "messages");
-    if (msgs) {
-        n->messages = cJSON_Duplicate(msgs, 1);
-        stringify_arguments(n->messages);
-    }
+    n->messages = pl_norm_take(n, req, "messages");
+    stringify_arguments(n->messages);
     pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
@@ -82,7 +79,7 @@ static void chat_event(pl_norm *n, const char *event, const cJSON *d)
 const pl_api_desc pl_ollama_chat = {"ollama.chat", "chat", &pl_ollama};
 const pl_api_norm pl_ollama_chat_norm = {chat_request, chat_object, chat_event};
 
-static void generate_request(pl_norm *n, const cJSON *req)
+static void generate_request(pl_norm *n, cJSON *req)
 {
     static const char *const excl[] = {"model", "prompt", "system", NULL};
     pl_norm_model(n, pl_js(req, "model"));
@@ -109,7 +106,7 @@ static void generate_event(pl_norm *n, const char *event, const cJSON *d)
 const pl_api_desc pl_ollama_generate = {"ollama.generate", "text", &pl_ollama};
 const pl_api_norm pl_ollama_generate_norm = {generate_request, generate_object, generate_event};
 
-static void embed_request(pl_norm *n, const cJSON *req)
+static void embed_request(pl_norm *n, cJSON *req)
 {
     static const char *const excl[] = {"model", "input", "prompt", NULL};
     pl_norm_model(n, pl_js(req, "model"));

@@ -6,11 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cJSON *dup_or_null(const cJSON *v)
-{
-    return v ? cJSON_Duplicate(v, 1) : NULL;
-}
-
 /* Arguments arrive as a JSON string on the wire; some compatible servers send an object. */
 static char *args_text(const cJSON *args)
 {
@@ -22,11 +17,11 @@ static char *args_text(const cJSON *args)
 /* ------------------------------------------------------------------------------------------ */
 /* Chat completions */
 
-static void chat_request(pl_norm *n, const cJSON *req)
+static void chat_request(pl_norm *n, cJSON *req)
 {
     static const char *const excl[] = {"model", "messages", "tools", NULL};
     pl_norm_model(n, pl_js(req, "model"));
-    n->messages = dup_or_null(pl_jarr(req, "messages"));
+    n->messages = pl_norm_take(n, req, "messages");
     pl_norm_tools(n, pl_jarr(req, "tools"));
     n->kwargs = pl_kwargs(req, excl);
 }
@@ -120,7 +115,7 @@ const pl_api_norm pl_openai_chat_norm = {chat_request, chat_response, chat_event
 /* ------------------------------------------------------------------------------------------ */
 /* Legacy completions: a "text" record */
 
-static void completions_request(pl_norm *n, const cJSON *req)
+static void completions_request(pl_norm *n, cJSON *req)
 {
     static const char *const excl[] = {"model", "prompt", NULL};
     pl_norm_model(n, pl_js(req, "model"));
@@ -199,7 +194,7 @@ static void responses_input_item(pl_norm *n, const cJSON *it, cJSON **last_calls
     }
 }
 
-static void responses_request(pl_norm *n, const cJSON *req)
+static void responses_request(pl_norm *n, cJSON *req)
 {
     static const char *const excl[] = {"model", "input", "instructions", "tools", NULL};
     pl_norm_model(n, pl_js(req, "model"));
@@ -329,7 +324,7 @@ const pl_api_norm pl_openai_responses_norm = {responses_request, responses_respo
 /* ------------------------------------------------------------------------------------------ */
 /* Embeddings: model and usage only; vectors are not part of the record */
 
-static void embeddings_request(pl_norm *n, const cJSON *req)
+static void embeddings_request(pl_norm *n, cJSON *req)
 {
     static const char *const excl[] = {"model", "input", NULL};
     pl_norm_model(n, pl_js(req, "model"));

@@ -22,6 +22,11 @@ static char *preview_of(const char *s, size_t max_chars)
     size_t o = 0, chars = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
+        if (*p >= 0x20 && *p < 0x7f && chars < max_chars) {   /* printable ASCII: the common case */
+            out[o++] = (char)*p++;
+            chars++;
+            continue;
+        }
         size_t cl = 1;
         if (*p >= 0xF0) cl = 4;
         else if (*p >= 0xE0) cl = 3;

@@ -40,12 +40,14 @@ typedef struct pl_api_desc {
 } pl_api_desc;
 
 /* An API's normalizer: request JSON, whole JSON response, one stream unit (event name may be "").
+ * The request tree is the caller's and freed right after: request may detach members it keeps
+ * (pl_norm_take) instead of copying them, e.g. a long message history.
  * Kept out of pl_api_desc on purpose: libpromptlog.so links registry.c and the provider files
  * for endpoint matching but must stay libc-only; nothing it keeps refers to these, so its
  * --gc-sections link drops them and their cJSON calls (see the Makefile). Only normalize.c
  * holds the table of them. */
 typedef struct pl_api_norm {
-    void (*request)(pl_norm *n, const cJSON *req);
+    void (*request)(pl_norm *n, cJSON *req);
     void (*response)(pl_norm *n, const cJSON *resp);
     void (*event)(pl_norm *n, const char *event, const cJSON *data);
 } pl_api_norm;

@@ -67,7 +67,10 @@ void pl_norm_finish(pl_norm *n, int choice, const char *reason);
 void pl_norm_usage_in(pl_norm *n, const cJSON *num);
 void pl_norm_usage_out(pl_norm *n, const cJSON *num);
 void pl_norm_model(pl_norm *n, const char *model);        /* the request's; first non-empty wins */
-void pl_norm_tools(pl_norm *n, const cJSON *tools);       /* a copy of the request's tools, once */
+void pl_norm_tools(pl_norm *n, const cJSON *tools);
+/* The request's array member key, detached from req (which the caller frees after the request
+ * normalizer) rather than copied; NULL when absent or not an array. */
+cJSON *pl_norm_take(pl_norm *n, cJSON *req, const char *key);       /* a copy of the request's tools, once */
 void pl_norm_resp_model(pl_norm *n, const char *model);   /* first non-empty wins */
 void pl_norm_error(pl_norm *n, const char *msg);          /* first one wins */
 void pl_norm_parse_error(pl_norm *n, const char *what);   /* accumulates, "; "-separated */

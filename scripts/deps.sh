@@ -14,7 +14,7 @@ test_pkgs="$test_pkgs php-cli php-curl"
 # npm installs the Node test clients (openai, @anthropic-ai/sdk, the OTLP proto roots); NodeSource's
 # nodejs ships its own npm and conflicts with Debian's, so Debian's is asked for only when absent.
 command -v npm >/dev/null 2>&1 || test_pkgs="$test_pkgs npm"
-profile_pkgs="valgrind"
+profile_pkgs="valgrind strace"
 case "${1:-build}" in
   build) want="$build_pkgs" ;;
   test) want="$build_pkgs $test_pkgs" ;;

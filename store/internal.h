@@ -25,6 +25,7 @@ struct pl_store {
     pthread_mutex_t lock;
     sqlite3_stmt *ins_call;
     sqlite3_stmt *ins_model;
+    sqlite3_stmt *txn_begin, *txn_commit;   /* write.c: prepared on first use, kept */
     ZSTD_CCtx *cctx;
     pl_buf zreq, zresp;          /* compression scratch, reused across inserts */
     unsigned long long rng;      /* jitter for retries; never rand(), which the host owns */

@@ -67,6 +67,8 @@ void pl_store_close(pl_store *s)
     }
     sqlite3_finalize(s->ins_call);
     sqlite3_finalize(s->ins_model);
+    sqlite3_finalize(s->txn_begin);
+    sqlite3_finalize(s->txn_commit);
     pl_msgstore_close(s->ms);
     pl_threads_close(s->th);
     if (s->db)
@@ -255,6 +257,11 @@ static int store_open(const char *url, int flags, const pl_store_options *opts, 
         sqlite3_busy_timeout(s->db, s->busy_ms);
     }
     sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    if (opts && opts->cache_kib > 0) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", opts->cache_kib);
+        sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
+    }
     if (ver < PL_STORE_SCHEMA_VERSION && pl_schema_ensure(s, err, errlen) != 0)
         goto fail;
     if (pl_schema_load_columns(s) != 0) {

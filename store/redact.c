@@ -39,13 +39,23 @@ static int in_list(const char *name, size_t n, const char *const *list)
     return 0;
 }
 
+/* Every header name of every call passes here: only the positions holding a fragment's first
+ * letter (a, c, p or s, either case) are compared, and only with the fragments starting so. */
 static int has_fragment(const char *name, size_t n)
 {
-    for (size_t i = 0; name_fragments[i]; i++) {
-        size_t fl = strlen(name_fragments[i]);
-        for (size_t j = 0; j + fl <= n; j++)
-            if (strncasecmp(name + j, name_fragments[i], fl) == 0)
+    for (size_t j = 0; j < n; j++) {
+        unsigned char c = (unsigned char)(name[j] | 0x20);
+        if (c != 'a' && c != 'c' && c != 'p' && c != 's')
+            continue;
+        unsigned char c2 = j + 1 < n ? (unsigned char)(name[j + 1] | 0x20) : 0;
+        for (size_t i = 0; name_fragments[i]; i++) {
+            const char *f = name_fragments[i];
+            if (f[0] != c || (unsigned char)f[1] != c2)   /* (every fragment is lower case) */
+                continue;
+            size_t fl = strlen(f);
+            if (fl <= n - j && strncasecmp(name + j, f, fl) == 0)
                 return 1;
+        }
     }
     return 0;
 }

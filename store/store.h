@@ -115,6 +115,7 @@ typedef struct pl_store_options {
     int busy_timeout_ms;        /* how long a write may wait for another process's lock */
     const char *redact;         /* extra names to redact (PROMPTLOG_REDACT syntax), copied at
                                  * open; NULL = getenv("PROMPTLOG_REDACT") read once at open */
+    int cache_kib;              /* SQLite page cache of this connection; 0 = SQLite's default */
 } pl_store_options;
 
 /* url: "sqlite:///rel/path.db" (relative), "sqlite:////abs/path.db" (absolute; the SQLAlchemy

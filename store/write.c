@@ -13,27 +13,44 @@
 #include "redact.h"
 #include "threads.h"
 #include "zblob.h"
+#include "../util/json.h"
+#include "../util/jsonw.h"
 
+/* [["name","value"],...] written straight into a buffer (no cJSON tree per header), escaped as
+ * cJSON prints strings. Returns a malloc'ed string (free), or NULL on OOM. */
 static char *headers_json(const pl_headers *h, const char *extra)
 {
-    cJSON *arr = cJSON_CreateArray();
-    if (!arr)
-        return NULL;
+    pl_buf b = {0};
+    pl_buf_append(&b, "[", 1);
     for (size_t i = 0; h && i < h->count; i++) {
         const char *name = h->items[i].name ? h->items[i].name : "";
         const char *value = pl_redact_header_name(name, extra) ? PL_REDACTED : (h->items[i].value ? h->items[i].value : "");
-        cJSON *pair = cJSON_CreateArray();
-        if (!pair || !cJSON_AddItemToArray(arr, pair)) {
-            cJSON_Delete(pair);
-            cJSON_Delete(arr);
-            return NULL;
-        }
-        cJSON_AddItemToArray(pair, cJSON_CreateString(name));
-        cJSON_AddItemToArray(pair, cJSON_CreateString(value));
+        pl_jw_raw(&b, i ? ",[" : "[", i ? 2 : 1);
+        pl_jw_str(&b, name);
+        pl_jw_raw(&b, ",", 1);
+        pl_jw_str(&b, value);
+        pl_jw_raw(&b, "]", 1);
     }
-    char *out = cJSON_PrintUnformatted(arr);
-    cJSON_Delete(arr);
-    return out;
+    /* pl_buf_append leaves the buffer unchanged when memory runs out: the closing bracket tells */
+    if (pl_buf_append(&b, "]", 1) != 0) {
+        pl_buf_free(&b);
+        return NULL;
+    }
+    return pl_buf_detach(&b);
+}
+
+/* BEGIN IMMEDIATE / COMMIT through statements prepared once per connection: sqlite3_exec
+ * would parse and compile the SQL again at every captured call. Returns SQLite's code. */
+static int txn_step(pl_store *s, sqlite3_stmt **st, const char *sql)
+{
+    int rc = SQLITE_OK;
+    if (!*st)
+        rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(*st);
+    sqlite3_reset(*st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* One attempt at the transaction. Returns SQLite's code; *id set on success. The request body
@@ -42,7 +59,7 @@ static char *headers_json(const pl_headers *h, const char *extra)
 static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, pl_col_io *io, const pl_buf tmpl[2], int *depth,
                        long long *id)
 {
-    int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = txn_step(s, &s->txn_begin, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return rc;
     if (w->model && *w->model) {
@@ -101,7 +118,7 @@ static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, pl_col_io *io, const 
         rc = pl_msgstore_index(s->ms, 0);
     if (rc != SQLITE_OK)
         goto rollback;
-    rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    rc = txn_step(s, &s->txn_commit, "COMMIT");
     if (rc == SQLITE_OK)
         return SQLITE_OK;
 rollback:
@@ -208,8 +225,8 @@ out:
     cJSON_free(rest);
     free(url);
     free(path);
-    cJSON_free(reqh);
-    cJSON_free(resph);
+    free(reqh);
+    free(resph);
     for (int side = 0; side < 2; side++) {
         pl_buf_free(&tmpl[side]);
         pl_buf_free(&hvals[side]);

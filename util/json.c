@@ -2,8 +2,11 @@
  * valuestring of a number or walks the members of an array by mistake. */
 #include "json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
 
 const cJSON *pl_jget(const cJSON *obj, const char *key)
 {

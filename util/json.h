@@ -16,4 +16,6 @@ int pl_jint(const cJSON *obj, const char *key, int dflt);  /* number member as i
  * or on OOM. */
 char *pl_json_text(const cJSON *v, int raw_strings);
 
+struct pl_buf;
+
 #endif

@@ -325,6 +325,25 @@ static void completions_stream(void **state)
     cJSON_Delete(r);
 }
 
+/* Previews: ASCII, multi-byte characters, collapsed white space and the ellipsis, counted in
+ * characters, never splitting one. */
+static void preview_characters(void **state)
+{
+    (void)state;
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "prompt", "  h\xc3\xa9llo\t\tw\xc3\xb6rld \xe2\x9c\x93 \xf0\x9f\x98\x80 end");
+    char *p = pl_llm_prompt_preview(r, 9);
+    assert_string_equal(p, "h\xc3\xa9llo w\xc3\xb6\xe2\x80\xa6");
+    free(p);
+    p = pl_llm_prompt_preview(r, 15);
+    assert_string_equal(p, "h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93 \xe2\x80\xa6");
+    free(p);
+    p = pl_llm_prompt_preview(r, 100);
+    assert_string_equal(p, "h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93 \xf0\x9f\x98\x80 end");
+    free(p);
+    cJSON_Delete(r);
+}
+
 static void completions_nonstream(void **state)
 {
     (void)state;
@@ -501,6 +520,7 @@ int main(void)
         cmocka_unit_test(azure_stream),
         cmocka_unit_test(azure_nonstream_hint),
         cmocka_unit_test(completions_stream),
+        cmocka_unit_test(preview_characters),
         cmocka_unit_test(completions_nonstream),
         cmocka_unit_test(responses_stream),
         cmocka_unit_test(responses_nonstream),

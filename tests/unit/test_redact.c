@@ -10,10 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "../../store/redact.h"
 #include "../../store/store.h"
+#include "../../util/buf.h"
+#include "../../util/json.h"
 
 static void upper(char *s)
 {
@@ -45,6 +50,63 @@ static void test_header_names(void **state)
     assert_int_equal(pl_redact_header_name("x-org-secretish", extra), 1);
     assert_int_equal(pl_redact_header_name("x-tenant-id", extra), 0);
     assert_int_equal(pl_redact_header_name("x-tenan", extra), 0);
+}
+
+/* The credential fragments, as redact.c's comment defines them: the brute-force reference the
+ * first-letter filter there must agree with. */
+static const char *const frags[] = {
+    "api-key", "api_key", "apikey", "secret", "password", "passwd", "authorization", "cookie",
+    "auth-token", "auth_token", "access-token", "access_token", "security-token", "session-token",
+    "session_token",
+};
+
+static int ref_has_fragment(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof frags / sizeof *frags; i++) {
+        size_t fl = strlen(frags[i]);
+        for (size_t j = 0; j + fl <= n; j++)
+            if (strncasecmp(name + j, frags[i], fl) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+static void test_fragments_anywhere(void **state)
+{
+    (void)state;
+    const char *pre[] = {"", "x-", "X-Foo-", "pa", "acc", "s"};
+    const char *post[] = {"", "-id", "s", "_X"};
+    for (size_t i = 0; i < sizeof frags / sizeof *frags; i++)
+        for (size_t a = 0; a < sizeof pre / sizeof *pre; a++)
+            for (size_t b = 0; b < sizeof post / sizeof *post; b++) {
+                char name[96];
+                snprintf(name, sizeof name, "%s%s%s", pre[a], frags[i], post[b]);
+                assert_int_equal(pl_redact_header_name(name, NULL), 1);
+                upper(name);
+                assert_int_equal(pl_redact_header_name(name, NULL), 1);
+            }
+    /* Names glued from near-misses and fragment pieces, in both cases: the filter and the
+     * plain scan agree on every one. */
+    const char *piece[] = {"a", "A", "api", "-", "_", "key", "k", "c", "cook", "ie", "s", "S", "secre", "t",
+                           "p", "pass", "wd", "word", "token", "auth", "x", "session", "security", "access",
+                           "orization", "AUTH", "Api"};
+    unsigned long long rng = 0x9e3779b97f4a7c15ULL;
+    for (int round = 0; round < 20000; round++) {
+        char name[128] = "";
+        int parts = 1 + (int)(rng % 6);
+        for (int k = 0; k < parts; k++) {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            strncat(name, piece[rng % (sizeof piece / sizeof *piece)], sizeof name - strlen(name) - 1);
+        }
+        int want = ref_has_fragment(name);
+        /* an exact built-in name is secret without any fragment */
+        if (!want && (strcasecmp(name, "x-goog-api-key") == 0 || strcasecmp(name, "x-api-key") == 0))
+            want = 1;
+        assert_int_equal(pl_redact_header_name(name, NULL), want);
+    }
 }
 
 static void test_redact_headers_in_place(void **state)
@@ -222,6 +284,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_names),
+        cmocka_unit_test(test_fragments_anywhere),
         cmocka_unit_test(test_redact_headers_in_place),
         cmocka_unit_test(test_redact_url),
         cmocka_unit_test(test_store_never_writes_secrets),
