@@ -81,7 +81,7 @@ static const command COMMANDS[] = {
     {"export models", O_NS | O_DB | O_ALLNS, POS_FILE, pl_cmd_export_models},
     {"export prompts", O_NS | O_DB | O_ALLNS | O_MODELS | O_TYPE | O_SINCE | O_UNTIL | O_REBUILD, POS_FILE,
      pl_cmd_export_prompts},
-    {"delete", O_NS | O_DB | O_BEFORE | O_YES | O_VACUUM, POS_OPT_ID, pl_cmd_delete},
+    {"delete", O_NS | O_DB | O_BEFORE | O_YES | O_VACUUM | O_CONV, POS_OPT_ID, pl_cmd_delete},
     {"path", O_DB, POS_NONE, pl_cmd_path},
     {"diff", O_DB | O_PROMPT | O_NS, POS_TWO_IDS, pl_cmd_diff},
     {"conversations", O_NS | O_DB | O_LIMIT | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_conversations},

@@ -6,7 +6,7 @@
  * (queries, records for the export), messages.c (messages stored once), threads.c
  * (conversations, body chains), rebuild.c (records from bodies, the upgrade's backfill),
  * bodies.c (bodies through their chains), guard.c (errors, wait budget, SIGXFSZ guard),
- * zblob.c, redact.c.
+ * zblob.c, redact.c, delete.c (deleting calls and what only they used).
  *
  * Schema (PRAGMA user_version = PL_STORE_SCHEMA_VERSION). Unknown numbers are NULL.
  *   calls    one row per captured HTTP exchange; columns in columns.c (README "Schema")
@@ -165,5 +165,30 @@ typedef struct pl_store_count {
 } pl_store_count;
 typedef int (*pl_count_fn)(const pl_store_count *c, void *ctx);
 int pl_store_each_count(pl_store *s, pl_count_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Deleting calls (delete.c), on a store opened for writing (an older file is upgraded by the
+ * open, as a capture would). Every set condition must hold; at least one must be set. */
+typedef struct pl_store_delete_sel {
+    long long id;               /* > 0: this call */
+    long long conversation;     /* > 0: the calls whose conversation_id is this */
+    const char *ns;             /* non-NULL: of this namespace */
+    double before;              /* > 0: started_at < before (epoch seconds) */
+} pl_store_delete_sel;
+typedef struct pl_store_delete_stats {
+    long long calls;            /* call rows removed */
+    long long messages;         /* messages no remaining call refers to, removed with their FTS rows */
+    long long tool_lists;       /* the same for tool lists */
+    long long bodies_reencoded; /* surviving bodies that were compressed against a removed one */
+    long long relinked;         /* surviving calls whose parent was removed */
+} pl_store_delete_stats;
+/* How many calls match now (no lock: the count a question shows). 0, or -1 with err. */
+int pl_store_delete_count(pl_store *s, const pl_store_delete_sel *sel, long long *n, char *err, size_t errlen);
+/* One BEGIN IMMEDIATE transaction, waiting for capturing writers like they wait for each other
+ * (busy_timeout_ms). Surviving calls stay whole: see delete.c for what is rewritten. Returns 0
+ * (stats filled; a selection matching nothing changes nothing), or -1 with err and nothing
+ * changed. */
+int pl_store_delete(pl_store *s, const pl_store_delete_sel *sel, pl_store_delete_stats *out, char *err, size_t errlen);
+/* VACUUM, then a truncating WAL checkpoint, so the file really shrinks. */
+int pl_store_vacuum(pl_store *s, char *err, size_t errlen);
 
 #endif
