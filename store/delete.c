@@ -410,23 +410,60 @@ int pl_store_vacuum(pl_store *s, char *err, size_t errlen)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* The deletions log is created by the first delete, so a writer may have opened the file before
+ * it existed: until it does, only the schema cookie (a header read) is checked per write. */
+struct pl_delwatch {
+    sqlite3_stmt *gen, *cookie;
+    long long seen;              /* max(id) of the log the caches were filled under */
+    long long cookie_tried;      /* schema_version at the last failed prepare of gen */
+};
+
 int pl_deletions_check(pl_store *s)
 {
-    if (!s->del_gen &&
-        sqlite3_prepare_v3(s->db, "SELECT coalesce(max(id), 0) FROM deletions", -1, SQLITE_PREPARE_PERSISTENT, &s->del_gen,
-                           NULL) != SQLITE_OK) {
-        s->del_gen = NULL;
-        return SQLITE_OK;   /* no table: nothing was ever deleted from this file */
+    if (!s->dw && !(s->dw = calloc(1, sizeof *s->dw)))
+        return SQLITE_NOMEM;
+    struct pl_delwatch *d = s->dw;
+    if (!d->gen) {
+        if (!d->cookie &&
+            sqlite3_prepare_v3(s->db, "PRAGMA schema_version", -1, SQLITE_PREPARE_PERSISTENT, &d->cookie, NULL) != SQLITE_OK)
+            return sqlite3_errcode(s->db);
+        int rc = sqlite3_step(d->cookie);
+        long long cookie = rc == SQLITE_ROW ? sqlite3_column_int64(d->cookie, 0) : -1;
+        sqlite3_reset(d->cookie);
+        if (rc != SQLITE_ROW)
+            return rc;   /* cannot read the header: the write would fail too */
+        if (cookie == d->cookie_tried)
+            return SQLITE_OK;   /* no schema change, so still no log: nothing was ever deleted */
+        d->cookie_tried = cookie;
+        if (sqlite3_prepare_v3(s->db, "SELECT coalesce(max(id), 0) FROM deletions", -1, SQLITE_PREPARE_PERSISTENT,
+                               &d->gen, NULL) != SQLITE_OK) {
+            d->gen = NULL;
+            return SQLITE_OK;
+        }
     }
-    int rc = sqlite3_step(s->del_gen);
-    long long gen = rc == SQLITE_ROW ? sqlite3_column_int64(s->del_gen, 0) : 0;
-    sqlite3_reset(s->del_gen);
-    if (rc != SQLITE_ROW)
-        return rc;
-    if (gen != s->del_seen) {
+    int rc = sqlite3_step(d->gen);
+    long long gen = rc == SQLITE_ROW ? sqlite3_column_int64(d->gen, 0) : -1;
+    sqlite3_reset(d->gen);
+    if (rc != SQLITE_ROW) {
+        /* the log was dropped by hand, say: never fail a capture for it; assume the worst */
+        sqlite3_finalize(d->gen);
+        d->gen = NULL;
+        d->cookie_tried = -1;
+    }
+    if (gen != d->seen) {
         pl_msgstore_forget(s->ms);
         pl_threads_forget(s->th);
-        s->del_seen = gen;
+        d->seen = gen;
     }
     return SQLITE_OK;
+}
+
+void pl_deletions_close(pl_store *s)
+{
+    if (!s->dw)
+        return;
+    sqlite3_finalize(s->dw->gen);
+    sqlite3_finalize(s->dw->cookie);
+    free(s->dw);
+    s->dw = NULL;
 }

@@ -67,7 +67,7 @@ void pl_store_close(pl_store *s)
     }
     sqlite3_finalize(s->ins_call);
     sqlite3_finalize(s->ins_model);
-    sqlite3_finalize(s->del_gen);
+    pl_deletions_close(s);
     pl_msgstore_close(s->ms);
     pl_threads_close(s->th);
     if (s->db)
