@@ -25,8 +25,7 @@ intact() {
     assert_eq "$(orphans)" 0 "no orphan models after $1"
     if [ "$(db_query 'pragma user_version')" -ge 3 ]; then
         assert_eq "$(orphan_messages)" 0 "no orphan messages after $1"
-        db_query "insert into messages_fts (messages_fts, rank) values ('integrity-check', 1)" \
-            || fail "the full-text index does not match the messages after $1"
+        cli_fts_matches "$1"
     fi
 }
 
