@@ -5,10 +5,11 @@
  * ever half-way through a write while rows vanish. Choices, in order of the steps below:
  *   bodies      a surviving call's body compressed against a deleted call's body (request_ref,
  *               response_ref) is decoded through its chain first and stored standalone again;
- *   messages    a surviving call that inherited leading messages from a deleted call gets them
- *               as its own call_messages rows (inherited = 0);
+ *   messages    a surviving call that inherited leading messages through a deleted call gets
+ *               the ones the deleted calls held as its own call_messages rows;
  *   parent_id   becomes the deleted parent's nearest surviving ancestor (it continues that call
- *               too: its messages begin with the ancestor's), or NULL when there is none;
+ *               too: its messages begin with the ancestor's, still inherited from it), or NULL
+ *               when there is none;
  *   conversation a deleted root's conversation gets its oldest surviving call as its new root;
  *   orphans     messages (and their full-text rows), tool lists and models no call refers to
  *               any more are removed;
@@ -171,13 +172,85 @@ static int reencode_bodies(pl_store *s, long long *count, char *why, size_t whyl
     return rc;
 }
 
-/* Step 2: survivors whose parent goes. Their inherited messages are copied in from the chain
- * (as the transcript view shows them: side input, no finish_reason), then they point at the
- * nearest surviving ancestor. */
+/* Step 2: survivors whose parent goes. A survivor C inherited its first k messages through a
+ * chain of calls; walking up past the deleted ones reaches G, the nearest surviving ancestor,
+ * whose chain holds the first k_G of them (the inherited count of the deleted call right below
+ * G). C gets positions k_G..k-1 as its own rows (as the transcript view shows inherited ones:
+ * side input, no finish_reason), then continues G, inheriting k_G: its transcript is unchanged
+ * and `show -c` still prints only what C added after G. Without a survivor above (or with a
+ * chain already cut), k_G = 0 and C holds all its messages. */
+typedef struct up_stmts {
+    sqlite3_stmt *node, *copy, *set;
+} up_stmts;
+
+static int is_deleted(sqlite3 *db, long long id, int *yes)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM temp.pl_del WHERE id = ?", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        *yes = rc == SQLITE_ROW;
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* parent_id and inherited of a call (-1, 0 when NULL). */
+static int node_of(up_stmts *u, long long id, long long *parent, long long *inherited)
+{
+    sqlite3_bind_int64(u->node, 1, id);
+    int rc = sqlite3_step(u->node);
+    *parent = rc == SQLITE_ROW && sqlite3_column_type(u->node, 0) != SQLITE_NULL ? sqlite3_column_int64(u->node, 0) : -1;
+    *inherited = rc == SQLITE_ROW ? sqlite3_column_int64(u->node, 1) : 0;
+    sqlite3_reset(u->node);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int relink_one(sqlite3 *db, up_stmts *u, long long id)
+{
+    long long node, k, kg, p, inh;
+    int rc = node_of(u, id, &node, &k), del = 1, chain = k > 0;
+    if (k < 0)
+        k = 0;
+    kg = k;
+    while (rc == SQLITE_OK && node > 0 && (rc = is_deleted(db, node, &del)) == SQLITE_OK && del) {
+        if ((rc = node_of(u, node, &p, &inh)) != SQLITE_OK)
+            break;
+        if (chain && inh > 0 && p > 0)
+            kg = inh;
+        else
+            chain = 0;
+        node = p;
+    }
+    if (rc != SQLITE_OK)
+        return rc;
+    if (!chain || node <= 0)
+        kg = 0;
+    sqlite3_bind_int64(u->copy, 1, id);
+    sqlite3_bind_int64(u->copy, 2, kg);
+    rc = sqlite3_step(u->copy);
+    sqlite3_reset(u->copy);
+    if (rc != SQLITE_DONE)
+        return rc;
+    sqlite3_bind_int64(u->set, 1, id);
+    if (node > 0)
+        sqlite3_bind_int64(u->set, 2, node);
+    else
+        sqlite3_bind_null(u->set, 2);
+    sqlite3_bind_int64(u->set, 3, kg);
+    rc = sqlite3_step(u->set);
+    sqlite3_reset(u->set);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int relink_children(pl_store *s, long long *count)
 {
     static const char SQL_CHILDREN[] =
         "SELECT id FROM calls WHERE parent_id IN (SELECT id FROM temp.pl_del) AND id NOT IN (SELECT id FROM temp.pl_del)";
+    static const char SQL_NODE[] = "SELECT parent_id, coalesce(inherited, 0) FROM calls WHERE id = ?";
+    /* the transcript view's chain, for one call, from position ?2 on */
     static const char SQL_COPY[] =
         "WITH RECURSIVE chain(anc, upto) AS ("
         " SELECT parent_id, inherited FROM calls WHERE id = ?1 AND parent_id IS NOT NULL AND inherited > 0"
@@ -185,46 +258,24 @@ static int relink_children(pl_store *s, long long *count)
         "  WHERE c.parent_id IS NOT NULL AND c.inherited > 0)"
         " INSERT OR IGNORE INTO call_messages (call_id, position, side, message_id, finish_reason)"
         " SELECT ?1, cm.position, 'input', cm.message_id, NULL FROM chain"
-        " JOIN call_messages cm ON cm.call_id = chain.anc AND cm.position < chain.upto";
-    static const char SQL_ANCESTOR[] =
-        "WITH RECURSIVE up(id) AS (SELECT parent_id FROM calls WHERE id = ?1"
-        " UNION ALL SELECT c.parent_id FROM up JOIN calls c ON c.id = up.id WHERE up.id IN (SELECT id FROM temp.pl_del))"
-        " SELECT id FROM up WHERE id IS NOT NULL AND id NOT IN (SELECT id FROM temp.pl_del) LIMIT 1";
-    static const char SQL_SET[] = "UPDATE calls SET parent_id = ?2, inherited = 0 WHERE id = ?1";
+        " JOIN call_messages cm ON cm.call_id = chain.anc AND cm.position < chain.upto AND cm.position >= ?2";
+    static const char SQL_SET[] = "UPDATE calls SET parent_id = ?2, inherited = ?3 WHERE id = ?1";
     long long *ids = NULL;
     size_t n = 0;
     int rc = collect_ids(s->db, SQL_CHILDREN, &ids, &n);
-    sqlite3_stmt *copy = NULL, *anc = NULL, *set = NULL;
+    up_stmts u = {0};
     if (rc == SQLITE_OK && n &&
-        ((rc = sqlite3_prepare_v2(s->db, SQL_COPY, -1, &copy, NULL)) != SQLITE_OK ||
-         (rc = sqlite3_prepare_v2(s->db, SQL_ANCESTOR, -1, &anc, NULL)) != SQLITE_OK ||
-         (rc = sqlite3_prepare_v2(s->db, SQL_SET, -1, &set, NULL)) != SQLITE_OK))
+        ((rc = sqlite3_prepare_v2(s->db, SQL_NODE, -1, &u.node, NULL)) != SQLITE_OK ||
+         (rc = sqlite3_prepare_v2(s->db, SQL_COPY, -1, &u.copy, NULL)) != SQLITE_OK ||
+         (rc = sqlite3_prepare_v2(s->db, SQL_SET, -1, &u.set, NULL)) != SQLITE_OK))
         n = 0;
     for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
-        sqlite3_bind_int64(copy, 1, ids[i]);
-        rc = sqlite3_step(copy);
-        sqlite3_reset(copy);
-        if (rc != SQLITE_DONE)
-            break;
-        sqlite3_bind_int64(anc, 1, ids[i]);
-        rc = sqlite3_step(anc);
-        long long parent = rc == SQLITE_ROW ? sqlite3_column_int64(anc, 0) : -1;
-        sqlite3_reset(anc);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            break;
-        sqlite3_bind_int64(set, 1, ids[i]);
-        if (parent > 0)
-            sqlite3_bind_int64(set, 2, parent);
-        else
-            sqlite3_bind_null(set, 2);
-        rc = sqlite3_step(set);
-        sqlite3_reset(set);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        rc = relink_one(s->db, &u, ids[i]);
         (*count)++;
     }
-    sqlite3_finalize(copy);
-    sqlite3_finalize(anc);
-    sqlite3_finalize(set);
+    sqlite3_finalize(u.node);
+    sqlite3_finalize(u.copy);
+    sqlite3_finalize(u.set);
     free(ids);
     return rc;
 }

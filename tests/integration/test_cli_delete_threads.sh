@@ -65,12 +65,18 @@ PY
 }
 survivors_intact "nothing"
 
-# 1. a call in the middle of a chain: its child gets its body standalone and its messages, and
-#    continues the deleted call's parent
+# 1. a call in the middle of a chain: its child gets its body standalone and the deleted call's
+#    messages, and continues the deleted call's parent, still inheriting that one's 7 messages;
+#    `show -c` shows it with the turn it took over and its own
 cli_err delete 4 "${D[@]}" --yes
 assert_rc 0
 assert_contains cli.out "deleted 1 call(s)"
-assert_eq "$(db_query 'select parent_id, request_ref is null, inherited from calls where id = 5')" "3|1|0"
+assert_eq "$(db_query 'select parent_id, request_ref is null, inherited from calls where id = 5')" "3|1|7"
+assert_eq "$(db_query 'select count(*) from call_messages where call_id = 5')" 4
+cli_err show -c 5 "${D[@]}"
+assert_rc 0
+assert_contains cli.out "[continues 3]"
+assert_eq "$(grep -c '^  user: turn 4: ' cli.out)" 1 "the deleted call's turn shows once, with call 5"
 assert_eq "$(db_query 'select parent_id, request_ref from calls where id = 6')" "5|5" "the grandchild is untouched"
 survivors_intact "deleting call 4"
 

@@ -237,9 +237,11 @@ static void test_delete_middle_of_chain(void **state)
         }
         free(before[i]);
     }
-    /* 4 continues 2 now (the deleted call's parent), holding its messages itself */
+    /* 4 continues 2 now (the deleted call's parent): it holds call 3's turn itself and still
+     * inherits 2's five messages */
     assert_int_equal(col_of("mid.db", "parent_id", 4), 2);
-    assert_int_equal(col_of("mid.db", "inherited", 4), 0);
+    assert_int_equal(col_of("mid.db", "inherited", 4), 5);
+    assert_int_equal(q1("mid.db", "SELECT min(position) || count(*) FROM call_messages WHERE call_id = 4"), 54);
     assert_int_equal(col_of("mid.db", "request_ref", 4), -1);
     assert_int_equal(col_of("mid.db", "parent_id", 5), 4);
     assert_int_equal(col_of("mid.db", "request_ref", 5), 4);
