@@ -54,10 +54,11 @@ int pl_cmd_tail(const pl_cli_opts *o)
     pl_view_list_layout(&c.fmt);
     if (!o->json)
         pl_view_list_header(stdout, &c.fmt);
-    long long version = 0;
+    long long version = 0, deletion = 0, unused;
     int rc = 0;
     /* read the version first: a commit between it and the query is then seen by the next poll */
-    if (pl_store_data_version(s, &version) != 0 || pl_store_max_id(s, &c.last_id) != 0) {
+    if (pl_store_data_version(s, &version) != 0 || pl_store_last_deletion(s, &deletion, &unused) != 0 ||
+        pl_store_max_id(s, &c.last_id) != 0) {
         fprintf(stderr, "prompt-logger: %s: cannot read the database\n", pl_store_path(s));
         rc = -1;
     }
@@ -82,6 +83,14 @@ int pl_cmd_tail(const pl_cli_opts *o)
         if (v == version)
             continue;
         version = v;
+        /* a delete of the newest calls lets SQLite hand their ids out again: go on from the
+         * largest id it left, or the calls given those ids would never show */
+        long long gen, max_id;
+        if (pl_store_last_deletion(s, &gen, &max_id) == 0 && gen != deletion) {
+            deletion = gen;
+            if (max_id < c.last_id)
+                c.last_id = max_id;
+        }
         pl_store_query q = {0};
         q.ns = o->ns;
         q.after_id = c.last_id;

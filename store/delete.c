@@ -15,7 +15,8 @@
  *               any more are removed;
  *   log         a row in `deletions`, whose max(id) capturing processes compare at every write
  *               (pl_deletions_check) to drop their caches of message ids and parent bodies, since
- *               those may now name deleted rows, or rowids SQLite hands out again. */
+ *               those may now name deleted rows, or rowids SQLite hands out again; its max_id is
+ *               where tail -f and ship cursors (lowered here) go on from. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -27,9 +28,11 @@
 #include "threads.h"
 #include "zblob.h"
 
+/* max_id: the largest call id left. SQLite hands out max + 1 next, so ids of deleted newest
+ * calls come back; whoever walks calls by id (tail -f, ship cursors) steps back to max_id. */
 static const char SQL_LOG[] =
     "CREATE TABLE IF NOT EXISTS deletions (id INTEGER PRIMARY KEY, at REAL NOT NULL, calls INTEGER NOT NULL,"
-    " selector TEXT)";
+    " selector TEXT, max_id INTEGER NOT NULL)";
 
 static int has_table(sqlite3 *db, const char *name)
 {
@@ -368,16 +371,34 @@ static int delete_in(pl_store *s, const pl_store_delete_sel *sel, pl_store_delet
         if (i == 1)
             out->tool_lists = changes;
     }
+    long long max_id = 0;
+    if (rc == SQLITE_OK &&
+        (rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) FROM calls", -1, &st, NULL)) == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        max_id = sqlite3_column_int64(st, 0);
+        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+        sqlite3_finalize(st);
+    }
+    /* a ship cursor past the ids that will be handed out again would skip the calls given them */
+    if (rc == SQLITE_OK && has_table(s->db, "ship_cursors") &&
+        (rc = sqlite3_prepare_v2(s->db, "UPDATE ship_cursors SET last_id = ?1 WHERE last_id > ?1", -1, &st, NULL)) ==
+            SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, max_id);
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        sqlite3_finalize(st);
+    }
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(s->db, SQL_LOG, NULL, NULL, NULL);
     if (rc == SQLITE_OK &&
-        (rc = sqlite3_prepare_v2(s->db, "INSERT INTO deletions (at, calls, selector) VALUES (?, ?, ?)", -1, &st, NULL)) ==
-            SQLITE_OK) {
+        (rc = sqlite3_prepare_v2(s->db, "INSERT INTO deletions (at, calls, selector, max_id) VALUES (?, ?, ?, ?)", -1, &st,
+                                 NULL)) == SQLITE_OK) {
         char what[600];
         describe(sel, what, sizeof what);
         sqlite3_bind_double(st, 1, pl_store_now());
         sqlite3_bind_int64(st, 2, out->calls);
         sqlite3_bind_text(st, 3, what, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 4, max_id);
         rc = sqlite3_step(st);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
         sqlite3_finalize(st);

@@ -56,6 +56,28 @@ int pl_store_max_id(pl_store *s, long long *id)
     return one_int(s, "SELECT coalesce(max(id), 0) FROM calls", id);
 }
 
+int pl_store_last_deletion(pl_store *s, long long *gen, long long *max_id)
+{
+    *gen = *max_id = 0;
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    /* no table: nothing was ever deleted (a prepare failure says only that) */
+    if (sqlite3_prepare_v2(s->db, "SELECT id, max_id FROM deletions ORDER BY id DESC LIMIT 1", -1, &st, NULL) ==
+        SQLITE_OK) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            *gen = sqlite3_column_int64(st, 0);
+            *max_id = sqlite3_column_int64(st, 1);
+        } else if (step != SQLITE_DONE) {
+            rc = -1;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
 int pl_store_parent_of(pl_store *s, long long id, long long *parent, char *err, size_t errlen)
 {
     pthread_mutex_lock(&s->lock);

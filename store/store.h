@@ -199,6 +199,9 @@ int pl_store_has(pl_store *s, const char *name);                /* a table or vi
 int pl_store_data_version(pl_store *s, long long *v);           /* PRAGMA data_version: changes when
                                                                  * another connection commits. 0 or -1 */
 int pl_store_max_id(pl_store *s, long long *id);                /* 0 when empty. 0 or -1 */
+/* The last delete (delete.c's log): its number (0: none ever) and the largest call id it left;
+ * the next captures may get ids above that one again. 0 or -1. */
+int pl_store_last_deletion(pl_store *s, long long *gen, long long *max_id);
 /* 0 with *parent (-1 when the call starts its conversation), 1 when there is no such call, -1. */
 int pl_store_parent_of(pl_store *s, long long id, long long *parent, char *err, size_t errlen);
 

@@ -6,7 +6,8 @@
 # lines (from the stored messages and rebuilt from the bodies alike), every surviving request
 # body is still byte-identical to what the server received, links are re-pointed, no orphan is
 # left and the full-text index matches. Then a capturing process that cached message ids before
-# another process deleted them keeps writing whole calls.
+# another process deleted them keeps writing whole calls, and a `tail -f` running across a delete
+# of the newest calls shows the next call although SQLite gives it a deleted call's id.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/cli_lib.sh"
 need sqlite3
@@ -162,3 +163,28 @@ for call_id, r in zip(ids, reqs):
 PY
 assert_eq "$(db_query 'pragma integrity_check')" ok
 cli_fts_matches "the live writer"
+
+# 6. tail -f across a delete of the newest call: the next capture gets the deleted id again
+as_fg=("$PY" -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])')
+"${as_fg[@]}" "$PL_CLI" tail -f --interval 0.1 "${D[@]}" -l 0 --json > follow.jsonl 2> follow.err &
+tailpid=$!
+sleep 0.5
+cli_post PROMPTLOG_NAMESPACE=t1 -d '{"model":"m","messages":[{"role":"user","content":"before the delete"}]}' \
+    "$MOCK_HTTPS/v1/chat/completions"
+for i in $(seq 50); do [ "$(grep -c . follow.jsonl)" -ge 1 ] && break; sleep 0.1; done
+top=$(db_query 'select max(id) from calls')
+cli_err delete "$top" "${D[@]}" --yes
+assert_rc 0
+assert_eq "$(db_query 'select max_id from deletions order by id desc limit 1')" "$((top - 1))" "the log says where ids go on"
+cli_post PROMPTLOG_NAMESPACE=t2 -d '{"model":"m","messages":[{"role":"user","content":"after the delete"}]}' \
+    "$MOCK_HTTPS/v1/chat/completions"
+assert_eq "$(db_query "select id from calls where namespace = 't2'")" "$top" "SQLite handed the id out again"
+for i in $(seq 50); do [ "$(grep -c . follow.jsonl)" -ge 2 ] && break; sleep 0.1; done
+kill -INT $tailpid
+wait $tailpid
+"$PY" - follow.jsonl "$top" <<'PY' || { cat follow.jsonl follow.err >&2; fail "tail -f across the delete"; }
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+top = int(sys.argv[2])
+assert [(r["id"], r["namespace"]) for r in rows] == [(top, "t1"), (top, "t2")], rows
+PY

@@ -358,6 +358,38 @@ static void test_live_writer_after_delete(void **state)
     consistent("live.db");
 }
 
+/* Deleting the newest calls gives their ids back to SQLite: the log says where ids go on, and a
+ * ship cursor past that point steps back so the calls given those ids are still shipped. */
+static void test_ids_handed_out_again(void **state)
+{
+    (void)state;
+    pl_store *s = open_db("ids.db");
+    for (int i = 0; i < 4; i++)
+        call(s, "default", "[" U("same question") "]", "same answer");
+    pl_store_close(s);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(path_in("ids.db"), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "CREATE TABLE ship_cursors (destination TEXT PRIMARY KEY, last_id INTEGER NOT NULL,"
+                                     " updated_at REAL); INSERT INTO ship_cursors VALUES ('a', 4, 0), ('b', 1, 0)",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_equal(del("ids.db", (pl_store_delete_sel){.before = clock_at - 2}, NULL), 2);   /* 1, 2 */
+    assert_int_equal(q1("ids.db", "SELECT max_id FROM deletions"), 4);
+    assert_int_equal(q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'a'"), 4);
+    assert_int_equal(del("ids.db", (pl_store_delete_sel){.id = 4}, NULL), 1);
+    assert_int_equal(q1("ids.db", "SELECT max_id FROM deletions WHERE id = 2"), 3);
+    assert_int_equal(q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'a'"), 3);
+    assert_int_equal(q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'b'"), 1);
+    s = open_db("ids.db");
+    long long gen = 0, max_id = 0;
+    assert_int_equal(pl_store_last_deletion(s, &gen, &max_id), 0);
+    assert_int_equal(gen, 2);
+    assert_int_equal(max_id, 3);
+    assert_int_equal(call(s, "default", "[" U("same question") "]", "same answer"), 4);
+    pl_store_close(s);
+    consistent("ids.db");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_delete_root_and_conversation),
         cmocka_unit_test(test_orphans_and_fts),
         cmocka_unit_test(test_live_writer_after_delete),
+        cmocka_unit_test(test_ids_handed_out_again),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
