@@ -188,7 +188,7 @@ static const char HELP_DELETE[] =
     "other (one write transaction, busy timeout).\n"
     "\n"
     "options:\n"
-    "  -c, --conversation    ID names a call: delete its whole conversation\n"
+    "  -c, --conversation    ID names a call: delete its whole conversation (also --conversation=ID)\n"
     "  -n, --namespace NS    calls of this namespace\n"
     "      --before TIME     calls started before TIME (same forms as --since)\n"
     "  -y, --yes             do not ask\n"

@@ -96,9 +96,11 @@ assert_eq "$(db_query "select count(*) from calls where namespace = 'b'")" 0
 survivors_intact "deleting a conversation"
 cli_err delete -c "${D[@]}" --yes
 assert_rc 2 "-c without an ID"
-cli_err delete -c 11 "${D[@]}" --yes
-assert_rc 1 "-c of a deleted call"
+cli_err delete --conversation=11 "${D[@]}" --yes
+assert_rc 1 "--conversation=ID of a deleted call"
 assert_contains cli.err "no call with id 11"
+cli_err delete --conversation=x "${D[@]}" --yes
+assert_rc 2 "a bad --conversation=ID"
 
 # 4. --before (calls 2 and 3 moved into 2020) and --namespace
 db_query "update calls set started_at = 1577836800 + id where id in (2, 3)"
