@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "diff.h"
 #include "export.h"
 #include "when.h"
 
@@ -184,8 +185,8 @@ typedef struct colors {
     const char *del, *add, *hunk, *head, *off;
 } colors;
 
-/* Prints the unified diff of a and b from the LCS table (suffix lengths). */
-static void unified(const side *a, const side *b, const unsigned short *L, const colors *c)
+/* Writes the unified diff of a and b from the LCS table (suffix lengths) to out. */
+static void unified(FILE *out, const side *a, const side *b, const unsigned short *L, const colors *c)
 {
     size_t n = a->n, m = b->n, w = m + 1;
     /* the edit script: 0 same, 1 delete (a), 2 insert (b) */
@@ -209,7 +210,7 @@ static void unified(const side *a, const side *b, const unsigned short *L, const
             j++;
         }
     }
-    printf("%s--- %s%s\n%s+++ %s%s\n", c->head, a->header, c->off, c->head, b->header, c->off);
+    fprintf(out, "%s--- %s%s\n%s+++ %s%s\n", c->head, a->header, c->off, c->head, b->header, c->off);
     for (size_t k = 0; k < ne;) {
         if (op[k] == 0) {
             k++;
@@ -226,15 +227,15 @@ static void unified(const side *a, const side *b, const unsigned short *L, const
             na += op[t] != 2;
             nb += op[t] != 1;
         }
-        printf("%s@@ -%zu,%zu +%zu,%zu @@%s\n", c->hunk, na ? ia[start] + 1 : ia[start], na, nb ? ib[start] + 1 : ib[start],
+        fprintf(out, "%s@@ -%zu,%zu +%zu,%zu @@%s\n", c->hunk, na ? ia[start] + 1 : ia[start], na, nb ? ib[start] + 1 : ib[start],
                nb, c->off);
         for (size_t t = start; t < end; t++) {
             if (op[t] == 0)
-                printf(" %s\n", a->lines[ia[t]]);
+                fprintf(out, " %s\n", a->lines[ia[t]]);
             else if (op[t] == 1)
-                printf("%s-%s%s\n", c->del, a->lines[ia[t]], c->off);
+                fprintf(out, "%s-%s%s\n", c->del, a->lines[ia[t]], c->off);
             else
-                printf("%s+%s%s\n", c->add, b->lines[ib[t]], c->off);
+                fprintf(out, "%s+%s%s\n", c->add, b->lines[ib[t]], c->off);
         }
         k = end;
     }
@@ -244,41 +245,42 @@ out:
     free(ib);
 }
 
+/* The unified diff of two loaded sides to out (nothing when they are equal). Returns 0, 1 when a
+ * side is longer than MAX_LINES, -1 out of memory. */
+static int diff_write(FILE *out, side sides[2], const colors *c)
+{
+    if (sides[0].n > MAX_LINES || sides[1].n > MAX_LINES)
+        return 1;
+    size_t n = sides[0].n, m = sides[1].n, w = m + 1;
+    unsigned short *L = calloc((n + 1) * w, sizeof *L);
+    if (!L)
+        return -1;
+    for (size_t i = n; i-- > 0;)
+        for (size_t j = m; j-- > 0;)
+            L[i * w + j] = strcmp(sides[0].lines[i], sides[1].lines[j]) == 0
+                               ? (unsigned short)(L[(i + 1) * w + j + 1] + 1)
+                               : (L[(i + 1) * w + j] > L[i * w + j + 1] ? L[(i + 1) * w + j] : L[i * w + j + 1]);
+    int same = n == m;
+    for (size_t i = 0; same && i < n; i++)
+        same = strcmp(sides[0].lines[i], sides[1].lines[i]) == 0;
+    if (!same)
+        unified(out, &sides[0], &sides[1], L, c);
+    free(L);
+    return 0;
+}
+
 /* The unified diff of two loaded sides on stdout. Returns the exit status. */
 static int diff_sides(side sides[2])
 {
-    int rc = 0;
-    if (rc == 0 && (sides[0].n > MAX_LINES || sides[1].n > MAX_LINES)) {
+    const char *nc = getenv("NO_COLOR");
+    int color = isatty(STDOUT_FILENO) && !(nc && *nc);
+    colors c = color ? (colors){"\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[1m", "\x1b[0m"} : (colors){"", "", "", "", ""};
+    int r = diff_write(stdout, sides, &c);
+    if (r > 0)
         fprintf(stderr, "prompt-logger: too long to diff (more than %d lines of outline)\n", MAX_LINES);
-        rc = 1;
-    }
-    unsigned short *L = NULL;
-    if (rc == 0) {
-        size_t n = sides[0].n, m = sides[1].n, w = m + 1;
-        L = calloc((n + 1) * w, sizeof *L);
-        if (!L) {
-            fprintf(stderr, "prompt-logger: out of memory\n");
-            rc = 1;
-        } else {
-            for (size_t i = n; i-- > 0;)
-                for (size_t j = m; j-- > 0;)
-                    L[i * w + j] = strcmp(sides[0].lines[i], sides[1].lines[j]) == 0
-                                       ? (unsigned short)(L[(i + 1) * w + j + 1] + 1)
-                                       : (L[(i + 1) * w + j] > L[i * w + j + 1] ? L[(i + 1) * w + j] : L[i * w + j + 1]);
-            const char *nc = getenv("NO_COLOR");
-            int color = isatty(STDOUT_FILENO) && !(nc && *nc);
-            colors c = color ? (colors){"\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[1m", "\x1b[0m"}
-                             : (colors){"", "", "", "", ""};
-            int same = n == m;
-            for (size_t i = 0; same && i < n; i++)
-                same = strcmp(sides[0].lines[i], sides[1].lines[i]) == 0;
-            if (!same)
-                unified(&sides[0], &sides[1], L, &c);
-            rc = pl_cli_close_out(stdout, NULL);
-        }
-    }
-    free(L);
-    return rc;
+    else if (r < 0)
+        fprintf(stderr, "prompt-logger: out of memory\n");
+    return r ? 1 : pl_cli_close_out(stdout, NULL);
 }
 
 /* `diff ID`: the call it continues, from the readable store's parent_id. 0 after a message. */
@@ -427,4 +429,45 @@ int pl_cmd_diff_prompt(const pl_cli_opts *o)
         free(sides[i].header);
     }
     return rc;
+}
+
+char *pl_diff_prompt_versions(pl_store *s, const char *ns, long long v1, long long v2, char *err, size_t errlen)
+{
+    side sides[2] = {{.id = v1}, {.id = v2}};
+    char *text = NULL;
+    size_t len = 0;
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        version_ctx c = {ns, &sides[i]};
+        int r = pl_store_get_prompt_version(s, ns, sides[i].id, version_cb, &c, err, errlen);   /* -1: err set */
+        if (r == 0 && split_lines(&sides[i]) == 0 && sides[i].header)
+            continue;
+        if (r > 0)
+            snprintf(err, errlen, "no prompt version %lld in namespace %s", sides[i].id, ns);
+        else if (r == 0)
+            snprintf(err, errlen, "out of memory");
+        rc = 1;
+    }
+    FILE *out = rc == 0 ? open_memstream(&text, &len) : NULL;
+    if (out) {
+        int r = diff_write(out, sides, &(colors){"", "", "", "", ""});
+        if (fclose(out) != 0 && r == 0)
+            r = -1;
+        if (r > 0)
+            snprintf(err, errlen, "too long to diff (more than %d lines of outline)", MAX_LINES);
+        else if (r < 0)
+            snprintf(err, errlen, "out of memory");
+        if (r != 0) {
+            free(text);
+            text = NULL;
+        }
+    } else if (rc == 0) {
+        snprintf(err, errlen, "out of memory");
+    }
+    for (int i = 0; i < 2; i++) {
+        free(sides[i].text);
+        free(sides[i].lines);
+        free(sides[i].header);
+    }
+    return text;
 }

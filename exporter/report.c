@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "report_data.h"
+#include "report_prompts.h"
 #include "report_template.h"   /* pl_report_template, generated into $(BUILD)/gen */
 #include "when.h"
 
@@ -20,9 +21,10 @@ static const char USAGE_REPORT[] =
     "usage: prompt-logger report -o FILE [OPTIONS]\n"
     "\n"
     "Writes one self-contained HTML file (inline CSS, JS and SVG; opens from disk with no network):\n"
-    "overview (calls, errors, tokens, p50/p95 latency and time to first token over time), a table per\n"
-    "provider and model, conversations with their threads, system prompt versions with diffs, and the\n"
-    "slowest, largest and failed calls.\n"
+    "overview (calls, errors, tokens, cost, p50/p95 latency and time to first token over time: the\n"
+    "numbers of `stats --json`), a table per namespace, provider and model, conversations with their\n"
+    "threads, prompt versions (numbered as `prompts` numbers them) with their diffs, and the slowest,\n"
+    "most expensive and failed calls.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE     where to write the report (- = stdout)\n"
@@ -105,6 +107,10 @@ int pl_report_main(int argc, char **argv, const char *default_db)
     }
     cJSON *data = pl_report_collect(s, &f, err, sizeof err);
     pl_store_close(s);
+    if (data && pl_report_prompts(database, &f, data, err, sizeof err) != 0) {
+        cJSON_Delete(data);
+        data = NULL;
+    }
     if (!data) {
         fprintf(stderr, "prompt-logger: %s\n", err);
         return 1;

@@ -1,6 +1,6 @@
 /* report.h — `prompt-logger report -o report.html`: one self-contained HTML file (inline CSS,
- * JS and SVG, no network) with the overview, per-model table, conversations, and the slowest,
- * most expensive and failed calls. */
+ * JS and SVG, no network) with the overview, per-model table, conversations, prompt versions
+ * with their diffs, and the slowest, most expensive and failed calls. */
 #ifndef PL_REPORT_H
 #define PL_REPORT_H
 

@@ -1,5 +1,6 @@
 /* report_data.c — one pass over the calls (bodies re-normalized) building the report's data:
- * compact per-call rows, conversations with their latest thread, system-prompt versions.
+ * compact per-call rows and conversations with their latest thread (prompt versions come from
+ * the store's view: report_prompts.c).
  * A conversation is the store's (conversation_id, found from the traffic); calls the store never
  * linked fall back to conv_key's guess. Cost comes from the CLI's price table (cost.h). */
 #include "report_data.h"
@@ -15,8 +16,6 @@
 #define MAX_TEXT 4000          /* per message in a thread */
 #define MAX_THREAD 60          /* messages per thread (the newest) */
 #define MAX_PROMPT_TEXT 8000
-#define MAX_VERSIONS 20
-#define MAX_PROGRAMS 50
 #define MAX_CONV_IDS 500
 
 typedef struct conv {
@@ -30,30 +29,15 @@ typedef struct conv {
     cJSON *thread;             /* the newest call's thread */
 } conv;
 
-typedef struct version {
-    uint64_t h;
-    char *text;
-    double first, last;
-    long long calls;
-} version;
-
-typedef struct program_versions {
-    char *program;
-    version v[MAX_VERSIONS];
-    int n;
-} program_versions;
-
 typedef struct collector {
-    const pl_report_filter *f;
     cJSON *root, *calls, *errors, *dns, *dprov, *dmodel;
     conv *convs;
     size_t nconv, capconv;
     size_t *index;             /* open addressing over convs: slot -> conv index + 1 */
     size_t nindex;
-    program_versions progs[MAX_PROGRAMS];
-    int nprogs;
     int oom;
     pl_prices *prices;         /* NULL: no cost shown (the table could not be read) */
+    long long max_id;
 } collector;
 
 static uint64_t fnv(uint64_t h, const char *s)
@@ -250,37 +234,6 @@ static conv *find_conv(collector *c, uint64_t h)
     return cv;
 }
 
-static void add_version(collector *c, const char *program, const char *text, double t)
-{
-    program_versions *pv = NULL;
-    for (int k = 0; k < c->nprogs; k++)
-        if (strcmp(c->progs[k].program, program) == 0)
-            pv = &c->progs[k];
-    if (!pv) {
-        if (c->nprogs == MAX_PROGRAMS)
-            return;
-        pv = &c->progs[c->nprogs];
-        if (!(pv->program = strdup(program)))
-            return;
-        c->nprogs++;
-    }
-    uint64_t h = fnv(0xcbf29ce484222325ULL, text);
-    for (int k = 0; k < pv->n; k++) {
-        if (pv->v[k].h == h) {
-            pv->v[k].calls++;
-            pv->v[k].last = t;
-            return;
-        }
-    }
-    if (pv->n == MAX_VERSIONS)
-        return;
-    version *v = &pv->v[pv->n++];
-    v->h = h;
-    v->text = strdup(text);
-    v->first = v->last = t;
-    v->calls = 1;
-}
-
 /* At most max characters of s (UTF-8 aware), as a new JSON string. */
 static cJSON *clipped(const char *s, size_t max)
 {
@@ -302,9 +255,6 @@ static cJSON *clipped(const char *s, size_t max)
 static int row_cb(const pl_row *row, void *vctx)
 {
     collector *c = vctx;
-    const pl_report_filter *f = c->f;
-    if ((f->since >= 0 && row->started_at < f->since) || (f->until >= 0 && row->started_at >= f->until))
-        return 0;
     cJSON *record = row->req_body ? pl_export_record(row) : NULL;
     char *system = record ? system_text(record) : NULL;
     char *first = record ? first_user_text(record) : NULL;
@@ -328,9 +278,9 @@ static int row_cb(const pl_row *row, void *vctx)
             cJSON_Delete(cv->thread);
             cv->thread = thread_of(record);
         }
-        if (system && *system)
-            add_version(c, row->program ? row->program : "?", system, row->started_at);
     }
+    if (row->id > c->max_id)
+        c->max_id = row->id;
     int failed = row->status >= 400 || row->error != NULL;
     cJSON *a = cJSON_CreateArray();
     cJSON_AddItemToArray(a, cJSON_CreateNumber((double)row->id));
@@ -369,9 +319,9 @@ static int by_last_desc(const void *x, const void *y)
     return a->last < b->last ? 1 : a->last > b->last ? -1 : 0;
 }
 
-cJSON *pl_report_collect(pl_store *s, const pl_report_filter *f, char *err, size_t errlen)
+cJSON *pl_report_collect(pl_store *s, pl_report_filter *f, char *err, size_t errlen)
 {
-    collector c = {.f = f};
+    collector c = {0};
     char perr[256];
     c.prices = pl_prices_load(perr, sizeof perr); /* a bad PROMPTLOG_PRICES only loses the cost */
     c.root = cJSON_CreateObject();
@@ -380,8 +330,11 @@ cJSON *pl_report_collect(pl_store *s, const pl_report_filter *f, char *err, size
     c.dns = cJSON_CreateArray();
     c.dprov = cJSON_CreateArray();
     c.dmodel = cJSON_CreateArray();
-    pl_store_query q = {.ns = f->ns, .last = f->last};
+    /* the time bounds go to the store first, so -l N is the newest N of them, as in report_prompts.c */
+    pl_store_query q = {.ns = f->ns, .last = f->last, .since = f->since > 0 ? f->since : 0, .until = f->until > 0 ? f->until : 0};
     int rc = pl_store_each_row_q(s, &q, row_cb, &c, err, errlen);
+    /* no call read: an id no call has, so the prompt versions are empty too */
+    f->upto = c.max_id > 0 ? c.max_id : -1;
     if (c.oom) {
         snprintf(err, errlen, "out of memory");
         rc = -1;
@@ -433,24 +386,6 @@ cJSON *pl_report_collect(pl_store *s, const pl_report_filter *f, char *err, size
     free(order);
     free(rank);
 
-    cJSON *prompts = cJSON_AddArrayToObject(root, "prompts");
-    for (int k = 0; k < c.nprogs; k++) {
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "program", c.progs[k].program ? c.progs[k].program : "");
-        cJSON *vs = cJSON_AddArrayToObject(p, "versions");
-        for (int j = 0; j < c.progs[k].n; j++) {
-            version *v = &c.progs[k].v[j];
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "first", v->first);
-            cJSON_AddNumberToObject(o, "last", v->last);
-            cJSON_AddNumberToObject(o, "calls", (double)v->calls);
-            cJSON_AddStringToObject(o, "text", v->text ? v->text : "");
-            cJSON_AddItemToArray(vs, o);
-            free(v->text);
-        }
-        free(c.progs[k].program);
-        cJSON_AddItemToArray(prompts, p);
-    }
     for (size_t k = 0; k < c.nconv; k++) {
         free(c.convs[k].program);
         free(c.convs[k].title);

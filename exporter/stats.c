@@ -1,6 +1,7 @@
 /* stats.c — `prompt-logger stats`: calls, errors, tokens and cost per namespace, provider and
- * model, over the calls that pass -n/--since/--until. Summed here row by row (not in SQL), as
- * each call's cost depends on its own model name, tier and cached tokens. */
+ * model, over the calls that pass -n/--since/--until (and, in --json, latency and time-to-first-
+ * token percentiles). Summed here row by row (not in SQL), as each call's cost depends on its own
+ * model name, tier and cached tokens. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,12 @@
 #include "commands.h"
 #include "cost.h"
 #include "when.h"
+
+/* Known values of one measure, for its percentiles. */
+typedef struct samples {
+    double *v;
+    size_t n, cap;
+} samples;
 
 typedef struct group {
     char *ns, *provider, *model;
@@ -17,6 +24,7 @@ typedef struct group {
     double cost;                    /* sum of known costs */
     long long cost_unknown;         /* calls without a known cost */
     double first, last;
+    samples dur, ttft;              /* seconds, of the calls that know them */
 } group;
 
 typedef struct stats_ctx {
@@ -34,6 +42,38 @@ static int same(const char *a, const char *b)
 static char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
+}
+
+static int add_sample(samples *s, double v)
+{
+    if (v < 0)
+        return 0;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        double *nv = realloc(s->v, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        s->v = nv;
+        s->cap = cap;
+    }
+    s->v[s->n++] = v;
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the smallest value with at least p% of the values at or below it (the report's
+ * page computes the same, so both show one number). null when no call knows it. */
+static cJSON *percentile(samples *s, int p)
+{
+    if (!s->n)
+        return cJSON_CreateNull();
+    qsort(s->v, s->n, sizeof *s->v, cmp_double);
+    return cJSON_CreateNumber(s->v[((size_t)p * s->n + 99) / 100 - 1]);
 }
 
 static int stats_cb(const pl_row *r, void *vctx)
@@ -81,6 +121,10 @@ static int stats_cb(const pl_row *r, void *vctx)
         g->first = r->started_at;
     if (r->started_at > g->last)
         g->last = r->started_at;
+    if (add_sample(&g->dur, r->duration) != 0 || add_sample(&g->ttft, r->ttft) != 0) {
+        c->oom = 1;
+        return 1;
+    }
     return 0;
 }
 
@@ -128,7 +172,7 @@ static void name_cell(const char *s, size_t w, int fit)
         putchar(' ');
 }
 
-static cJSON *group_json(const group *g, int total)
+static cJSON *group_json(group *g, int total)
 {
     cJSON *o = cJSON_CreateObject();
     if (!total) {
@@ -147,6 +191,10 @@ static cJSON *group_json(const group *g, int total)
     cJSON_AddItemToObject(o, "first", g->calls ? cJSON_CreateString(when) : cJSON_CreateNull());
     pl_when_format(g->last, when);
     cJSON_AddItemToObject(o, "last", g->calls ? cJSON_CreateString(when) : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "latency_p50", percentile(&g->dur, 50));
+    cJSON_AddItemToObject(o, "latency_p95", percentile(&g->dur, 95));
+    cJSON_AddItemToObject(o, "ttft_p50", percentile(&g->ttft, 50));
+    cJSON_AddItemToObject(o, "ttft_p95", percentile(&g->ttft, 95));
     return o;
 }
 
@@ -174,7 +222,8 @@ int pl_cmd_stats(const pl_cli_opts *o)
     }
     int result = 1;
     if (rc == 0) {
-        qsort(c.g, c.n, sizeof *c.g, cmp_group);
+        if (c.n)   /* no call: c.g is NULL, which qsort may not be given */
+            qsort(c.g, c.n, sizeof *c.g, cmp_group);
         group t = {.first = -1, .last = -1};
         for (size_t i = 0; i < c.n; i++) {
             const group *g = &c.g[i];
@@ -190,8 +239,14 @@ int pl_cmd_stats(const pl_cli_opts *o)
                 t.first = g->first;
             if (g->last > t.last)
                 t.last = g->last;
+            for (size_t k = 0; o->json && k < g->dur.n; k++)
+                c.oom |= add_sample(&t.dur, g->dur.v[k]) != 0;
+            for (size_t k = 0; o->json && k < g->ttft.n; k++)
+                c.oom |= add_sample(&t.ttft, g->ttft.v[k]) != 0;
         }
-        if (o->json) {
+        if (c.oom) {
+            fprintf(stderr, "prompt-logger: out of memory\n");
+        } else if (o->json) {
             cJSON *doc = cJSON_CreateObject();
             cJSON *arr = cJSON_AddArrayToObject(doc, "groups");
             for (size_t i = 0; i < c.n; i++)
@@ -239,12 +294,16 @@ int pl_cmd_stats(const pl_cli_opts *o)
                 printf("* %lld call(s) without a known price are not in the cost (see prompt-logger prices)\n",
                        t.cost_unknown);
         }
-        result = pl_cli_close_out(stdout, NULL);
+        result = c.oom ? 1 : pl_cli_close_out(stdout, NULL);
+        free(t.dur.v);
+        free(t.ttft.v);
     }
     for (size_t i = 0; i < c.n; i++) {
         free(c.g[i].ns);
         free(c.g[i].provider);
         free(c.g[i].model);
+        free(c.g[i].dur.v);
+        free(c.g[i].ttft.v);
     }
     free(c.g);
     return result;

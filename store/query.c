@@ -112,6 +112,8 @@ static void bind_filter(sqlite3_stmt *st, const pl_store_filter *f)
         sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":until"), f->until);
     if (f->limit > 0)
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), f->limit);
+    if (f->upto)
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":upto"), f->upto);
 }
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -215,6 +217,47 @@ int pl_store_each_prompt_version(pl_store *s, const pl_store_filter *f, pl_promp
              f->ns ? " AND namespace = :ns" : "", f->since > 0 ? " AND started_at >= :since" : "",
              f->until > 0 ? " AND started_at < :until" : "");
     return run(s, sql, f, NULL, 0, version_row, (void *)fn, ctx, err, errlen);
+}
+
+static int use_row(sqlite3_stmt *st, void *fn, void *ctx)
+{
+    pl_store_version_use u = {
+        .ns = col(st, 0), .version = sqlite3_column_int64(st, 1), .calls = sqlite3_column_int64(st, 2),
+        .first = sqlite3_column_double(st, 3), .last = sqlite3_column_double(st, 4), .models = col(st, 5),
+        .tools = col(st, 6), .system = col(st, 7), .system_len = col_ll(st, 8, 0),
+    };
+    return ((pl_version_use_fn)fn)(&u, ctx);
+}
+
+int pl_store_each_version_use(pl_store *s, const pl_store_version_scope *sc, pl_version_use_fn fn, void *ctx, char *err,
+                              size_t errlen)
+{
+    /* The view numbers versions over every call; the scope only decides which versions appear
+     * and what their counts cover. last: the newest N of the calls in scope. */
+    char where[256];
+    snprintf(where, sizeof where, "%s%s%s%s", sc->ns ? " AND namespace = :ns" : "",
+             sc->since > 0 ? " AND started_at >= :since" : "", sc->until > 0 ? " AND started_at < :until" : "",
+             sc->upto ? " AND id <= :upto" : "");
+    char *sql = NULL;
+    if (asprintf(&sql,
+                 "WITH f AS (SELECT namespace, system_id, tools_id, count(*) AS n, min(started_at) AS lo,"
+                 " max(started_at) AS hi, group_concat(DISTINCT model) AS models FROM calls"
+                 " WHERE (system_id IS NOT NULL OR tools_id IS NOT NULL)%s%s%s%s"
+                 " GROUP BY namespace, system_id, tools_id)"
+                 " SELECT v.namespace, v.version, f.n, f.lo, f.hi, f.models, v.tools,"
+                 " (SELECT substr(content, 1, %d) FROM messages WHERE id = v.system_id),"
+                 " (SELECT length(content) FROM messages WHERE id = v.system_id)"
+                 " FROM prompt_versions v JOIN f ON f.namespace = v.namespace AND f.system_id IS v.system_id"
+                 " AND f.tools_id IS v.tools_id ORDER BY v.namespace, v.version DESC",
+                 where, sc->last > 0 ? " AND id IN (SELECT id FROM calls WHERE 1" : "", sc->last > 0 ? where : "",
+                 sc->last > 0 ? " ORDER BY id DESC LIMIT :limit)" : "", sc->max_text > 0 ? sc->max_text : 1 << 30) < 0) {
+        pl_store_seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    pl_store_filter f = {.ns = sc->ns, .since = sc->since, .until = sc->until, .limit = sc->last, .upto = sc->upto};
+    int rc = run(s, sql, &f, NULL, 0, use_row, (void *)fn, ctx, err, errlen);
+    free(sql);
+    return rc;
 }
 
 /* One version of one namespace, with the tool list as stored (a JSON array of whole tools). */

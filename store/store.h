@@ -209,6 +209,7 @@ typedef struct pl_store_filter {
     const char *ns;             /* NULL = every namespace */
     double since, until;        /* > 0: epoch seconds */
     long long limit;            /* > 0: the newest `limit` */
+    long long upto;             /* != 0: calls with an id up to this (each_version_use) */
 } pl_store_filter;
 
 typedef struct pl_store_conv {
@@ -242,6 +243,28 @@ int pl_store_each_prompt_version(pl_store *s, const pl_store_filter *f, pl_promp
 /* Version `version` of namespace ns: 0 (fn called once), 1 (no such version) or -1. */
 int pl_store_get_prompt_version(pl_store *s, const char *ns, long long version, pl_prompt_version_fn fn, void *ctx, char *err,
                             size_t errlen);
+/* Prompt versions numbered over every call (as prompt_versions numbers them), with the calls,
+ * time range and models of the calls in scope; per namespace (in name order) newest version
+ * first. For the report: last > 0 keeps the newest `last` calls in scope, upto != 0 the calls up
+ * to that id; system is cut to max_text characters (system_len: its whole length). */
+typedef struct pl_store_version_scope {
+    const char *ns;
+    double since, until;        /* > 0: bounds */
+    long long last, upto;
+    int max_text;
+} pl_store_version_scope;
+typedef struct pl_store_version_use {
+    const char *ns;
+    long long version, calls;
+    double first, last;
+    const char *models;
+    const char *tools;          /* a JSON array of tool names */
+    const char *system;
+    long long system_len;
+} pl_store_version_use;
+typedef int (*pl_version_use_fn)(const pl_store_version_use *u, void *ctx);
+int pl_store_each_version_use(pl_store *s, const pl_store_version_scope *sc, pl_version_use_fn fn, void *ctx, char *err,
+                              size_t errlen);
 /* How many namespaces have prompt versions, and (when one) which (caller frees). 0 or -1. */
 int pl_store_prompt_namespaces(pl_store *s, long long *n, char **only);
 

@@ -82,7 +82,7 @@ export PL_DB
 
 # An ASan-instrumented library needs the ASan runtime loaded before anything else in the host.
 PL_ASAN=0
-if [ -e "$PL_LIB" ] && readelf -d "$PL_LIB" 2>/dev/null | grep -q 'libasan'; then
+if [ -e "$PL_LIB" ] && readelf -d "$PL_LIB" 2>/dev/null | grep 'libasan' >/dev/null; then
     PL_ASAN=1
 fi
 if [ "$PL_ASAN" = 1 ]; then

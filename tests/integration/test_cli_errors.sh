@@ -74,7 +74,7 @@ for c in run list show tail stats "export" "export models" "export prompts" dele
     [ "$c" = export ] || assert_contains h.txt "-h, --help" "$c --help lists its options"
 done
 for opt in --since --until --json --limit --namespace --database; do
-    pl_cli list --help | grep -q -- "$opt" || fail "list --help lists $opt"
+    pl_cli list --help | grep -- "$opt" >/dev/null || fail "list --help lists $opt"
 done
 pl_cli --help > h.txt && assert_contains h.txt "run -- CMD ARGS"
 pl_cli help tail > h.txt && assert_contains h.txt "--follow"

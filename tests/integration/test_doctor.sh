@@ -21,7 +21,7 @@ prog=python3; doc /usr/bin/python3   # libssl comes with its _ssl module, not DT
 applies "OpenSSL (shared libssl)" yes libssl.so; line "verdict: capturable"
 prog=wget; need wget; doc wget
 applies "GnuTLS (shared)" yes libgnutls; applies "libcurl (shared)" no
-if command -v node >/dev/null && ! ldd "$(command -v node)" | grep -q libssl; then
+if command -v node >/dev/null && ! ldd "$(command -v node)" | grep libssl >/dev/null; then
     prog=node; doc node
     applies "OpenSSL/BoringSSL inside the executable" yes "exported (.dynsym)"; line "verdict: capturable"
 fi

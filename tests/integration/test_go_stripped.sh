@@ -9,8 +9,8 @@ chat='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say this is a
 printf '%s' "$chat" > chat.req
 # --- stripped: .symtab gone, .gopclntab still there ----------------------------------------------
 go_build go_llm_stripped -ldflags='-s -w'
-readelf -S go_llm_stripped | grep -q '\.symtab' && fail "the stripped build still has .symtab"
-readelf -S go_llm_stripped | grep -q '\.gopclntab' || skip "this Go keeps no .gopclntab section"
+readelf -S go_llm_stripped | grep '\.symtab' >/dev/null && fail "the stripped build still has .symtab"
+readelf -S go_llm_stripped | grep '\.gopclntab' >/dev/null || skip "this Go keeps no .gopclntab section"
 run_both SSL_CERT_FILE="$MOCK_CA" ./go_llm_stripped stream "$MOCK_HTTPS$C" chat.req
 assert_rc 0
 cp "$OUT" stripped.out

@@ -11,7 +11,7 @@ go_build go_llm
 
 # --- static (CGO_ENABLED=0): LD_PRELOAD cannot reach it ------------------------------------------
 CGO_ENABLED=0 go_build go_llm_static
-! readelf -l go_llm_static | grep -q INTERP || fail "CGO_ENABLED=0 did not give a static binary"
+! readelf -l go_llm_static | grep INTERP >/dev/null || fail "CGO_ENABLED=0 did not give a static binary"
 run_both SSL_CERT_FILE="$MOCK_CA" ./go_llm_static chat "$MOCK_HTTPS$C" chat.req
 assert_rc 0
 assert_contains "$ERR" "HTTP/2.0 200"

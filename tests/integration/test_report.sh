@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # test_report.sh — `prompt-logger report` on real captured calls, opened in headless Debian
-# Chromium (playwright-core): no console errors, no request, the overview and per-model numbers
-# equal `prompt-logger stats` (and latency percentiles equal the database's), clicking a
-# conversation shows its messages and tool calls; a screenshot is kept in $BUILD/test-artifacts.
-# Then 10,000 synthetic calls (inserted through the store API) render in under 2 s, in < 5 MB.
+# Chromium (playwright-core): no console errors, no request; every overview and per-model number
+# (calls, errors, tokens, cost, p50/p95 latency and TTFT) equals `stats --json`, the prompt
+# versions equal `prompts --json` and each diff equals `diff --prompt`, the slowest / most
+# expensive / failed tables equal `list --json` (check_report.py); clicking a conversation shows
+# its messages and tool calls; a screenshot is kept in $BUILD/test-artifacts. Then 10,000
+# synthetic calls (through the store API) render in under 2 s, in < 5 MB, with the same checks.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/ship_lib.sh"
 need cc
@@ -44,44 +46,19 @@ mkdir -p "$BUILD/test-artifacts"
 node "$ROOT/tests/integration/node/report_check.js" report.html "$BUILD/test-artifacts/report.png" --conv "Plan a trip to Lisbon" > page.json 2> page.err ||
     { cat page.err >&2; fail "browser check"; }
 cp "$BUILD/test-artifacts/report.png" "$T/report.png"
-pl_cli stats -d "$PL_DB" > stats.txt || fail "stats"
-
-cat > compare.py <<'PY'
-import json, math, sqlite3, sys
-page = json.load(open(sys.argv[1])); stats = open(sys.argv[2]).read().splitlines(); db = sys.argv[3]
-assert page["requests"] == [], ("the page made requests", page["requests"])
-assert page["console_errors"] == [], page["console_errors"]
-# `stats` text: columns found by their header names (NAMESPACE PROVIDER MODEL CALLS ERRORS
-# IN_TOKENS OUT_TOKENS ...); the total line has no namespace/provider/model cells.
-head = stats[0].split()
-col = {k: head.index(k) for k in ("NAMESPACE", "PROVIDER", "MODEL", "CALLS", "ERRORS", "IN_TOKENS", "OUT_TOKENS")}
-nums = ("CALLS", "ERRORS", "IN_TOKENS", "OUT_TOKENS")
-def num(x):   # stats shows an unknown token count as '-'; the page counts it as 0
-    return 0 if x == "-" else int(x)
-groups, total = {}, None
-for line in stats[1:]:
-    f = line.split()
-    if f and f[0] == "*":
-        continue          # stats' footnote on calls without a known price
-    if f and f[0] == "total":
-        total = [num(f[col[k] - 2]) for k in nums]
-    elif f:
-        groups[(f[col["NAMESPACE"]], f[col["PROVIDER"]], f[col["MODEL"]])] = [num(f[col[k]]) for k in nums]
-got = {(g["namespace"], g["provider"], g["model"]): [int(g[k]) for k in ("calls", "errors", "input_tokens", "output_tokens")] for g in page["groups"]}
-assert got == groups, ("per-model rows differ from stats", got, groups)
-s = page["stats"]
-assert [s["calls"], s["errors"], s["input_tokens"], s["output_tokens"]] == total, (s, total)
-def pct(v, p):
-    v = sorted(x for x in v if x is not None)
-    return v[min(len(v) - 1, math.ceil(p / 100 * len(v)) - 1)] if v else None
-con = sqlite3.connect(db)
-d = [r[0] for r in con.execute("select duration from calls")]
-t = [r[0] for r in con.execute("select ttft from calls")]
-for key, want in (("p50_latency", pct(d, 50)), ("p95_latency", pct(d, 95)), ("p50_ttft", pct(t, 50)), ("p95_ttft", pct(t, 95))):
-    assert (s[key] is None and want is None) or abs(s[key] - want) < 1e-9, (key, s[key], want)
-print("page numbers equal stats: %d calls, %d groups; load %d ms, ready %.0f ms" % (s["calls"], len(groups), page["load_ms"], page["ready_ms"]))
+"$PY" "$ROOT/tests/integration/check_report.py" page.json "$PL_DB" || fail "the page's numbers, versions and tables"
+# the prompt versions of this database: "You are terse." (v1), then the agent's prompt with its
+# tool (v2) and without it (v3); the page shows v3's diff as removing the tool
+"$PY" - page.json <<'PY' || fail "prompt versions"
+import json, sys
+pv = {p["version"]: p for p in json.load(open(sys.argv[1]))["prompts"] if p["namespace"] == "default"}
+assert sorted(pv) == [1, 2, 3], pv
+assert pv[1]["system"] == "You are terse." and pv[2]["system"] == pv[3]["system"] == "You plan trips.", pv
+assert "-  You are terse." in pv[2]["diff"] and "+  You plan trips." in pv[2]["diff"], pv[2]["diff"]
+lines = pv[3]["diff"].splitlines()
+assert any(l.startswith("-") and '"get_weather"' in l for l in lines), lines
+assert not any(l.startswith("+") and not l.startswith("+++") for l in lines), lines
 PY
-"$PY" compare.py page.json stats.txt "$PL_DB" || fail "page numbers"
 
 "$PY" - page.json "$final" <<'PY' || fail "conversation thread"
 import json, sys
@@ -92,6 +69,31 @@ assert any("tool call get_current_weather" in t for m in th for t in m["tools"])
 assert any(m["role"] == "tool" and m["text"] == "sunny in Lisbon" for m in th), th
 assert th[-1]["role"] == "assistant" and th[-1]["text"] == sys.argv[2], (th[-1], sys.argv[2])
 PY
+
+# the filters: the page's numbers still equal the CLI's under the same -n/--since/--until
+# (calls 3 to 6: the first prompt version drops out, the agent's second one too)
+t3=$(db_query "select printf('%.3f', started_at - 0.001) from calls where id = 3")
+t7=$(db_query "select printf('%.3f', started_at - 0.001) from calls where id = 7")
+for filter in "-n default" "--since @$t3 --until @$t7"; do
+    # shellcheck disable=SC2086  # the filter is two or four words
+    pl_cli report -d "$PL_DB" $filter -o filtered.html || fail "report $filter"
+    node "$ROOT/tests/integration/node/report_check.js" filtered.html "$T/filtered.png" > filtered.json 2> page.err ||
+        { cat page.err >&2; fail "browser check $filter"; }
+    # shellcheck disable=SC2086
+    "$PY" "$ROOT/tests/integration/check_report.py" filtered.json "$PL_DB" $filter || fail "report $filter"
+done
+
+# a version-1 file (no readable store: no prompt versions) and a database with no call
+cp "$ROOT/tests/fixtures/v1/v1.db" v1.db
+chmod a-w v1.db   # the report reads only: it must not need to upgrade the file
+pl_cli report -d "$T/v1.db" -o v1.html || fail "report of a version-1 file"
+node "$ROOT/tests/integration/node/report_check.js" v1.html "$T/v1.png" > v1.json 2> page.err || { cat page.err >&2; fail "browser v1"; }
+"$PY" "$ROOT/tests/integration/check_report.py" v1.json "$T/v1.db" || fail "report of a version-1 file"
+assert_eq "$(sqlite3 v1.db 'pragma user_version')" 1 "the report left the version-1 file as it was"
+# and a window with no call in it
+pl_cli report -d "$PL_DB" --since @4000000000 -o empty.html || fail "report of no call"
+node "$ROOT/tests/integration/node/report_check.js" empty.html "$T/empty.png" > empty.json 2> page.err || { cat page.err >&2; fail "browser empty"; }
+"$PY" "$ROOT/tests/integration/check_report.py" empty.json "$PL_DB" --since @4000000000 || fail "report of no call"
 
 note "10,000 calls through the store API"
 skip_10k=0
@@ -107,7 +109,15 @@ if [ "$skip_10k" = 0 ]; then
     [ "$size" -lt 5000000 ] || fail "10k report is $size bytes"
     node "$ROOT/tests/integration/node/report_check.js" big.html "$BUILD/test-artifacts/report-10k.png" --conv "task 1999" > big.json 2> big.err ||
         { cat big.err >&2; fail "browser check 10k"; }
-    pl_cli stats -d big.db > big-stats.txt
-    "$PY" compare.py big.json big-stats.txt big.db || fail "10k numbers"
-    "$PY" -c 'import json,sys; p=json.load(open(sys.argv[1])); assert p["ready_ms"] < 2000, p["ready_ms"]; assert len(p["thread"]) >= 9, p["thread"]' big.json || fail "10k render time"
+    "$PY" "$ROOT/tests/integration/check_report.py" big.json big.db || fail "10k numbers"
+    "$PY" - big.json <<'PY' || fail "10k render time"
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["ready_ms"] < 2000, p["ready_ms"]
+# conversation 1999: five turns linked by the store, the last one's thread has every message
+th = p["thread"]
+assert [m["role"] for m in th] == ["system", "user"] + ["assistant", "tool"] * 4 + ["assistant"], th
+assert sum(1 for m in th for t in m["tools"] if t.startswith("tool call read_file(")) == 4, th
+assert sorted(v["version"] for v in p["prompts"]) == [1, 1, 2, 2], p["prompts"]
+PY
 fi

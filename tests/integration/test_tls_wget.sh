@@ -12,7 +12,7 @@ if [ "$PL_ASAN" = 1 ]; then
     WGET=("$T/wget_gnutls")
 else
     need wget
-    ldd "$(command -v wget)" | grep -q libgnutls || skip "this wget does not use GnuTLS"
+    ldd "$(command -v wget)" | grep libgnutls >/dev/null || skip "this wget does not use GnuTLS"
     WGET=(wget)
 fi
 start_mock
