@@ -8,11 +8,9 @@
 #include <unistd.h>
 
 #include "../util/buf.h"
-#include <sqlite3.h>
 
 #include "cli.h"
 #include "commands.h"
-#include "db.h"
 #include "diff.h"
 #include "export.h"
 #include "when.h"
@@ -288,29 +286,26 @@ static int diff_sides(side sides[2])
 /* `diff ID`: the call it continues, from the readable store's parent_id. 0 after a message. */
 static long long parent_of(const pl_cli_opts *o)
 {
-    pl_db *d = NULL;
-    char err[768] = "";
-    if (pl_db_open(o->database, 0, &d, err, sizeof err) != 0) {
-        fprintf(stderr, "prompt-logger: %s\n", err);
+    pl_store *s = pl_cli_open_db(o->database);
+    if (!s)
         return 0;
-    }
     long long parent = 0;
-    sqlite3_stmt *st = NULL;
-    if (!pl_db_has(d, "call_messages")) {
+    char err[768] = "";
+    int rc;
+    if (!pl_store_has(s, "call_messages")) {
         fprintf(stderr, "prompt-logger: diff with one ID needs the readable store's conversations (schema 3); "
                         "give two ids\n");
-    } else if (sqlite3_prepare_v2(pl_db_sqlite(d), "SELECT parent_id FROM calls WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, o->id);
-        int rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW)
-            fprintf(stderr, "prompt-logger: no call with id %lld\n", o->id);
-        else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
-            fprintf(stderr, "prompt-logger: call %lld starts its conversation: nothing before it to diff with\n", o->id);
-        else
-            parent = sqlite3_column_int64(st, 0);
+    } else if ((rc = pl_store_parent_of(s, o->id, &parent, err, sizeof err)) < 0) {
+        fprintf(stderr, "prompt-logger: %s\n", err);
+        parent = 0;
+    } else if (rc > 0) {
+        fprintf(stderr, "prompt-logger: no call with id %lld\n", o->id);
+        parent = 0;
+    } else if (parent < 0) {
+        fprintf(stderr, "prompt-logger: call %lld starts its conversation: nothing before it to diff with\n", o->id);
+        parent = 0;
     }
-    sqlite3_finalize(st);
-    pl_db_close(d);
+    pl_store_close(s);
     return parent;
 }
 
@@ -355,84 +350,65 @@ int pl_cmd_diff(const pl_cli_opts *o)
 }
 
 /* One prompt version of a namespace as an outline: its system prompt and its tool list. */
-static int load_version(sqlite3 *db, const char *ns, long long v, side *out)
+typedef struct version_ctx {
+    const char *ns;
+    side *out;
+} version_ctx;
+
+static int version_cb(const pl_store_prompt_version *v, void *vctx)
 {
-    const char *sql =
-        "SELECT * FROM (SELECT row_number() OVER (ORDER BY min(id)) AS v, min(started_at), count(*),"
-        " (SELECT content FROM messages WHERE id = system_id), (SELECT tools FROM tool_lists WHERE id = tools_id)"
-        " FROM calls WHERE namespace = ? AND (system_id IS NOT NULL OR tools_id IS NOT NULL)"
-        " GROUP BY system_id, tools_id) WHERE v = ?";
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, v);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found) {
-        pl_buf b = {0};
-        const char *system = (const char *)sqlite3_column_text(st, 3), *tools = (const char *)sqlite3_column_text(st, 4);
-        pl_buf_append_str(&b, "system:\n");
-        if (system)
-            add_indented(&b, "  ", system);
-        pl_buf_append_str(&b, "tools:\n");
-        cJSON *t = tools ? cJSON_Parse(tools) : NULL;
-        for (const cJSON *e = t ? t->child : NULL; e; e = e->next)
-            add_json(&b, "  ", e);
-        cJSON_Delete(t);
-        out->text = pl_buf_detach(&b);
-        char when[PL_WHEN_LEN];
-        pl_when_format(sqlite3_column_double(st, 1), when);
-        size_t hl = strlen(ns) + 96;
-        out->header = malloc(hl);
-        if (out->header)
-            snprintf(out->header, hl, "%s prompt version %lld  first used %s  %lld calls", ns, v, when,
-                     (long long)sqlite3_column_int64(st, 2));
-        out->found = 1;
-    }
-    sqlite3_finalize(st);
-    return found ? 0 : 1;
+    version_ctx *c = vctx;
+    side *out = c->out;
+    pl_buf b = {0};
+    pl_buf_append_str(&b, "system:\n");
+    if (v->system_prompt)
+        add_indented(&b, "  ", v->system_prompt);
+    pl_buf_append_str(&b, "tools:\n");
+    cJSON *t = v->tools ? cJSON_Parse(v->tools) : NULL;
+    for (const cJSON *e = t ? t->child : NULL; e; e = e->next)
+        add_json(&b, "  ", e);
+    cJSON_Delete(t);
+    out->text = pl_buf_detach(&b);
+    char when[PL_WHEN_LEN];
+    pl_when_format(v->first, when);
+    size_t hl = strlen(c->ns) + 96;
+    out->header = malloc(hl);
+    if (out->header)
+        snprintf(out->header, hl, "%s prompt version %lld  first used %s  %lld calls", c->ns, v->version, when, v->calls);
+    out->found = 1;
+    return 0;
 }
 
 int pl_cmd_diff_prompt(const pl_cli_opts *o)
 {
-    pl_db *d = NULL;
+    pl_store *s = pl_cli_open_db(o->database);
     char err[768] = "";
-    if (pl_db_open(o->database, 0, &d, err, sizeof err) != 0) {
-        fprintf(stderr, "prompt-logger: %s\n", err);
+    if (!s)
         return 1;
-    }
-    if (!pl_db_has(d, "tool_lists")) {
+    if (!pl_store_has(s, "tool_lists")) {
         fprintf(stderr, "prompt-logger: %s has no prompt versions (a schema 1 database; the readable store adds them)\n",
-                pl_db_path(d));
-        pl_db_close(d);
+                pl_store_path(s));
+        pl_store_close(s);
         return 1;
     }
-    sqlite3 *db = pl_db_sqlite(d);
     char *ns = o->ns ? strdup(o->ns) : NULL;
     if (!ns) {
         /* without -n: the one namespace that has versions */
-        sqlite3_stmt *st = NULL;
         long long n = 0;
-        if (sqlite3_prepare_v2(db, "SELECT count(DISTINCT namespace), min(namespace) FROM calls WHERE system_id IS NOT"
-                                   " NULL OR tools_id IS NOT NULL", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW) {
-            n = sqlite3_column_int64(st, 0);
-            if (n == 1)
-                ns = strdup((const char *)sqlite3_column_text(st, 1));
-        }
-        sqlite3_finalize(st);
+        pl_store_prompt_namespaces(s, &n, &ns);
         if (n > 1) {
             fprintf(stderr, "prompt-logger diff: prompt versions are numbered per namespace: add -n NS (see prompt-logger diff --help)\n");
-            pl_db_close(d);
+            pl_store_close(s);
             return 2;
         }
     }
     side sides[2] = {{.id = o->id}, {.id = o->id2}};
     int rc = 0;
     for (int i = 0; i < 2 && rc == 0; i++) {
-        int r = ns ? load_version(db, ns, sides[i].id, &sides[i]) : 1;
+        version_ctx c = {ns, &sides[i]};
+        int r = ns ? pl_store_get_prompt_version(s, ns, sides[i].id, version_cb, &c, err, sizeof err) : 1;
         if (r < 0) {
-            fprintf(stderr, "prompt-logger: %s: %s\n", pl_db_path(d), sqlite3_errmsg(db));
+            fprintf(stderr, "prompt-logger: %s\n", err);
             rc = 1;
         } else if (r > 0) {
             fprintf(stderr, "prompt-logger: no prompt version %lld%s%s\n", sides[i].id, ns ? " in namespace " : "",
@@ -443,7 +419,7 @@ int pl_cmd_diff_prompt(const pl_cli_opts *o)
             rc = 1;
         }
     }
-    pl_db_close(d);
+    pl_store_close(s);
     free(ns);
     if (rc == 0)
         rc = diff_sides(sides);
@@ -455,22 +431,21 @@ int pl_cmd_diff_prompt(const pl_cli_opts *o)
     return rc;
 }
 
-char *pl_diff_prompt_versions(sqlite3 *db, const char *ns, long long v1, long long v2, char *err, size_t errlen)
+char *pl_diff_prompt_versions(pl_store *s, const char *ns, long long v1, long long v2, char *err, size_t errlen)
 {
     side sides[2] = {{.id = v1}, {.id = v2}};
     char *text = NULL;
     size_t len = 0;
     int rc = 0;
     for (int i = 0; i < 2 && rc == 0; i++) {
-        int r = load_version(db, ns, sides[i].id, &sides[i]);
-        if (r < 0)
-            snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-        else if (r > 0)
-            snprintf(err, errlen, "no prompt version %lld in namespace %s", sides[i].id, ns);
-        else if (split_lines(&sides[i]) != 0 || !sides[i].header)
-            snprintf(err, errlen, "out of memory");
-        else
+        version_ctx c = {ns, &sides[i]};
+        int r = pl_store_get_prompt_version(s, ns, sides[i].id, version_cb, &c, err, errlen);   /* -1: err set */
+        if (r == 0 && split_lines(&sides[i]) == 0 && sides[i].header)
             continue;
+        if (r > 0)
+            snprintf(err, errlen, "no prompt version %lld in namespace %s", sides[i].id, ns);
+        else if (r == 0)
+            snprintf(err, errlen, "out of memory");
         rc = 1;
     }
     FILE *out = rc == 0 ? open_memstream(&text, &len) : NULL;

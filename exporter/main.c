@@ -34,7 +34,7 @@ static const struct option LONGOPTS[] = {
     {"all-namespaces", no_argument, NULL, V_ALLNS}, {"yes", no_argument, NULL, 'y'},
     {"vacuum", no_argument, NULL, V_VACUUM},     {"before", required_argument, NULL, V_BEFORE},
     {"follow", no_argument, NULL, 'f'},          {"interval", required_argument, NULL, V_INTERVAL},
-    {"conversation", no_argument, NULL, 'c'},    {"prompt", no_argument, NULL, V_PROMPT},
+    {"conversation", optional_argument, NULL, 'c'}, {"prompt", no_argument, NULL, V_PROMPT},
     {"rebuild", no_argument, NULL, V_REBUILD},
        {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -81,7 +81,7 @@ static const command COMMANDS[] = {
     {"export models", O_NS | O_DB | O_ALLNS, POS_FILE, pl_cmd_export_models},
     {"export prompts", O_NS | O_DB | O_ALLNS | O_MODELS | O_TYPE | O_SINCE | O_UNTIL | O_REBUILD, POS_FILE,
      pl_cmd_export_prompts},
-    {"delete", O_NS | O_DB | O_BEFORE | O_YES | O_VACUUM, POS_OPT_ID, pl_cmd_delete},
+    {"delete", O_NS | O_DB | O_BEFORE | O_YES | O_VACUUM | O_CONV, POS_OPT_ID, pl_cmd_delete},
     {"path", O_DB, POS_NONE, pl_cmd_path},
     {"diff", O_DB | O_PROMPT | O_NS, POS_TWO_IDS, pl_cmd_diff},
     {"conversations", O_NS | O_DB | O_LIMIT | O_SINCE | O_UNTIL | O_JSON, POS_NONE, pl_cmd_conversations},
@@ -261,7 +261,13 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
         case 'y': o->yes = 1; break;
         case V_VACUUM: o->vacuum = 1; break;
         case 'f': o->follow = 1; break;
-        case 'c': o->conversation = 1; break;
+        case 'c':   /* -c ID (ID positional) or --conversation=ID */
+            o->conversation = 1;
+            if (optarg && parse_int(optarg, 1, &o->id) != 0) {
+                rc = usage_error(c->name, "ID must be a positive number, not '%s'", optarg);
+                goto out;
+            }
+            break;
         case V_PROMPT: o->prompt = 1; break;
         case V_REBUILD: o->rebuild = 1; break;
         }
@@ -275,7 +281,7 @@ static int run_command(const command *c, int argc, char **argv, pl_cli_opts *o)
     int npos = argc - optind;
     int need = c->pos == POS_FILE || c->pos == POS_ID || c->pos == POS_QUERY || c->pos == POS_TWO_IDS;
     int maxpos = c->pos == POS_NONE ? 0 : c->pos == POS_TWO_IDS ? 2 : 1;
-    if (npos < need) {
+    if (npos < need && !(o->conversation && o->id > 0 && npos == 0)) {   /* --conversation=ID */
         rc = usage_error(c->name, "missing %s", c->pos == POS_FILE ? "FILE" : c->pos == POS_QUERY ? "QUERY" : c->pos == POS_TWO_IDS ? "ID (A B, or one call to diff with its parent)" : "ID");
         goto out;
     }

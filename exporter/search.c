@@ -12,10 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "cli.h"
-#include "db.h"
 #include "commands.h"
 #include "cost.h"
 #include "export.h"
@@ -109,14 +106,8 @@ static int scan_cb(const pl_row *r, void *vctx)
     return c->stop;
 }
 
-/* FTS hits, collected before the rows are read (one connection iterating at a time). */
-typedef struct fts_hit {
-    long long id;
-    char *role, *content;
-} fts_hit;
-
 typedef struct fts_ctx {
-    const fts_hit *h;
+    const pl_store_hit *h;
     const char *term;       /* the first bare word of the query, for the snippet */
     match_fn fn;
     void *ctx;
@@ -130,72 +121,31 @@ static int fts_row_cb(const pl_row *r, void *vctx)
     return c->fn(r, c->h->role, text, at ? (size_t)(at - text) : 0, at ? strlen(c->term) : 0, c->ctx);
 }
 
-/* Returns 0, -1 (runtime, err set) or -2 (the query is not valid FTS5 syntax, err set). */
-static int search_fts(pl_db *d, pl_store *s, const pl_store_query *q, const char *query, const char *term,
-                      match_fn fn, void *ctx, char *err, size_t errlen)
+/* Returns 0, -1 (runtime, err set) or -2 (the query is not valid FTS5 syntax, err set). The hits
+ * are collected first: the store is not called from inside an iteration. */
+static int search_fts(pl_store *s, const pl_store_query *q, const char *query, const char *term, match_fn fn,
+                      void *ctx, char *err, size_t errlen)
 {
-    char sql[900];
-    snprintf(sql, sizeof sql,
-             "SELECT cm.call_id, m.role, m.content FROM messages_fts f JOIN messages m ON m.id = f.rowid"
-             " JOIN call_messages cm ON cm.message_id = m.id JOIN calls c ON c.id = cm.call_id"
-             " WHERE messages_fts MATCH :q%s%s%s GROUP BY cm.call_id ORDER BY cm.call_id",
-             q->ns ? " AND c.namespace = :ns" : "", q->since > 0 ? " AND c.started_at >= :since" : "",
-             q->until > 0 ? " AND c.started_at < :until" : "");
-    sqlite3 *db = pl_db_sqlite(d);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", pl_db_path(d), sqlite3_errmsg(db));
-        return -1;
-    }
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":q"), query, -1, SQLITE_STATIC);
-    if (q->ns)
-        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":ns"), q->ns, -1, SQLITE_STATIC);
-    if (q->since > 0)
-        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":since"), q->since);
-    if (q->until > 0)
-        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":until"), q->until);
-    fts_hit *hits = NULL;
-    size_t n = 0, cap = 0;
-    int rc, result = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            fts_hit *nh = realloc(hits, cap * sizeof *nh);
-            if (!nh) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            hits = nh;
-        }
-        const char *role = (const char *)sqlite3_column_text(st, 1), *content = (const char *)sqlite3_column_text(st, 2);
-        hits[n++] = (fts_hit){sqlite3_column_int64(st, 0), role ? strdup(role) : NULL, content ? strdup(content) : NULL};
-    }
-    if (rc != SQLITE_DONE) {
-        const char *msg = sqlite3_errmsg(db);
-        result = strstr(msg, "fts5") || strstr(msg, "syntax") ? -2 : -1;
-        snprintf(err, errlen, result == -2 ? "search: %s" : "%s", result == -2 ? msg : msg);
-    }
-    sqlite3_finalize(st);
+    pl_store_filter f = {.ns = q->ns, .since = q->since, .until = q->until};
+    pl_store_hit *hits = NULL;
+    size_t n = 0;
+    int result = pl_store_search(s, &f, query, &hits, &n, err, errlen);
     for (size_t i = 0; i < n && result == 0; i++) {
         pl_store_query one = {0};
-        one.id = hits[i].id;
+        one.id = hits[i].call_id;
         fts_ctx c = {.h = &hits[i], .term = term, .fn = fn, .ctx = ctx};
         if (pl_store_each_row_q(s, &one, fts_row_cb, &c, err, errlen) != 0)
             result = -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        free(hits[i].role);
-        free(hits[i].content);
-    }
-    free(hits);
+    pl_store_hits_free(hits, n);
     return result;
 }
 
 /* The backend: every call passing q that matches, oldest first (see the top of the file). */
-static int search_backend(pl_store *s, pl_db *d, const pl_store_query *q, const char *query,
+static int search_backend(pl_store *s, const pl_store_query *q, const char *query,
                           const char *const *terms, size_t nterms, match_fn fn, void *ctx, char *err, size_t errlen)
 {
-    if (d && pl_db_has(d, "messages_fts")) {
+    if (pl_store_has(s, "messages_fts")) {
         /* the snippet marks the first plain word of the query */
         char term[128] = "";
         for (size_t i = 0; i < nterms && !term[0]; i++) {
@@ -208,7 +158,7 @@ static int search_backend(pl_store *s, pl_db *d, const pl_store_query *q, const 
                 term[k] = t[k];
             term[k] = '\0';
         }
-        return search_fts(d, s, q, query, term, fn, ctx, err, errlen);
+        return search_fts(s, q, query, term, fn, ctx, err, errlen);
     }
     scan_ctx c = {.terms = terms, .nterms = nterms, .fn = fn, .ctx = ctx};
     return pl_store_each_row_q(s, q, scan_cb, &c, err, errlen);
@@ -351,13 +301,7 @@ int pl_cmd_search(const pl_cli_opts *o)
     }
     pl_prices *prices = pl_cli_prices();
     pl_store *s = prices ? pl_cli_open_db(o->database) : NULL;
-    pl_db *d = NULL;
     char err[768] = "";
-    if (s && pl_db_open(o->database, 0, &d, err, sizeof err) != 0) {
-        fprintf(stderr, "prompt-logger: %s\n", err);
-        pl_store_close(s);
-        s = NULL;
-    }
     if (!s) {
         pl_prices_free(prices);
         free(query);
@@ -373,9 +317,8 @@ int pl_cmd_search(const pl_cli_opts *o)
     q.ns = o->ns;
     q.since = o->since;
     q.until = o->until;
-    int rc = c.ring ? search_backend(s, d, &q, fts_query, terms, (size_t)nterms, on_match, &c, err, sizeof err) : -1;
+    int rc = c.ring ? search_backend(s, &q, fts_query, terms, (size_t)nterms, on_match, &c, err, sizeof err) : -1;
     pl_store_close(s);
-    pl_db_close(d);
     free(fts_query);
     if (!c.ring || c.oom)
         fprintf(stderr, "prompt-logger: out of memory\n");

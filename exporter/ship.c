@@ -224,6 +224,10 @@ static int run_ship(const ship_opts *o)
             version = v;
             while (!stopping && pl_cursor_data_version(cur, &v) == 0 && v == version)
                 nap(0.1);
+            /* a delete of the newest calls lowers the cursor (their ids come back): follow it */
+            long long stored = last;
+            if (pl_cursor_get(cur, dest, &stored, err, sizeof err) == 0 && stored < last)
+                last = stored;
             continue;
         }
         batch b = {.spans = spans, .so = &so};

@@ -7,7 +7,6 @@
 #include "cli.h"
 #include "commands.h"
 #include "cost.h"
-#include "db.h"
 #include "views.h"
 
 typedef struct tail_ctx {
@@ -46,13 +45,7 @@ int pl_cmd_tail(const pl_cli_opts *o)
     if (!prices)
         return 1;
     pl_store *s = pl_cli_open_db(o->database);
-    pl_db *d = NULL;
     char err[768] = "";
-    if (s && pl_db_open(o->database, 0, &d, err, sizeof err) != 0) {
-        fprintf(stderr, "prompt-logger: %s\n", err);
-        pl_store_close(s);
-        s = NULL;
-    }
     if (!s) {
         pl_prices_free(prices);
         return 1;
@@ -61,11 +54,12 @@ int pl_cmd_tail(const pl_cli_opts *o)
     pl_view_list_layout(&c.fmt);
     if (!o->json)
         pl_view_list_header(stdout, &c.fmt);
-    long long version = 0;
+    long long version = 0, deletion = 0, unused;
     int rc = 0;
     /* read the version first: a commit between it and the query is then seen by the next poll */
-    if (pl_db_data_version(d, &version) != 0 || pl_db_max_id(d, &c.last_id) != 0) {
-        fprintf(stderr, "prompt-logger: %s: cannot read the database\n", pl_db_path(d));
+    if (pl_store_data_version(s, &version) != 0 || pl_store_last_deletion(s, &deletion, &unused) != 0 ||
+        pl_store_max_id(s, &c.last_id) != 0) {
+        fprintf(stderr, "prompt-logger: %s: cannot read the database\n", pl_store_path(s));
         rc = -1;
     }
     if (rc == 0 && o->limit > 0) {
@@ -75,20 +69,28 @@ int pl_cmd_tail(const pl_cli_opts *o)
         c.last_id = 0;
         rc = pl_store_each_row_q(s, &q, tail_cb, &c, err, sizeof err);
         if (rc == 0 && c.last_id == 0)
-            rc = pl_db_max_id(d, &c.last_id);
+            rc = pl_store_max_id(s, &c.last_id);
     }
     fflush(stdout);
     while (rc == 0 && o->follow && !c.failed) {
         sleep_s(o->interval > 0 ? o->interval : 0.25);
         long long v;
-        if (pl_db_data_version(d, &v) != 0) {
-            snprintf(err, sizeof err, "%s: cannot read the database", pl_db_path(d));
+        if (pl_store_data_version(s, &v) != 0) {
+            snprintf(err, sizeof err, "%s: cannot read the database", pl_store_path(s));
             rc = -1;
             break;
         }
         if (v == version)
             continue;
         version = v;
+        /* a delete of the newest calls lets SQLite hand their ids out again: go on from the
+         * largest id it left, or the calls given those ids would never show */
+        long long gen, max_id;
+        if (pl_store_last_deletion(s, &gen, &max_id) == 0 && gen != deletion) {
+            deletion = gen;
+            if (max_id < c.last_id)
+                c.last_id = max_id;
+        }
         pl_store_query q = {0};
         q.ns = o->ns;
         q.after_id = c.last_id;
@@ -97,7 +99,6 @@ int pl_cmd_tail(const pl_cli_opts *o)
     }
     if (rc != 0 && err[0])
         fprintf(stderr, "prompt-logger: %s\n", err);
-    pl_db_close(d);
     pl_store_close(s);
     pl_prices_free(prices);
     if (rc != 0 || c.failed)

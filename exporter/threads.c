@@ -2,10 +2,9 @@
  * conversation), `prompts` (system-prompt and tool-list versions) and `show -c ID` (a thread
  * printed once, turn by turn: each call shows only the messages it added, and a call that
  * re-sends a sibling's input is marked a retry, another child of the same parent a branch).
- * They read the store's tables and views (calls.parent_id/conversation_id/inherited,
- * call_messages, messages, prompt_versions) through db.c; a schema 1 database has none of them,
- * which is one clear error. */
-#include <sqlite3.h>
+ * They read the store's links (calls.parent_id/conversation_id, call_messages, prompt versions)
+ * through store.h's views (store/query.c); a schema 1 database has none of them, which is one
+ * clear error. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,29 +12,20 @@
 #include "cli.h"
 #include "commands.h"
 #include "cost.h"
-#include "db.h"
 #include "when.h"
 
-static pl_db *open_threads(const pl_cli_opts *o, const char *need)
+static pl_store *open_threads(const pl_cli_opts *o, const char *need)
 {
-    pl_db *d = NULL;
-    char err[768] = "";
-    if (pl_db_open(o->database, 0, &d, err, sizeof err) != 0) {
-        fprintf(stderr, "prompt-logger: %s\n", err);
+    pl_store *s = pl_cli_open_db(o->database);
+    if (!s)
         return NULL;
-    }
-    if (!pl_db_has(d, need) || !pl_db_has(d, "call_messages")) {
+    if (!pl_store_has(s, need) || !pl_store_has(s, "call_messages")) {
         fprintf(stderr, "prompt-logger: %s has no conversations or prompt versions (a schema 1 database; "
-                        "the readable store adds them)\n", pl_db_path(d));
-        pl_db_close(d);
+                        "the readable store adds them)\n", pl_store_path(s));
+        pl_store_close(s);
         return NULL;
     }
-    return d;
-}
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-    return (const char *)sqlite3_column_text(st, i);
+    return s;
 }
 
 static void json_str(cJSON *o, const char *k, const char *v)
@@ -43,23 +33,18 @@ static void json_str(cJSON *o, const char *k, const char *v)
     cJSON_AddItemToObject(o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull());
 }
 
-static void bind_filters(sqlite3_stmt *st, const pl_cli_opts *o)
+static pl_store_filter filter_of(const pl_cli_opts *o)
 {
-    if (o->ns)
-        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":ns"), o->ns, -1, SQLITE_STATIC);
-    if (o->since > 0)
-        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":since"), o->since);
-    if (o->until > 0)
-        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":until"), o->until);
-    if (o->limit > 0)
-        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), o->limit);
+    pl_store_filter f = {.ns = o->ns, .since = o->since, .until = o->until, .limit = o->limit};
+    return f;
 }
 
 /* Cost per conversation: each call's cost (cost.h, which needs the row and its body) summed by
  * conversation id; a call id -> conversation id table from SQL joins the two. */
 typedef struct conv_cost {
     long long *call, *conv;         /* sorted by call id */
-    size_t n;
+    size_t n, cap;
+    int oom;
     long long *cid;                 /* distinct conversation ids, sorted */
     double *usd;
     long long *unknown, *calls;
@@ -108,31 +93,30 @@ static void conv_cost_free(conv_cost *c)
     free(c->calls);
 }
 
-/* Fills c for every call in a conversation that passes o's filters. 0 or -1 (message printed). */
-static int conv_cost_load(pl_db *d, const pl_cli_opts *o, conv_cost *c)
+static int pair_cb(long long call, long long conv, void *vctx)
 {
-    sqlite3 *db = pl_db_sqlite(d);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT id, conversation_id FROM calls WHERE conversation_id IS NOT NULL ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (c->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            long long *a = realloc(c->call, cap * sizeof *a), *b = a ? realloc(c->conv, cap * sizeof *b) : NULL;
-            if (a)
-                c->call = a;
-            if (!a || !b) {
-                sqlite3_finalize(st);
-                return -1;
-            }
-            c->conv = b;
-        }
-        c->call[c->n] = sqlite3_column_int64(st, 0);
-        c->conv[c->n++] = sqlite3_column_int64(st, 1);
+    conv_cost *c = vctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        long long *a = realloc(c->call, cap * sizeof *a), *b = a ? realloc(c->conv, cap * sizeof *b) : NULL;
+        if (a)
+            c->call = a;
+        if (!a || !b)
+            return c->oom = 1;
+        c->conv = b;
+        c->cap = cap;
     }
-    sqlite3_finalize(st);
+    c->call[c->n] = call;
+    c->conv[c->n++] = conv;
+    return 0;
+}
+
+/* Fills c for every call in a conversation that passes o's filters. 0 or -1 (message printed). */
+static int conv_cost_load(pl_store *s, const pl_cli_opts *o, conv_cost *c)
+{
+    char err[768] = "";
+    if (pl_store_each_call_conversation(s, pair_cb, c, err, sizeof err) != 0 || c->oom)
+        return -1;
     /* distinct conversation ids: sort a copy */
     c->cid = malloc((c->n ? c->n : 1) * sizeof *c->cid);
     if (!c->cid)
@@ -159,16 +143,11 @@ static int conv_cost_load(pl_db *d, const pl_cli_opts *o, conv_cost *c)
     c->calls = calloc(c->nc + 1, sizeof *c->calls);
     if (!c->usd || !c->unknown || !c->calls)
         return -1;
-    pl_store *s = pl_cli_open_db(o->database);
-    if (!s)
-        return -1;
     pl_store_query q = {0};
     q.ns = o->ns;
-    char err[768] = "";
     int rc = pl_store_each_row_q(s, &q, cost_cb, c, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "prompt-logger: %s\n", err);
-    pl_store_close(s);
     return rc;
 }
 
@@ -187,39 +166,69 @@ static void conv_cost_fmt(const conv_cost *c, long long conv, char *out, size_t 
     snprintf(out, n, "%s%s", v, c->unknown[k] ? "*" : "");
 }
 
+typedef struct conv_view {
+    const pl_cli_opts *o;
+    conv_cost *cc;
+    size_t wm, wp;
+} conv_view;
+
+static int conv_cb(const pl_store_conv *v, void *vctx)
+{
+    conv_view *c = vctx;
+    char first[PL_WHEN_LEN], last[PL_WHEN_LEN], tokens[64], in[24] = "-", out[24] = "-";
+    pl_when_format(v->first, first);
+    pl_when_format(v->last, last);
+    if (v->input_tokens >= 0)
+        snprintf(in, sizeof in, "%lld", v->input_tokens);
+    if (v->output_tokens >= 0)
+        snprintf(out, sizeof out, "%lld", v->output_tokens);
+    snprintf(tokens, sizeof tokens, "%s/%s", in, out);
+    char cost[32];
+    double usd;
+    int known;
+    conv_cost_fmt(c->cc, v->id, cost, sizeof cost, &usd, &known);
+    if (c->o->json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "id", (double)v->id);
+        json_str(j, "namespace", v->ns);
+        json_str(j, "first", first);
+        json_str(j, "last", last);
+        cJSON_AddNumberToObject(j, "calls", (double)v->calls);
+        json_str(j, "models", v->models);
+        cJSON_AddItemToObject(j, "input_tokens", v->input_tokens < 0 ? cJSON_CreateNull()
+                                                                     : cJSON_CreateNumber((double)v->input_tokens));
+        cJSON_AddItemToObject(j, "output_tokens", v->output_tokens < 0 ? cJSON_CreateNull()
+                                                                       : cJSON_CreateNumber((double)v->output_tokens));
+        json_str(j, "first_user_message", v->first_user_message);
+        cJSON_AddItemToObject(j, "cost_usd", known ? cJSON_CreateNumber(usd) : cJSON_CreateNull());
+        pl_cli_emit(stdout, j);
+        cJSON_Delete(j);
+        return 0;
+    }
+    printf("%-6lld ", v->id);
+    pl_cli_cell(stdout, v->ns ? v->ns : "-", 10);
+    printf(" %-26s  %-26s %5lld ", first, last, v->calls);
+    pl_cli_cell(stdout, v->models ? v->models : "-", c->wm);
+    printf(" %-13s %-10s ", tokens, cost);
+    char msg[1024];
+    pl_cli_clip(v->first_user_message, c->wp, msg, sizeof msg);
+    printf("%s\n", msg);
+    return 0;
+}
+
 int pl_cmd_conversations(const pl_cli_opts *o)
 {
-    pl_db *d = open_threads(o, "messages");
-    if (!d)
+    pl_store *s = open_threads(o, "messages");
+    if (!s)
         return 1;
-    char sql[1400];
-    snprintf(sql, sizeof sql,
-             "SELECT * FROM (SELECT c.conversation_id, c.namespace, min(c.started_at), max(c.started_at), count(*),"
-             " group_concat(DISTINCT c.model), sum(c.input_tokens), sum(c.output_tokens),"
-             " sum(c.parent_id IS NULL AND c.id != c.conversation_id),"
-             " (SELECT m.content FROM call_messages cm JOIN messages m ON m.id = cm.message_id"
-             "   WHERE cm.call_id = c.conversation_id AND cm.side = 'input' AND m.role IN ('user', 'prompt')"
-             "   ORDER BY cm.position LIMIT 1)"
-             " FROM calls c WHERE c.conversation_id IS NOT NULL%s GROUP BY c.conversation_id"
-             " HAVING 1%s%s ORDER BY c.conversation_id DESC%s) ORDER BY 1",
-             o->ns ? " AND c.namespace = :ns" : "", o->since > 0 ? " AND max(c.started_at) >= :since" : "",
-             o->until > 0 ? " AND min(c.started_at) < :until" : "", o->limit > 0 ? " LIMIT :limit" : "");
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(pl_db_sqlite(d), sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "prompt-logger: %s: %s\n", pl_db_path(d), sqlite3_errmsg(pl_db_sqlite(d)));
-        pl_db_close(d);
-        return 1;
-    }
-    bind_filters(st, o);
     pl_prices *prices = pl_cli_prices();
     conv_cost cc = {.prices = prices};
-    if (!prices || conv_cost_load(d, o, &cc) != 0) {
+    if (!prices || conv_cost_load(s, o, &cc) != 0) {
         if (prices)
-            fprintf(stderr, "prompt-logger: %s: cannot read the calls' costs\n", pl_db_path(d));
+            fprintf(stderr, "prompt-logger: %s: cannot read the calls' costs\n", pl_store_path(s));
         conv_cost_free(&cc);
         pl_prices_free(prices);
-        sqlite3_finalize(st);
-        pl_db_close(d);
+        pl_store_close(s);
         return 1;
     }
     /* ID NS FIRST LAST CALLS MODELS IN/OUT COST: 6+1+10+1+26+2+26+1+5+1+wm+1+13+1+10+1 columns */
@@ -234,238 +243,170 @@ int pl_cmd_conversations(const pl_cli_opts *o)
         pl_cli_cell(stdout, "MODELS", wm);
         printf(" %-13s %-10s %s\n", "IN/OUT", "COST_USD", "FIRST USER MESSAGE");
     }
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char first[PL_WHEN_LEN], last[PL_WHEN_LEN], tokens[48];
-        pl_when_format(sqlite3_column_double(st, 2), first);
-        pl_when_format(sqlite3_column_double(st, 3), last);
-        snprintf(tokens, sizeof tokens, "%s/%s", sqlite3_column_type(st, 6) == SQLITE_NULL ? "-" : col(st, 6),
-                 sqlite3_column_type(st, 7) == SQLITE_NULL ? "-" : col(st, 7));
-        if (o->json) {
-            cJSON *j = cJSON_CreateObject();
-            cJSON_AddNumberToObject(j, "id", (double)sqlite3_column_int64(st, 0));
-            json_str(j, "namespace", col(st, 1));
-            json_str(j, "first", first);
-            json_str(j, "last", last);
-            cJSON_AddNumberToObject(j, "calls", (double)sqlite3_column_int64(st, 4));
-            json_str(j, "models", col(st, 5));
-            cJSON_AddItemToObject(j, "input_tokens", sqlite3_column_type(st, 6) == SQLITE_NULL
-                                                         ? cJSON_CreateNull() : cJSON_CreateNumber(sqlite3_column_double(st, 6)));
-            cJSON_AddItemToObject(j, "output_tokens", sqlite3_column_type(st, 7) == SQLITE_NULL
-                                                          ? cJSON_CreateNull() : cJSON_CreateNumber(sqlite3_column_double(st, 7)));
-            json_str(j, "first_user_message", col(st, 9));
-            char cost[32];
-            double usd;
-            int known;
-            conv_cost_fmt(&cc, sqlite3_column_int64(st, 0), cost, sizeof cost, &usd, &known);
-            cJSON_AddItemToObject(j, "cost_usd", known ? cJSON_CreateNumber(usd) : cJSON_CreateNull());
-            pl_cli_emit(stdout, j);
-            cJSON_Delete(j);
-            continue;
-        }
-        printf("%-6lld ", sqlite3_column_int64(st, 0));
-        pl_cli_cell(stdout, col(st, 1) ? col(st, 1) : "-", 10);
-        printf(" %-26s  %-26s %5lld ", first, last, sqlite3_column_int64(st, 4));
-        pl_cli_cell(stdout, col(st, 5) ? col(st, 5) : "-", wm);
-        char cost[32];
-        double usd;
-        int known;
-        conv_cost_fmt(&cc, sqlite3_column_int64(st, 0), cost, sizeof cost, &usd, &known);
-        printf(" %-13s %-10s ", tokens, cost);
-        char msg[1024];
-        pl_cli_clip(col(st, 9), wp, msg, sizeof msg);
-        printf("%s\n", msg);
-    }
-    int bad = rc != SQLITE_DONE;
+    conv_view c = {.o = o, .cc = &cc, .wm = wm, .wp = wp};
+    pl_store_filter f = filter_of(o);
+    char err[768] = "";
+    int bad = pl_store_each_conversation(s, &f, conv_cb, &c, err, sizeof err) != 0;
     if (bad)
-        fprintf(stderr, "prompt-logger: %s: %s\n", pl_db_path(d), sqlite3_errmsg(pl_db_sqlite(d)));
-    sqlite3_finalize(st);
-    pl_db_close(d);
+        fprintf(stderr, "prompt-logger: %s\n", err);
+    pl_store_close(s);
     conv_cost_free(&cc);
     pl_prices_free(prices);
     return bad ? 1 : pl_cli_close_out(stdout, NULL);
 }
 
+static int version_cb(const pl_store_prompt_version *v, void *vctx)
+{
+    const pl_cli_opts *o = vctx;
+    char first[PL_WHEN_LEN], last[PL_WHEN_LEN];
+    pl_when_format(v->first, first);
+    pl_when_format(v->last, last);
+    const char *tools = v->tools;
+    if (o->json) {
+        cJSON *j = cJSON_CreateObject();
+        json_str(j, "namespace", v->ns);
+        cJSON_AddNumberToObject(j, "version", (double)v->version);
+        json_str(j, "first_used", first);
+        json_str(j, "last_used", last);
+        cJSON_AddNumberToObject(j, "calls", (double)v->calls);
+        json_str(j, "models", v->models);
+        json_str(j, "system_prompt", v->system_prompt);
+        cJSON *t = tools ? cJSON_Parse(tools) : NULL;
+        cJSON_AddItemToObject(j, "tools", t ? t : cJSON_CreateArray());
+        pl_cli_emit(stdout, j);
+        cJSON_Delete(j);
+        return 0;
+    }
+    pl_cli_cell(stdout, v->ns ? v->ns : "-", 10);
+    printf(" %3lld %-26s  %-26s %5lld ", v->version, first, last, v->calls);
+    pl_cli_cell(stdout, v->models ? v->models : "-", 20);
+    char text[512];
+    pl_cli_clip(v->system_prompt ? v->system_prompt : "", 60, text, sizeof text);
+    printf(" %s%s%s\n", text, tools && strcmp(tools, "[]") != 0 ? "  tools: " : "",
+           tools && strcmp(tools, "[]") != 0 ? tools : "");
+    return 0;
+}
+
 int pl_cmd_prompts(const pl_cli_opts *o)
 {
-    pl_db *d = open_threads(o, "tool_lists");
-    if (!d)
+    pl_store *s = open_threads(o, "tool_lists");
+    if (!s)
         return 1;
-    char sql[1400];
-    snprintf(sql, sizeof sql,
-             "SELECT namespace, row_number() OVER (PARTITION BY namespace ORDER BY min(id)),"
-             " min(started_at), max(started_at), count(*), group_concat(DISTINCT model),"
-             " (SELECT content FROM messages WHERE id = system_id),"
-             " (SELECT json_group_array(coalesce(json_extract(value, '$.function.name'), json_extract(value, '$.name')))"
-             "   FROM tool_lists, json_each(tools) WHERE tool_lists.id = tools_id)"
-             " FROM calls WHERE (system_id IS NOT NULL OR tools_id IS NOT NULL)%s%s%s"
-             " GROUP BY namespace, system_id, tools_id ORDER BY namespace, min(id)",
-             o->ns ? " AND namespace = :ns" : "", o->since > 0 ? " AND started_at >= :since" : "",
-             o->until > 0 ? " AND started_at < :until" : "");
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(pl_db_sqlite(d), sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "prompt-logger: %s: %s\n", pl_db_path(d), sqlite3_errmsg(pl_db_sqlite(d)));
-        pl_db_close(d);
-        return 1;
-    }
-    bind_filters(st, o);
     if (!o->json)
         printf("%-10s %3s %-26s  %-26s %5s %-20s %s\n", "NAMESPACE", "V", "FIRST USED", "LAST USED", "CALLS", "MODELS",
                "SYSTEM PROMPT / TOOLS");
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char first[PL_WHEN_LEN], last[PL_WHEN_LEN];
-        pl_when_format(sqlite3_column_double(st, 2), first);
-        pl_when_format(sqlite3_column_double(st, 3), last);
-        const char *tools = col(st, 7);
-        if (o->json) {
-            cJSON *j = cJSON_CreateObject();
-            json_str(j, "namespace", col(st, 0));
-            cJSON_AddNumberToObject(j, "version", (double)sqlite3_column_int64(st, 1));
-            json_str(j, "first_used", first);
-            json_str(j, "last_used", last);
-            cJSON_AddNumberToObject(j, "calls", (double)sqlite3_column_int64(st, 4));
-            json_str(j, "models", col(st, 5));
-            json_str(j, "system_prompt", col(st, 6));
-            cJSON *t = tools ? cJSON_Parse(tools) : NULL;
-            cJSON_AddItemToObject(j, "tools", t ? t : cJSON_CreateArray());
-            pl_cli_emit(stdout, j);
-            cJSON_Delete(j);
-            continue;
-        }
-        pl_cli_cell(stdout, col(st, 0) ? col(st, 0) : "-", 10);
-        printf(" %3lld %-26s  %-26s %5lld ", sqlite3_column_int64(st, 1), first, last, sqlite3_column_int64(st, 4));
-        pl_cli_cell(stdout, col(st, 5) ? col(st, 5) : "-", 20);
-        char text[512];
-        pl_cli_clip(col(st, 6) ? col(st, 6) : "", 60, text, sizeof text);
-        printf(" %s%s%s\n", text, tools && strcmp(tools, "[]") != 0 ? "  tools: " : "",
-               tools && strcmp(tools, "[]") != 0 ? tools : "");
-    }
-    int bad = rc != SQLITE_DONE;
+    pl_store_filter f = filter_of(o);
+    f.limit = 0;
+    char err[768] = "";
+    int bad = pl_store_each_prompt_version(s, &f, version_cb, (void *)o, err, sizeof err) != 0;
     if (bad)
-        fprintf(stderr, "prompt-logger: %s: %s\n", pl_db_path(d), sqlite3_errmsg(pl_db_sqlite(d)));
-    sqlite3_finalize(st);
-    pl_db_close(d);
+        fprintf(stderr, "prompt-logger: %s\n", err);
+    pl_store_close(s);
     return bad ? 1 : pl_cli_close_out(stdout, NULL);
 }
 
-/* A call's own input messages as one string (to tell a retry, same input, from a branch). */
-static char *own_input(sqlite3 *db, long long id)
+static int turn_cb(const pl_store_turn *t, void *ctx)
 {
-    sqlite3_stmt *st = NULL;
-    char *out = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT group_concat(message_id, ',') FROM (SELECT message_id FROM call_messages"
-                               " WHERE call_id = ? AND side = 'input' ORDER BY position)", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        if (sqlite3_step(st) == SQLITE_ROW && col(st, 0))
-            out = strdup(col(st, 0));
+    (void)ctx;
+    const char *role = t->role ? t->role : "?", *content = t->content, *calls = t->tool_calls;
+    const char *tcid = t->tool_call_id;
+    printf("  %s%s%s%s:", strcmp(t->side ? t->side : "", "output") == 0 ? "-> " : "", role, tcid ? " " : "",
+           tcid ? tcid : "");
+    if (content && *content) {
+        /* indent continuation lines under the role */
+        fputc(' ', stdout);
+        for (const char *p = content; *p; p++) {
+            fputc(*p, stdout);
+            if (*p == '\n' && p[1])
+                fputs("      ", stdout);
+        }
     }
-    sqlite3_finalize(st);
-    return out ? out : strdup("");
+    if (calls && *calls && strcmp(calls, "[]") != 0)
+        printf("%stool_calls: %s", content && *content ? "\n      " : " ", calls);
+    if (t->finish_reason)
+        printf("  [%s]", t->finish_reason);
+    fputc('\n', stdout);
+    return 0;
 }
 
-static void print_turns(sqlite3 *db, long long id)
+/* The conversation's calls, copied (the store is not called from inside an iteration). */
+typedef struct conv_calls {
+    struct seen { long long id, parent; double started_at; char *model, *ns, *input; } *v;
+    size_t n, cap;
+    int oom;
+} conv_calls;
+
+static char *dup0(const char *s)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT m.role, m.content, m.tool_calls, m.tool_call_id, cm.side, cm.finish_reason"
-                               " FROM call_messages cm JOIN messages m ON m.id = cm.message_id"
-                               " WHERE cm.call_id = ? ORDER BY cm.position", -1, &st, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_int64(st, 1, id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *role = col(st, 0) ? col(st, 0) : "?", *content = col(st, 1), *calls = col(st, 2);
-        const char *tcid = col(st, 3);
-        printf("  %s%s%s%s:", strcmp(col(st, 4) ? col(st, 4) : "", "output") == 0 ? "-> " : "", role,
-               tcid ? " " : "", tcid ? tcid : "");
-        if (content && *content) {
-            /* indent continuation lines under the role */
-            fputc(' ', stdout);
-            for (const char *p = content; *p; p++) {
-                fputc(*p, stdout);
-                if (*p == '\n' && p[1])
-                    fputs("      ", stdout);
-            }
-        }
-        if (calls && *calls && strcmp(calls, "[]") != 0)
-            printf("%stool_calls: %s", content && *content ? "\n      " : " ", calls);
-        if (col(st, 5))
-            printf("  [%s]", col(st, 5));
-        fputc('\n', stdout);
+    return s ? strdup(s) : NULL;
+}
+
+static int call_cb(const pl_store_conv_call *c, void *vctx)
+{
+    conv_calls *cc = vctx;
+    if (cc->n == cc->cap) {
+        size_t cap = cc->cap ? cc->cap * 2 : 16;
+        struct seen *nv = realloc(cc->v, cap * sizeof *nv);
+        if (!nv)
+            return cc->oom = 1;
+        cc->v = nv;
+        cc->cap = cap;
     }
-    sqlite3_finalize(st);
+    cc->v[cc->n++] = (struct seen){c->id, c->parent_id, c->started_at, dup0(c->model), dup0(c->ns), NULL};
+    return 0;
 }
 
 int pl_cmd_show_conversation(const pl_cli_opts *o)
 {
-    pl_db *d = open_threads(o, "messages");
-    if (!d)
+    pl_store *s = open_threads(o, "messages");
+    if (!s)
         return 1;
-    sqlite3 *db = pl_db_sqlite(d);
-    sqlite3_stmt *st = NULL;
-    /* -c takes a conversation id or any call of it */
-    const char *sql = "SELECT id, parent_id, started_at, model, namespace FROM calls WHERE conversation_id ="
-                      " (SELECT conversation_id FROM calls WHERE id = ?) ORDER BY id";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "prompt-logger: %s: %s\n", pl_db_path(d), sqlite3_errmsg(db));
-        pl_db_close(d);
-        return 1;
-    }
-    sqlite3_bind_int64(st, 1, o->id);
+    conv_calls cc = {0};
+    char err[768] = "";
+    int bad = pl_store_each_conversation_call(s, o->id, call_cb, &cc, err, sizeof err) != 0;
+    if (bad)
+        fprintf(stderr, "prompt-logger: %s\n", err);
     /* children seen so far per parent, with their inputs: a retry repeats one, a branch does not */
-    struct seen { long long id, parent; char *input; } *seen = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        long long id = sqlite3_column_int64(st, 0);
-        int has_parent = sqlite3_column_type(st, 1) != SQLITE_NULL;
-        long long parent = has_parent ? sqlite3_column_int64(st, 1) : -1;
+    for (size_t k = 0; !bad && k < cc.n; k++) {
+        struct seen *me = &cc.v[k];
+        long long id = me->id, parent = me->parent;
+        int has_parent = parent >= 0;
         char when[PL_WHEN_LEN];
-        pl_when_format(sqlite3_column_double(st, 2), when);
-        if (n == 0)
-            printf("conversation %lld (namespace %s)\n", id, col(st, 4) ? col(st, 4) : "-");
-        char *input = own_input(db, id);
+        pl_when_format(me->started_at, when);
+        if (k == 0)
+            printf("conversation %lld (namespace %s)\n", id, me->ns ? me->ns : "-");
+        me->input = pl_store_own_input(s, id);
         const char *mark = "";
         long long other = -1;
-        for (size_t i = 0; i < n; i++) {
-            if (seen[i].parent != parent || !has_parent)
+        for (size_t i = 0; i < k; i++) {
+            if (cc.v[i].parent != parent || !has_parent)
                 continue;
-            if (input && seen[i].input && strcmp(seen[i].input, input) == 0) {
+            if (me->input && cc.v[i].input && strcmp(cc.v[i].input, me->input) == 0) {
                 mark = "retry of";
-                other = seen[i].id;
+                other = cc.v[i].id;
                 break;
             }
             mark = "branch from";
             other = parent;
         }
-        printf("\ncall %lld  %s  %s", id, when, col(st, 3) ? col(st, 3) : "-");
+        printf("\ncall %lld  %s  %s", id, when, me->model ? me->model : "-");
         if (*mark)
             printf("  [%s %lld]", mark, other);
         else if (has_parent)
             printf("  [continues %lld]", parent);
         fputc('\n', stdout);
-        print_turns(db, id);
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct seen *ns = realloc(seen, cap * sizeof *ns);
-            if (!ns) {
-                free(input);
-                break;
-            }
-            seen = ns;
-        }
-        seen[n++] = (struct seen){id, parent, input};
+        pl_store_each_own_turn(s, id, turn_cb, NULL, err, sizeof err);
     }
-    int bad = rc != SQLITE_DONE && rc != SQLITE_ROW;
-    if (bad)
-        fprintf(stderr, "prompt-logger: %s: %s\n", pl_db_path(d), sqlite3_errmsg(db));
-    else if (n == 0) {
+    if (!bad && cc.n == 0) {
         fprintf(stderr, "prompt-logger: no conversation with a call %lld\n", o->id);
         bad = 1;
     }
-    for (size_t i = 0; i < n; i++)
-        free(seen[i].input);
-    free(seen);
-    sqlite3_finalize(st);
-    pl_db_close(d);
+    for (size_t i = 0; i < cc.n; i++) {
+        free(cc.v[i].input);
+        free(cc.v[i].model);
+        free(cc.v[i].ns);
+    }
+    free(cc.v);
+    pl_store_close(s);
     return bad ? 1 : pl_cli_close_out(stdout, NULL);
 }

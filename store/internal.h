@@ -32,6 +32,7 @@ struct pl_store {
     unsigned char *has_col;      /* per pl_call_columns entry: present in this file's `calls` */
     struct pl_msgstore *ms;      /* messages.c: statements and the id cache (writers) */
     struct pl_threads *th;       /* threads.c: parent lookup and recent request bodies (writers) */
+    struct pl_delwatch *dw;      /* delete.c: which deletions this connection's caches predate */
 };
 
 void pl_store_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -44,6 +45,11 @@ double pl_store_mono_ms(void);
 int pl_store_budget_left(pl_store *s, double deadline);
 /* Sleeps 1..10 ms (at most max_ms), randomized per connection so retries spread out. */
 void pl_store_jitter(pl_store *s, double max_ms);
+
+/* delete.c, inside every write transaction before a cache is used: when another process has
+ * deleted calls since the last check, drops the message-id and parent-body caches. */
+int pl_deletions_check(pl_store *s);
+void pl_deletions_close(pl_store *s);
 
 /* A write past RLIMIT_FSIZE raises SIGXFSZ, whose default action kills the host. Every write
  * runs between pl_xfsz_block and pl_xfsz_restore (see guard.c). */

@@ -396,6 +396,15 @@ void pl_msgstore_rollback(pl_msgstore *ms)
     ms->n_pending = 0;
 }
 
+void pl_msgstore_forget(pl_msgstore *ms)
+{
+    if (!ms)
+        return;
+    memset(ms->cache, 0, CACHE_SLOTS * sizeof *ms->cache);
+    ms->used = 0;
+    ms->n_pending = 0;
+}
+
 int pl_msgstore_index(pl_msgstore *ms, int force)
 {
     if (!force && ms->unindexed < PL_FTS_BATCH)

@@ -60,6 +60,8 @@ int pl_msgstore_link(pl_msgstore *ms, long long call_id, const pl_msgs *m, size_
 int pl_msgstore_header_set(pl_msgstore *ms, const char *tmpl, size_t len, long long *id);
 void pl_msgstore_commit(pl_msgstore *ms);
 void pl_msgstore_rollback(pl_msgstore *ms);
+/* Empties the id cache: after a delete (delete.c) a cached id may name a removed or reused row. */
+void pl_msgstore_forget(pl_msgstore *ms);
 
 /* Full-text indexing in batches: an FTS5 insert writes a new index segment at every commit, the
  * largest share of a capture's page writes, so new texts are indexed once PL_FTS_BATCH of them

@@ -69,6 +69,7 @@ void pl_store_close(pl_store *s)
     sqlite3_finalize(s->ins_model);
     sqlite3_finalize(s->txn_begin);
     sqlite3_finalize(s->txn_commit);
+    pl_deletions_close(s);
     pl_msgstore_close(s->ms);
     pl_threads_close(s->th);
     if (s->db)

@@ -6,7 +6,8 @@
  * (queries, records for the export), messages.c (messages stored once), threads.c
  * (conversations, body chains), rebuild.c (records from bodies, the upgrade's backfill),
  * bodies.c (bodies through their chains), guard.c (errors, wait budget, SIGXFSZ guard),
- * zblob.c, redact.c.
+ * zblob.c, redact.c, delete.c (deleting calls and what only they used), query.c and search.c
+ * (the CLI's views: conversations, prompt versions, full-text search).
  *
  * Schema (PRAGMA user_version = PL_STORE_SCHEMA_VERSION). Unknown numbers are NULL.
  *   calls    one row per captured HTTP exchange; columns in columns.c (README "Schema")
@@ -188,5 +189,136 @@ typedef struct pl_store_count {
 } pl_store_count;
 typedef int (*pl_count_fn)(const pl_store_count *c, void *ctx);
 int pl_store_each_count(pl_store *s, pl_count_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Deleting calls (delete.c), on a store opened for writing (an older file is upgraded by the
+ * open, as a capture would). Every set condition must hold; at least one must be set. */
+typedef struct pl_store_delete_sel {
+    long long id;               /* > 0: this call */
+    long long conversation;     /* > 0: the calls whose conversation_id is this */
+    const char *ns;             /* non-NULL: of this namespace */
+    double before;              /* > 0: started_at < before (epoch seconds) */
+} pl_store_delete_sel;
+typedef struct pl_store_delete_stats {
+    long long calls;            /* call rows removed */
+    long long messages;         /* messages no remaining call refers to, removed with their FTS rows */
+    long long tool_lists;       /* the same for tool lists */
+    long long bodies_reencoded; /* surviving bodies that were compressed against a removed one */
+    long long relinked;         /* surviving calls whose parent was removed */
+} pl_store_delete_stats;
+/* How many calls match now (no lock: the count a question shows). 0, or -1 with err. */
+int pl_store_delete_count(pl_store *s, const pl_store_delete_sel *sel, long long *n, char *err, size_t errlen);
+/* One BEGIN IMMEDIATE transaction, waiting for capturing writers like they wait for each other
+ * (busy_timeout_ms). Surviving calls stay whole: see delete.c for what is rewritten. Returns 0
+ * (stats filled; a selection matching nothing changes nothing), or -1 with err and nothing
+ * changed. */
+int pl_store_delete(pl_store *s, const pl_store_delete_sel *sel, pl_store_delete_stats *out, char *err, size_t errlen);
+/* VACUUM, then a truncating WAL checkpoint, so the file really shrinks. */
+int pl_store_vacuum(pl_store *s, char *err, size_t errlen);
+
+/* The CLI's views of the readable store (query.c). Errors are one line, "PATH: reason". A
+ * callback's strings live until it returns; it returns nonzero to stop. */
+const char *pl_store_path(const pl_store *s);
+int pl_store_has(pl_store *s, const char *name);                /* a table or view of that name */
+int pl_store_data_version(pl_store *s, long long *v);           /* PRAGMA data_version: changes when
+                                                                 * another connection commits. 0 or -1 */
+int pl_store_max_id(pl_store *s, long long *id);                /* 0 when empty. 0 or -1 */
+/* The last delete (delete.c's log): its number (0: none ever) and the largest call id it left;
+ * the next captures may get ids above that one again. 0 or -1. */
+int pl_store_last_deletion(pl_store *s, long long *gen, long long *max_id);
+/* 0 with *parent (-1 when the call starts its conversation), 1 when there is no such call, -1. */
+int pl_store_parent_of(pl_store *s, long long id, long long *parent, char *err, size_t errlen);
+
+typedef struct pl_store_filter {
+    const char *ns;             /* NULL = every namespace */
+    double since, until;        /* > 0: epoch seconds */
+    long long limit;            /* > 0: the newest `limit` */
+    long long upto;             /* != 0: calls with an id up to this (each_version_use) */
+} pl_store_filter;
+
+typedef struct pl_store_conv {
+    long long id;               /* the root's id */
+    const char *ns, *models;    /* models: distinct, comma-separated */
+    double first, last;         /* started_at range */
+    long long calls;
+    long long input_tokens, output_tokens;   /* sums, -1 when unknown */
+    const char *first_user_message;
+} pl_store_conv;
+typedef int (*pl_conv_fn)(const pl_store_conv *c, void *ctx);
+/* Conversations passing f (since/until: overlapping the range), oldest first. */
+int pl_store_each_conversation(pl_store *s, const pl_store_filter *f, pl_conv_fn fn, void *ctx, char *err, size_t errlen);
+typedef int (*pl_call_conv_fn)(long long call_id, long long conversation_id, void *ctx);
+/* Every call that is in a conversation, by id. */
+int pl_store_each_call_conversation(pl_store *s, pl_call_conv_fn fn, void *ctx, char *err, size_t errlen);
+
+typedef struct pl_store_prompt_version {
+    const char *ns;
+    long long version;          /* 1, 2, ... per namespace, by first use */
+    double first, last;
+    long long calls;
+    const char *models;         /* each_prompt_version only */
+    const char *system_prompt;
+    const char *tools;          /* each_prompt_version: a JSON array of tool names; get_prompt_version:
+                                 * the stored tool list */
+} pl_store_prompt_version;
+typedef int (*pl_prompt_version_fn)(const pl_store_prompt_version *v, void *ctx);
+int pl_store_each_prompt_version(pl_store *s, const pl_store_filter *f, pl_prompt_version_fn fn, void *ctx, char *err,
+                                 size_t errlen);
+/* Version `version` of namespace ns: 0 (fn called once), 1 (no such version) or -1. */
+int pl_store_get_prompt_version(pl_store *s, const char *ns, long long version, pl_prompt_version_fn fn, void *ctx, char *err,
+                            size_t errlen);
+/* Prompt versions numbered over every call (as prompt_versions numbers them), with the calls,
+ * time range and models of the calls in scope; per namespace (in name order) newest version
+ * first. For the report: last > 0 keeps the newest `last` calls in scope, upto != 0 the calls up
+ * to that id; system is cut to max_text characters (system_len: its whole length). */
+typedef struct pl_store_version_scope {
+    const char *ns;
+    double since, until;        /* > 0: bounds */
+    long long last, upto;
+    int max_text;
+} pl_store_version_scope;
+typedef struct pl_store_version_use {
+    const char *ns;
+    long long version, calls;
+    double first, last;
+    const char *models;
+    const char *tools;          /* a JSON array of tool names */
+    const char *system;
+    long long system_len;
+} pl_store_version_use;
+typedef int (*pl_version_use_fn)(const pl_store_version_use *u, void *ctx);
+int pl_store_each_version_use(pl_store *s, const pl_store_version_scope *sc, pl_version_use_fn fn, void *ctx, char *err,
+                              size_t errlen);
+/* How many namespaces have prompt versions, and (when one) which (caller frees). 0 or -1. */
+int pl_store_prompt_namespaces(pl_store *s, long long *n, char **only);
+
+typedef struct pl_store_conv_call {
+    long long id, parent_id;    /* parent_id -1: none */
+    double started_at;
+    const char *model, *ns;
+} pl_store_conv_call;
+typedef int (*pl_conv_call_fn)(const pl_store_conv_call *c, void *ctx);
+/* The calls of the conversation that call `id` belongs to, by id. */
+int pl_store_each_conversation_call(pl_store *s, long long id, pl_conv_call_fn fn, void *ctx, char *err, size_t errlen);
+/* The ids of a call's own input messages, "1,5,9" ("" when none; NULL on OOM; caller frees). */
+char *pl_store_own_input(pl_store *s, long long id);
+typedef struct pl_store_turn {
+    const char *role, *content, *tool_calls, *tool_call_id;
+    const char *side;           /* "input" | "output" */
+    const char *finish_reason;
+} pl_store_turn;
+typedef int (*pl_turn_fn)(const pl_store_turn *t, void *ctx);
+/* A call's own call_messages rows (not those it inherits), in order. */
+int pl_store_each_own_turn(pl_store *s, long long id, pl_turn_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Full-text search (search.c): the calls whose messages match an FTS5 query, by call id, each
+ * with the role and text of its first matching message. 0, -1 (err set) or -2 (the query is not
+ * valid FTS5 syntax; err "search: reason"). */
+typedef struct pl_store_hit {
+    long long call_id;
+    char *role, *content;
+} pl_store_hit;
+int pl_store_search(pl_store *s, const pl_store_filter *f, const char *match, pl_store_hit **hits, size_t *n, char *err,
+                    size_t errlen);
+void pl_store_hits_free(pl_store_hit *hits, size_t n);
 
 #endif

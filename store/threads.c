@@ -146,6 +146,12 @@ void pl_threads_remember(pl_threads *t, long long call_id, const char *req, size
     r->depth = depth;
 }
 
+void pl_threads_forget(pl_threads *t)
+{
+    for (int i = 0; t && i < RECENT; i++)
+        t->bodies[i].id = -1;
+}
+
 int pl_links_before(pl_store *s, const char *ns, pl_msgs *m, pl_row *w)
 {
     w->parent_id = w->conversation_id = w->system_id = w->tools_id = -1;

@@ -42,5 +42,7 @@ const pl_buf *pl_threads_body(pl_threads *t, long long call_id, int side, int *d
 /* After a commit: remembers call_id's bodies for its children. */
 void pl_threads_remember(pl_threads *t, long long call_id, const char *req, size_t req_len, const char *resp,
                          size_t resp_len, int depth);
+/* Forgets every remembered body: after a delete (delete.c) an id may be handed out again. */
+void pl_threads_forget(pl_threads *t);
 
 #endif

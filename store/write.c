@@ -62,6 +62,8 @@ static int insert_once(pl_store *s, pl_row *w, pl_msgs *m, pl_col_io *io, const 
     int rc = txn_step(s, &s->txn_begin, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return rc;
+    if ((rc = pl_deletions_check(s)) != SQLITE_OK)   /* before any cached id is used */
+        goto rollback;
     if (w->model && *w->model) {
         sqlite3_reset(s->ins_model);
         sqlite3_bind_text(s->ins_model, 1, w->ns, -1, SQLITE_STATIC);

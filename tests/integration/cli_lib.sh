@@ -55,3 +55,28 @@ cli_err() {
     fi
     return 0
 }
+
+# cli_fts_matches WHEN: the full-text index holds exactly the messages' texts. Captures index in
+# batches (a process's last texts wait for the next batch of any process), so the check runs on a
+# copy brought up to date; there every message with text must have its index row and no other,
+# and every term must be in as many rows as in an index built afresh from the messages.
+cli_fts_matches() {
+    rm -f fts.db
+    sqlite3 "$PL_DB" ".backup fts.db" || fail "copy for the FTS check"
+    local got
+    got=$(sqlite3 fts.db "
+        insert into messages_fts (rowid, content) select id, content from messages
+          where id > (select coalesce(max(id), 0) from messages_fts_docsize) and content is not null and content != '';
+        insert into messages_fts (messages_fts) values ('integrity-check');
+        create virtual table temp.fresh using fts5(content, detail=none);
+        insert into temp.fresh (rowid, content) select id, content from messages where content is not null and content != '';
+        create virtual table temp.vs using fts5vocab(main, messages_fts, 'row');
+        create virtual table temp.vf using fts5vocab(temp, fresh, 'row');
+        select (select count(*) from (select term, doc from temp.vs except select term, doc from temp.vf))
+             + (select count(*) from (select term, doc from temp.vf except select term, doc from temp.vs))
+             + (select count(*) from (select id from messages_fts_docsize
+                  except select id from messages where content is not null and content != ''))
+             + (select count(*) from (select id from messages where content is not null and content != ''
+                  except select id from messages_fts_docsize));") || fail "FTS check failed after $1"
+    assert_eq "$got" 0 "the full-text index matches the messages after $1"
+}

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# test_cli_delete.sh — `delete` by id, --namespace and --before: asks on a terminal (no = nothing
-# changes), needs --yes otherwise; leaves no orphan model rows; PRAGMA integrity_check is ok
-# after each step; waits for a writer holding the lock like a capture does; --vacuum shrinks the
-# file; errors change nothing.
+# test_cli_delete.sh — `delete` by id, --namespace and --before on the readable store:
+# asks on a terminal (no = nothing changes), needs --yes otherwise; leaves no orphan model or
+# message rows and a full-text index that matches; PRAGMA integrity_check is ok after each step;
+# waits for a writer holding the lock like a capture does; --vacuum shrinks the file; errors
+# change nothing; a schema 1 file is upgraded (as a capture would) only once the answer is yes.
+# Conversations, body chains and survivors' exports: test_cli_delete_threads.sh.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/cli_lib.sh"
 cli_fill
@@ -14,25 +16,25 @@ orphans() {
     db_query "select count(*) from models m where not exists
               (select 1 from calls c where c.namespace = m.namespace and c.model = m.name)"
 }
+orphan_messages() {
+    db_query "select count(*) from messages m where not exists (select 1 from call_messages cm where cm.message_id = m.id)
+              and not exists (select 1 from calls where system_id = m.id)"
+}
 intact() {
     assert_eq "$(db_query 'pragma integrity_check')" "ok" "integrity_check after $1"
     assert_eq "$(orphans)" 0 "no orphan models after $1"
+    if [ "$(db_query 'pragma user_version')" -ge 3 ]; then
+        assert_eq "$(orphan_messages)" 0 "no orphan messages after $1"
+        cli_fts_matches "$1"
+    fi
+    if [ "$(db_query 'pragma user_version')" -ge 4 ]; then
+        assert_eq "$(db_query "select count(*) from header_sets where id not in
+            (select request_header_set from calls where request_header_set is not null) and id not in
+            (select response_header_set from calls where response_header_set is not null)")" 0 "no orphan header lists after $1"
+    fi
 }
 
-# The readable store (schema 3, what every capture now writes) refuses a delete that selects
-# calls: its calls refer to each other (body chains, inherited messages) and capturing processes
-# cache message ids. A missing id is still named first.
-s3=$(dump)
-cli_err delete 2 "${D[@]}" --yes
-assert_rc 1 "delete on a schema 3 store"
-assert_contains cli.err "delete is not supported on it yet"
-cli_err delete 999 "${D[@]}" --yes
-assert_rc 1
-assert_contains cli.err "no call with id 999"
-assert_eq "$(dump)" "$s3" "the refusal changed nothing"
-
-# The rest runs on the same calls in a schema 1 file (the first release's layout, which delete
-# supports): the calls and models copied into the fixture's schema.
+# A schema 1 file (the first release's layout) holding the same calls and models.
 to_v1() {
     rm -f v1tmp.db
     sqlite3 "$ROOT/tests/fixtures/v1/v1.db" .schema | grep -v '^/\*' | sqlite3 v1tmp.db || fail "v1 schema"
@@ -45,21 +47,7 @@ to_v1() {
     mv v1tmp.db "$PL_DB"
     assert_eq "$(db_query 'pragma user_version')" 1 "a schema 1 file"
 }
-to_v1
 before=$(dump)
-
-# The readable store (schema 3): calls share compressed bodies and inherited messages, so delete
-# refuses, in one line, and changes nothing.
-if [ "$(db_query 'pragma user_version')" -ge 3 ]; then
-    cli_err delete 4 "${D[@]}" --yes
-    assert_rc 1 "delete on a schema 3 store"
-    assert_contains cli.err "delete is not supported on it yet"
-    assert_eq "$(dump)" "$before" "the refused delete changed nothing"
-    cli_err delete --vacuum "${D[@]}"
-    assert_rc 0 "--vacuum alone still works"
-    assert_eq "$(db_query 'pragma integrity_check')" "ok"
-    skip "delete of calls on a schema 3 store is not implemented yet (refusal checked)"
-fi
 
 # refusals change nothing
 cli_err delete 4 "${D[@]}" < /dev/null
@@ -137,7 +125,6 @@ cli_fill_more() { for i in $(seq 30); do cli_post \
     -d "{\"model\":\"m$i\",\"messages\":[{\"role\":\"user\",\"content\":\"$(head -c 6000 /dev/urandom | base64 -w0)\"}]}" \
     "$MOCK_HTTPS/v1/chat/completions"; done; }
 cli_fill_more
-to_v1
 size0=$(stat -c %s "$PL_DB")
 cli_err delete --before 1m "${D[@]}" --yes
 assert_rc 0
@@ -149,3 +136,20 @@ assert_contains cli.out "vacuumed:"
 size1=$(stat -c %s "$PL_DB")
 [ "$size1" -lt $((size0 / 2)) ] || fail "--vacuum: $size0 -> $size1 bytes"
 intact "--vacuum"
+
+# a schema 1 file: the question is asked on a read-only connection, so "no" leaves it as it was;
+# "yes" upgrades it first, as the first capture into it would
+cli_fill_more
+current=$(db_query 'pragma user_version')   # what capture writes today
+to_v1
+[ "$(db_query 'select count(*) from calls')" = 30 ] || fail "30 calls in the schema 1 file"
+v1=$(dump)
+printf 'n\n' | script -qec "$PL_CLI delete -n default --before 1d -d sqlite:///$PL_DB" /dev/null > ask3.txt
+assert_contains ask3.txt "nothing deleted"
+assert_eq "$(dump)" "$v1" "answering no leaves a schema 1 file untouched"
+cli_err delete 1 "${D[@]}" --yes
+assert_rc 0 "delete on a schema 1 file"
+assert_contains cli.out "deleted 1 call(s)"
+assert_eq "$(db_query 'pragma user_version')" "$current" "upgraded before the delete"
+assert_eq "$(db_query 'select count(*) from calls')" 29
+intact "a delete in an upgraded schema 1 file"
