@@ -205,15 +205,17 @@ static int version_row(sqlite3_stmt *st, void *fn, void *ctx)
 int pl_store_each_prompt_version(pl_store *s, const pl_store_filter *f, pl_prompt_version_fn fn, void *ctx, char *err,
                                  size_t errlen)
 {
-    char sql[1400];
+    /* Numbered over every call, as the prompt_versions view and diff --prompt number them: a
+     * window (--since/--until) only decides which versions appear and what their figures cover. */
+    char sql[1600];
     snprintf(sql, sizeof sql,
-             "SELECT namespace, row_number() OVER (PARTITION BY namespace ORDER BY min(id)),"
-             " min(started_at), max(started_at), count(*), group_concat(DISTINCT model),"
-             " (SELECT content FROM messages WHERE id = system_id),"
-             " (SELECT json_group_array(coalesce(json_extract(value, '$.function.name'), json_extract(value, '$.name')))"
-             "   FROM tool_lists, json_each(tools) WHERE tool_lists.id = tools_id)"
-             " FROM calls WHERE (system_id IS NOT NULL OR tools_id IS NOT NULL)%s%s%s"
-             " GROUP BY namespace, system_id, tools_id ORDER BY namespace, min(id)",
+             "WITH f AS (SELECT namespace, system_id, tools_id, min(started_at) AS lo, max(started_at) AS hi,"
+             " count(*) AS n, group_concat(DISTINCT model) AS models FROM calls"
+             " WHERE (system_id IS NOT NULL OR tools_id IS NOT NULL)%s%s%s GROUP BY namespace, system_id, tools_id)"
+             " SELECT f.namespace, v.version, f.lo, f.hi, f.n, f.models,"
+             " (SELECT content FROM messages WHERE id = f.system_id), v.tools"
+             " FROM f JOIN prompt_versions v ON v.namespace = f.namespace AND v.system_id IS f.system_id"
+             " AND v.tools_id IS f.tools_id ORDER BY f.namespace, v.version",
              f->ns ? " AND namespace = :ns" : "", f->since > 0 ? " AND started_at >= :since" : "",
              f->until > 0 ? " AND started_at < :until" : "");
     return run(s, sql, f, NULL, 0, version_row, (void *)fn, ctx, err, errlen);

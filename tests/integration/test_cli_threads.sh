@@ -82,3 +82,12 @@ cli_err diff --prompt 1 9 "${D[@]}"
 assert_rc 1 "no such version"
 cli_err show -c 99 "${D[@]}"
 assert_rc 1 "no such conversation"
+# a window keeps the numbers diff --prompt and the prompt_versions view give: with the first
+# conversation moved two days back, --since 1d shows only the second version, still numbered 2
+sqlite3 "$PL_DB" "update calls set started_at = started_at - 172800 where id <= 5"
+pl_cli prompts "${D[@]}" --since 1d --json > recent.jsonl || fail "prompts --since"
+"$PY" - recent.jsonl <<'PY' || fail "prompts --since keeps the versions' numbers"
+import json, sys
+p = [json.loads(l) for l in open(sys.argv[1])]
+assert [(x["version"], x["calls"], x["system_prompt"]) for x in p] == [(2, 1, "You are verbose.")], p
+PY
