@@ -142,7 +142,7 @@ static void unmark(int fd)
 /* Whether bytes on a marked fd are ours to feed now. */
 static inline int feeding(int fd)
 {
-    return !pl_in_self && marked(fd) && !pl_in_hook && !pl_in_curl;
+    return marked(fd) && !pl_in_self && !pl_in_hook && !pl_in_curl; /* an unmarked fd: one load */
 }
 
 /* Whether fd is still the socket we marked (not a number reused after a close we missed). */

@@ -19,6 +19,7 @@
 #include "../../exporter/export.c"
 #include "../../exporter/prices.c"
 #include "../../exporter/outfile.c"
+#include "test_store_util.h"
 
 static char *line_text(cJSON *line)
 {
@@ -30,24 +31,10 @@ static char *line_text(cJSON *line)
 
 static pl_row base_row(void)
 {
-    pl_row r;
-    memset(&r, 0, sizeof r);
+    pl_row r = tmp_chat_row("default", 1700000000.5);
     r.id = 7;
-    r.ns = "default";
     r.provider = "openai";
-    r.host = "api.openai.com";
-    r.api = "openai.chat";
-    r.kind = "chat";
-    r.method = "POST";
-    r.url = "https://api.openai.com/v1/chat/completions";
-    r.path = "/v1/chat/completions";
-    r.model = "gpt-4o-mini";
-    r.status = 200;
-    r.stream = 0;
-    r.started_at = 1700000000.5;
     r.duration = 1.25;
-    r.ttfb = r.ttft = -1;
-    r.input_tokens = r.output_tokens = -1;
     r.pid = 123;
     r.program = "curl";
     return r;

@@ -23,6 +23,7 @@
 #include "../../exporter/ship_span.c"
 #include "../../exporter/when.c"
 #include "../../store/cursor.h"
+#include "test_store_util.h"
 
 static const char REQ[] = "{\"model\":\"gpt-4o-mini\",\"temperature\":0.25,\"max_completion_tokens\":99,\"stop\":\"X\","
                           "\"messages\":[{\"role\":\"system\",\"content\":\"sys\"},{\"role\":\"user\",\"content\":"
@@ -33,22 +34,10 @@ static const char RESP[] = "{\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o-mini-2024\
 
 static pl_row row(void)
 {
-    pl_row r;
-    memset(&r, 0, sizeof r);
+    pl_row r = tmp_chat_row("default", 1700000000.5);
     r.id = 42;
-    r.ns = "default";
     r.provider = "openai";
-    r.host = "api.openai.com";
-    r.api = "openai.chat";
-    r.kind = "chat";
-    r.method = "POST";
-    r.url = "https://api.openai.com/v1/chat/completions";
-    r.path = "/v1/chat/completions";
-    r.model = "gpt-4o-mini";
-    r.status = 200;
-    r.started_at = 1700000000.5;
     r.duration = 0.25;
-    r.ttft = -1;
     r.input_tokens = 3;
     r.output_tokens = 1;
     r.pid = 9;

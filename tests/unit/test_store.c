@@ -19,41 +19,8 @@
 #include <unistd.h>
 
 #include "../../store/store.h"
+#include "test_store_util.h"
 #include "../../store/zblob.h"
-
-static char dir[256];
-
-static char *db_path(const char *name)
-{
-    static char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return p;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/pl_test_store_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static pl_store *open_rw(const char *path)
-{
-    pl_store *s = NULL;
-    char err[256] = "";
-    int rc = pl_store_open(path, PL_STORE_CREATE, NULL, &s, err, sizeof err);
-    if (rc != 0)
-        fail_msg("open %s: %s", path, err);
-    return s;
-}
 
 static pl_row sample_row(void)
 {
@@ -179,7 +146,7 @@ static void test_path_from_url(void **state)
 static void test_round_trip(void **state)
 {
     (void)state;
-    pl_store *s = open_rw(db_path("rt.db"));
+    pl_store *s = tmp_store(("rt.db"));
     pl_headers reqh = {0}, resph = {0};
     pl_headers_add_line(&reqh, "Content-Type: application/json", 30);
     pl_headers_add_line(&reqh, "Authorization: Bearer sk-secret-123", 35);
@@ -228,7 +195,7 @@ static void test_round_trip(void **state)
 static void test_unknowns_round_trip(void **state)
 {
     (void)state;
-    pl_store *s = open_rw(db_path("unk.db"));
+    pl_store *s = tmp_store(("unk.db"));
     pl_row r;
     memset(&r, 0, sizeof r);
     r.status = 0;
@@ -302,7 +269,7 @@ static void test_zstd_round_trip(void **state)
 static void test_bodies_are_compressed_in_file(void **state)
 {
     (void)state;
-    pl_store *s = open_rw(db_path("z.db"));
+    pl_store *s = tmp_store(("z.db"));
     pl_row r = sample_row();
     char big[20000];
     for (size_t i = 0; i < sizeof big - 1; i++)
@@ -314,7 +281,7 @@ static void test_bodies_are_compressed_in_file(void **state)
     assert_true(pl_store_insert(s, &r, err, sizeof err) > 0);
     pl_store_close(s);
     sqlite3 *db;
-    assert_int_equal(sqlite3_open(db_path("z.db"), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path("z.db"), &db), SQLITE_OK);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT length(request_body), request_size, hex(substr(request_body,1,4)) FROM calls", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -339,7 +306,7 @@ static int collect_model(const pl_model_row *m, void *ctx)
 static void test_models_and_namespaces(void **state)
 {
     (void)state;
-    pl_store *s = open_rw(db_path("m.db"));
+    pl_store *s = tmp_store(("m.db"));
     struct { const char *ns, *model, *provider; } rows[] = {
         {"ns1", "gpt-4o", "openai"}, {"ns1", "gpt-4o", "openai"}, {"ns1", "claude-3", "anthropic"},
         {"ns2", "gpt-4o", "openai"}, {"ns1", "", "openai"}, {"ns1", NULL, "openai"},
@@ -381,7 +348,7 @@ static void test_models_and_namespaces(void **state)
 static void test_queries(void **state)
 {
     (void)state;
-    pl_store *s = open_rw(db_path("q.db"));
+    pl_store *s = tmp_store(("q.db"));
     const char *kinds[] = {"chat", "text", "embedding", "chat", NULL, "chat"};
     const char *models[] = {"a", "b", "a", "c", "a", "b"};
     char err[256];
@@ -443,7 +410,7 @@ static int collect_count(const pl_store_count *c, void *ctx)
 static void test_counts(void **state)
 {
     (void)state;
-    pl_store *s = open_rw(db_path("c.db"));
+    pl_store *s = tmp_store(("c.db"));
     char err[256];
     for (int i = 0; i < 3; i++) {
         pl_row r = sample_row();
@@ -465,8 +432,8 @@ static void test_counts(void **state)
 static void test_newer_schema_refused(void **state)
 {
     (void)state;
-    const char *p = db_path("newer.db");
-    pl_store *s = open_rw(p);
+    const char *p = tmp_path("newer.db");
+    pl_store *s = tmp_store_open(p);
     pl_store_close(s);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
@@ -492,7 +459,7 @@ static void test_newer_schema_refused(void **state)
 static void test_readonly_missing_and_no_create(void **state)
 {
     (void)state;
-    const char *p = db_path("missing.db");
+    const char *p = tmp_path("missing.db");
     pl_store *s = NULL;
     char err[256] = "";
     assert_int_equal(pl_store_open(p, PL_STORE_READONLY, NULL, &s, err, sizeof err), -1);
@@ -505,8 +472,8 @@ static void test_readonly_missing_and_no_create(void **state)
 
     /* read-only opening of a real database reads, and refuses writes */
     char url[600];
-    snprintf(url, sizeof url, "sqlite:///%s", db_path("ro.db"));   /* sqlite:////tmp/... form */
-    s = open_rw(url);
+    snprintf(url, sizeof url, "sqlite:///%s", tmp_path("ro.db"));   /* sqlite:////tmp/... form */
+    s = tmp_store_open(url);
     pl_row r = sample_row();
     assert_true(pl_store_insert(s, &r, err, sizeof err) > 0);
     pl_store_close(s);
@@ -523,14 +490,14 @@ static void test_mode_0600(void **state)
 {
     (void)state;
     mode_t old = umask(0);
-    pl_store *s = open_rw(db_path("mode.db"));
+    pl_store *s = tmp_store(("mode.db"));
     pl_row r = sample_row();
     char err[256];
     assert_true(pl_store_insert(s, &r, err, sizeof err) > 0);
     struct stat st;
-    assert_int_equal(stat(db_path("mode.db"), &st), 0);
+    assert_int_equal(stat(tmp_path("mode.db"), &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    assert_int_equal(stat(db_path("mode.db-wal"), &st), 0);   /* WAL is on, and private too */
+    assert_int_equal(stat(tmp_path("mode.db-wal"), &st), 0);   /* WAL is on, and private too */
     assert_int_equal(st.st_mode & 0777, 0600);
     pl_store_close(s);
     umask(old);
@@ -539,7 +506,7 @@ static void test_mode_0600(void **state)
 static void test_corrupt_and_foreign(void **state)
 {
     (void)state;
-    const char *p = db_path("corrupt.db");
+    const char *p = tmp_path("corrupt.db");
     FILE *f = fopen(p, "w");
     for (int i = 0; i < 300; i++)
         fputs("this is not a database at all. ", f);
@@ -551,7 +518,7 @@ static void test_corrupt_and_foreign(void **state)
     assert_int_equal(pl_store_open(p, PL_STORE_READONLY, NULL, &s, err, sizeof err), -1);
     assert_non_null(strstr(err, "corrupt"));
 
-    const char *q = db_path("foreign.db");
+    const char *q = tmp_path("foreign.db");
     sqlite3 *db;
     assert_int_equal(sqlite3_open(q, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "CREATE TABLE things(x)", NULL, NULL, NULL), SQLITE_OK);
@@ -561,12 +528,12 @@ static void test_corrupt_and_foreign(void **state)
     assert_int_equal(pl_store_open(q, PL_STORE_READONLY, NULL, &s, err, sizeof err), -1);
     assert_non_null(strstr(err, "not a promptlog database"));
 
-    const char *d = db_path("adir");
+    const char *d = tmp_path("adir");
     mkdir(d, 0700);
     assert_int_equal(pl_store_open(d, PL_STORE_CREATE, NULL, &s, err, sizeof err), -1);
     assert_non_null(strstr(err, "directory"));
     char nodir[600];
-    snprintf(nodir, sizeof nodir, "%s/no/such/dir/x.db", dir);
+    snprintf(nodir, sizeof nodir, "%s/no/such/dir/x.db", tmp_dir);
     assert_int_equal(pl_store_open(nodir, PL_STORE_CREATE, NULL, &s, err, sizeof err), -1);
     assert_non_null(strstr(err, "cannot create"));
 }
@@ -605,8 +572,8 @@ static pid_t hold_lock(const char *p, int hold_ms)
 static void test_lock_contention(void **state)
 {
     (void)state;
-    const char *p = db_path("lock.db");
-    pl_store *s = open_rw(p);
+    const char *p = tmp_path("lock.db");
+    pl_store *s = tmp_store_open(p);
     pl_store_close(s);
     pl_store_options o = {.busy_timeout_ms = 2000};
     char err[256] = "";
@@ -640,7 +607,7 @@ static void test_lock_contention(void **state)
 static void test_many_processes(void **state)
 {
     (void)state;
-    const char *p = db_path("multi.db");   /* nobody has created it: the children race to */
+    const char *p = tmp_path("multi.db");   /* nobody has created it: the children race to */
     enum { CHILDREN = 4, EACH = 50 };
     pid_t pids[CHILDREN];
     for (int k = 0; k < CHILDREN; k++) {
@@ -696,7 +663,7 @@ static void test_many_processes(void **state)
 static void test_file_size_limit(void **state)
 {
     (void)state;
-    const char *p = db_path("fsize.db");
+    const char *p = tmp_path("fsize.db");
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -754,5 +721,5 @@ int main(void)
         cmocka_unit_test(test_many_processes),
         cmocka_unit_test(test_file_size_limit),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmp_setup, tmp_teardown);
 }

@@ -17,40 +17,9 @@
 #include "../../llm/llm.h"
 #include "../../store/bodies.h"
 #include "../../store/store.h"
+#include "test_store_util.h"
 
-static char dir[256];
 static double clock_at = 1700000000;
-
-static char *path_in(const char *name)
-{
-    static char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return p;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/pl_test_delete_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return getenv("KEEP") ? 0 : system(cmd) == 0 ? 0 : -1;
-}
-
-static pl_store *open_db(const char *name)
-{
-    pl_store *s = NULL;
-    char err[512] = "";
-    if (pl_store_open(path_in(name), PL_STORE_CREATE, NULL, &s, err, sizeof err) != 0)
-        fail_msg("open: %s", err);
-    return s;
-}
 
 /* One chat call as a capture stores it: msgs is the JSON text of the messages array; each call
  * starts one second after the previous one. */
@@ -65,20 +34,7 @@ static long long call_tools(pl_store *s, const char *ns, const char *msgs, const
                        .status = 200, .content_type = "application/json", .req_body = req,
                        .req_len = strlen(req), .resp_body = resp, .resp_len = strlen(resp)};
     cJSON *rec = pl_llm_normalize(&in);
-    pl_row row;
-    memset(&row, 0, sizeof row);
-    row.ns = ns;
-    row.model = "gpt-4o-mini";
-    row.api = "openai.chat";
-    row.kind = "chat";
-    row.method = "POST";
-    row.host = "api.openai.com";
-    row.path = "/v1/chat/completions";
-    row.url = "https://api.openai.com/v1/chat/completions";
-    row.status = 200;
-    row.started_at = clock_at++;
-    row.duration = row.ttfb = row.ttft = -1;
-    row.input_tokens = row.output_tokens = -1;
+    pl_row row = tmp_chat_row(ns, clock_at++);
     row.req_body = req;
     row.req_len = strlen(req);
     row.resp_body = resp;
@@ -100,7 +56,7 @@ static long long call(pl_store *s, const char *ns, const char *msgs, const char 
 static long long q1(const char *db, const char *sql)
 {
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(path_in(db), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path(db), &h), SQLITE_OK);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
         fail_msg("%s: %s", sql, sqlite3_errmsg(h));
@@ -121,7 +77,7 @@ static long long col_of(const char *db, const char *col, long long id)
 static char *snapshot(const char *db, long long id)
 {
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(path_in(db), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path(db), &h), SQLITE_OK);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(h, "SELECT group_concat(side || '/' || role || ':' || coalesce(content, '-') || '/' ||"
                                            " coalesce(finish_reason, ''), '|') FROM (SELECT * FROM transcript"
@@ -168,7 +124,7 @@ static void consistent(const char *db)
     }
     assert_int_equal(q1(db, "SELECT count(*) FROM tool_lists WHERE id NOT IN (SELECT tools_id FROM calls WHERE tools_id IS NOT NULL)"), 0);
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(path_in(db), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path(db), &h), SQLITE_OK);
     char *msg = NULL;
     if (sqlite3_exec(h, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)", NULL, NULL, &msg) !=
         SQLITE_OK)
@@ -180,7 +136,7 @@ static void consistent(const char *db)
 
 static long long del(const char *db, pl_store_delete_sel sel, pl_store_delete_stats *st)
 {
-    pl_store *s = open_db(db);
+    pl_store *s = tmp_store(db);
     pl_store_delete_stats local;
     char err[512] = "";
     if (pl_store_delete(s, &sel, st ? st : &local, err, sizeof err) != 0)
@@ -213,7 +169,7 @@ static void conversation(pl_store *s, const char *ns, const char *tag, int n)
 static void test_delete_middle_of_chain(void **state)
 {
     (void)state;
-    pl_store *s = open_db("mid.db");
+    pl_store *s = tmp_store("mid.db");
     conversation(s, "default", "alpha", 6);   /* 1..6, each body compressed against its parent's */
     conversation(s, "default", "beta", 2);    /* 7, 8: share the system prompt */
     pl_store_close(s);
@@ -252,7 +208,7 @@ static void test_delete_middle_of_chain(void **state)
 static void test_delete_root_and_conversation(void **state)
 {
     (void)state;
-    pl_store *s = open_db("root.db");
+    pl_store *s = tmp_store("root.db");
     double t0 = clock_at;
     conversation(s, "default", "gamma", 4);   /* 1..4 */
     conversation(s, "default", "delta", 3);   /* 5..7 */
@@ -290,7 +246,7 @@ static void test_delete_root_and_conversation(void **state)
 static void test_orphans_and_fts(void **state)
 {
     (void)state;
-    pl_store *s = open_db("fts.db");
+    pl_store *s = tmp_store("fts.db");
     call_tools(s, "a", "[" SYS "," U("zebra crossing ahead") "]", "striped answer", 1);
     call(s, "a", "[" SYS "," U("plain question") "]", "plain answer");
     call(s, "b", "[" SYS "," U("zebra in namespace b") "]", "other answer");
@@ -315,7 +271,7 @@ static void test_orphans_and_fts(void **state)
     assert_int_equal(q1("fts.db", "SELECT count(*) FROM messages"), 0);
     assert_int_equal(q1("fts.db", "SELECT count(*) FROM models"), 0);
     consistent("fts.db");
-    pl_store *r = open_db("fts.db");
+    pl_store *r = tmp_store("fts.db");
     pl_store_delete_stats none;
     char err[256] = "";
     assert_int_equal(pl_store_delete(r, &(pl_store_delete_sel){0}, &none, err, sizeof err), -1);
@@ -329,7 +285,7 @@ static void test_orphans_and_fts(void **state)
 static void test_live_writer_after_delete(void **state)
 {
     (void)state;
-    pl_store *w = open_db("live.db");
+    pl_store *w = tmp_store("live.db");
     long long a = call(w, "default", "[" SYS "," U("only once") "]", "once answer");
     assert_int_equal(del("live.db", (pl_store_delete_sel){.id = a}, NULL), 1);
     assert_int_equal(q1("live.db", "SELECT count(*) FROM messages"), 0);
@@ -363,12 +319,12 @@ static void test_live_writer_after_delete(void **state)
 static void test_ids_handed_out_again(void **state)
 {
     (void)state;
-    pl_store *s = open_db("ids.db");
+    pl_store *s = tmp_store("ids.db");
     for (int i = 0; i < 4; i++)
         call(s, "default", "[" U("same question") "]", "same answer");
     pl_store_close(s);
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(path_in("ids.db"), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path("ids.db"), &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "CREATE TABLE ship_cursors (destination TEXT PRIMARY KEY, last_id INTEGER NOT NULL,"
                                      " updated_at REAL); INSERT INTO ship_cursors VALUES ('a', 4, 0), ('b', 1, 0)",
                                   NULL, NULL, NULL), SQLITE_OK);
@@ -380,7 +336,7 @@ static void test_ids_handed_out_again(void **state)
     assert_int_equal(q1("ids.db", "SELECT max_id FROM deletions WHERE id = 2"), 3);
     assert_int_equal(q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'a'"), 3);
     assert_int_equal(q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'b'"), 1);
-    s = open_db("ids.db");
+    s = tmp_store("ids.db");
     long long gen = 0, max_id = 0;
     assert_int_equal(pl_store_last_deletion(s, &gen, &max_id), 0);
     assert_int_equal(gen, 2);
@@ -399,5 +355,5 @@ int main(void)
         cmocka_unit_test(test_live_writer_after_delete),
         cmocka_unit_test(test_ids_handed_out_again),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmp_setup, tmp_teardown);
 }

@@ -20,39 +20,8 @@
 #include "../../llm/llm.h"
 #include "../../store/bodies.h"
 #include "../../store/store.h"
+#include "test_store_util.h"
 
-static char dir[256];
-
-static char *path_in(const char *name)
-{
-    static char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return p;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/pl_test_threads_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static pl_store *open_db(const char *name)
-{
-    pl_store *s = NULL;
-    char err[512] = "";
-    if (pl_store_open(path_in(name), PL_STORE_CREATE, NULL, &s, err, sizeof err) != 0)
-        fail_msg("open: %s", err);
-    return s;
-}
 
 /* One chat call as a capture stores it: msgs is the JSON text of the messages array. */
 static long long call(pl_store *s, const char *ns, const char *msgs, const char *reply)
@@ -73,20 +42,7 @@ static long long call(pl_store *s, const char *ns, const char *msgs, const char 
                        .status = 200, .content_type = "application/json", .req_body = req,
                        .req_len = strlen(req), .resp_body = resp, .resp_len = strlen(resp)};
     cJSON *rec = pl_llm_normalize(&in);
-    pl_row row;
-    memset(&row, 0, sizeof row);
-    row.ns = ns;
-    row.model = "gpt-4o-mini";
-    row.api = "openai.chat";
-    row.kind = "chat";
-    row.method = "POST";
-    row.host = "api.openai.com";
-    row.path = "/v1/chat/completions";
-    row.url = "https://api.openai.com/v1/chat/completions";
-    row.status = 200;
-    row.started_at = 1700000000;
-    row.duration = row.ttfb = row.ttft = -1;
-    row.input_tokens = row.output_tokens = -1;
+    pl_row row = tmp_chat_row(ns, 1700000000);
     row.req_body = req;
     row.req_len = strlen(req);
     row.resp_body = resp;
@@ -118,7 +74,7 @@ static long long call(pl_store *s, const char *ns, const char *msgs, const char 
 static long long q1(const char *db, const char *sql)
 {
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(path_in(db), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path(db), &h), SQLITE_OK);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
         fail_msg("%s: %s", sql, sqlite3_errmsg(h));
@@ -131,7 +87,7 @@ static long long q1(const char *db, const char *sql)
 static char *qs(const char *db, const char *sql)
 {
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(path_in(db), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path(db), &h), SQLITE_OK);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
         fail_msg("%s: %s", sql, sqlite3_errmsg(h));
@@ -155,7 +111,7 @@ static long long col_of(const char *db, const char *col, long long id)
 static void test_messages_stored_once(void **state)
 {
     (void)state;
-    pl_store *s = open_db("once.db");
+    pl_store *s = tmp_store("once.db");
     call(s, "default", "[" SYS "," U("one") "]", "r1");
     call(s, "default", "[" SYS "," U("one") "," A("r1") "," U("two") "]", "r2");
     call(s, "other", "[" SYS "," U("one") "]", "r1");
@@ -167,7 +123,7 @@ static void test_messages_stored_once(void **state)
     /* the call stores only what its parent did not have: two, r2 */
     assert_int_equal(q1("once.db", "SELECT count(*) FROM call_messages WHERE call_id = 2"), 2);
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(path_in("once.db"), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path("once.db"), &h), SQLITE_OK);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(h, "SELECT group_concat(role || ':' || content, '|') FROM"
                                            " (SELECT role, content FROM transcript WHERE call_id = 2 ORDER BY position)",
@@ -182,7 +138,7 @@ static void test_messages_stored_once(void **state)
 static void test_conversation_links(void **state)
 {
     (void)state;
-    pl_store *s = open_db("links.db");
+    pl_store *s = tmp_store("links.db");
     long long a1 = call(s, "default", "[" SYS "," U("a") "]", "ra");
     long long b1 = call(s, "default", "[" SYS "," U("b") "]", "rb");                      /* interleaved */
     long long a2 = call(s, "default", "[" SYS "," U("a") "," A("ra") "," U("a2") "]", "ra2");
@@ -206,13 +162,13 @@ static void test_conversation_links(void **state)
 static void test_prompt_versions_and_search(void **state)
 {
     (void)state;
-    pl_store *s = open_db("versions.db");
+    pl_store *s = tmp_store("versions.db");
     call(s, "default", "[" SYS "," U("the timeout hit, so retry later") "]", "ok");
     call(s, "default", "[" SYS "," U("only a timeout here") "]", "ok");
     /* a process that dies before its first batch: its texts are not indexed yet... */
     pid_t pid = fork();
     if (pid == 0) {
-        pl_store *c = open_db("versions.db");
+        pl_store *c = tmp_store("versions.db");
         call(c, "default", "[" SYS "," U("a child says timeout and retry") "]", "ok");
         _exit(0);   /* no close */
     }
@@ -255,7 +211,7 @@ static int check_body(const pl_row *r, void *ctx)
 static void test_body_chains(void **state)
 {
     (void)state;
-    pl_store *s = open_db("chains.db");
+    pl_store *s = tmp_store("chains.db");
     char hist[16384] = "[" SYS;
     for (int t = 0; t < 80; t++) {
         char turn[256];
@@ -280,7 +236,7 @@ static void test_body_chains(void **state)
     assert_int_equal(col_of("chains.db", "request_ref", 66), -1);
     /* read one deep in the chain directly, and compare with its size */
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(path_in("chains.db"), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path("chains.db"), &h), SQLITE_OK);
     pl_buf out = {0};
     assert_int_equal(pl_body_read(h, 60, 0, &out, err, sizeof err), 0);
     assert_int_equal((long long)out.len, col_of("chains.db", "request_size", 60));
@@ -314,7 +270,7 @@ static int check_headers(const pl_row *r, void *ctx)
 static void test_eight_writers(void **state)
 {
     (void)state;
-    pl_store *s = open_db("eight.db");
+    pl_store *s = tmp_store("eight.db");
     pl_store_close(s);
     pid_t kids[8];
     for (int k = 0; k < 8; k++) {
@@ -322,7 +278,7 @@ static void test_eight_writers(void **state)
         if (kids[k] == 0) {
             pl_store *c = NULL;
             char err[512];
-            if (pl_store_open(path_in("eight.db"), PL_STORE_CREATE, NULL, &c, err, sizeof err) != 0)
+            if (pl_store_open(tmp_path("eight.db"), PL_STORE_CREATE, NULL, &c, err, sizeof err) != 0)
                 _exit(1);
             /* every process runs the same two conversations, turn by turn */
             for (int conv = 0; conv < 2; conv++) {
@@ -361,7 +317,7 @@ static void test_eight_writers(void **state)
     assert_int_equal(q1("eight.db", "SELECT count(*) FROM header_sets WHERE headers LIKE '%sk-secret%'"), 0);
     assert_int_equal(q1("eight.db", "SELECT count(*) FROM calls WHERE request_header_values LIKE '%sk-secret%'"), 0);
     /* and the store's own reader gives the lists back */
-    pl_store *r = open_db("eight.db");
+    pl_store *r = tmp_store("eight.db");
     char err[256];
     assert_int_equal(pl_store_each_row(r, NULL, check_headers, NULL, err, sizeof err), 0);
     pl_store_close(r);
@@ -376,10 +332,10 @@ static void test_upgrade_killed(void **state)
     if (!fx)
         skip();
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "cp '%s/v1/v1.db' '%s'", fx, path_in("big1.db"));
+    snprintf(cmd, sizeof cmd, "cp '%s/v1/v1.db' '%s'", fx, tmp_path("big1.db"));
     assert_int_equal(system(cmd), 0);
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(path_in("big1.db"), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path("big1.db"), &h), SQLITE_OK);
     for (int i = 0; i < 8; i++)   /* 14 << 8 = 3584 rows */
         assert_int_equal(sqlite3_exec(h, "CREATE TEMP TABLE t AS SELECT * FROM calls; UPDATE t SET id = NULL;"
                                          "INSERT INTO calls SELECT * FROM t; DROP TABLE t;", NULL, NULL, NULL), SQLITE_OK);
@@ -389,13 +345,13 @@ static void test_upgrade_killed(void **state)
     int killed_midway = 0;
     const int delays_ms[] = {20, 80, 200, 400};
     for (size_t d = 0; d < sizeof delays_ms / sizeof *delays_ms; d++) {
-        snprintf(cmd, sizeof cmd, "cp '%s/big1.db' '%s/big.db'", dir, dir);
+        snprintf(cmd, sizeof cmd, "cp '%s/big1.db' '%s/big.db'", tmp_dir, tmp_dir);
         assert_int_equal(system(cmd), 0);
         pid_t pid = fork();
         if (pid == 0) {
             pl_store *c = NULL;
             char err[512];
-            _exit(pl_store_open(path_in("big.db"), PL_STORE_CREATE, NULL, &c, err, sizeof err) == 0 ? 0 : 1);
+            _exit(pl_store_open(tmp_path("big.db"), PL_STORE_CREATE, NULL, &c, err, sizeof err) == 0 ? 0 : 1);
         }
         struct timespec ts = {0, delays_ms[d] * 1000000L};
         nanosleep(&ts, NULL);
@@ -411,7 +367,7 @@ static void test_upgrade_killed(void **state)
             assert_int_equal(ver, PL_STORE_SCHEMA_VERSION);
             assert_int_equal(q1("big.db", "SELECT count(*) FROM calls WHERE record IS NULL"), 0);
         }
-        pl_store_close(open_db("big.db"));   /* the next open finishes the job */
+        pl_store_close(tmp_store("big.db"));   /* the next open finishes the job */
         assert_int_equal(q1("big.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
         assert_int_equal(q1("big.db", "SELECT count(*) FROM calls WHERE record IS NULL"), 0);
         assert_int_equal(q1("big.db", "SELECT count(*) FROM calls"), rows);
@@ -420,13 +376,13 @@ static void test_upgrade_killed(void **state)
 
     /* More than 5,000 calls (a schema-3 build left such files without messages): every row
      * is filled all the same, in the one upgrade transaction. */
-    snprintf(cmd, sizeof cmd, "cp '%s/big1.db' '%s/huge.db'", dir, dir);
+    snprintf(cmd, sizeof cmd, "cp '%s/big1.db' '%s/huge.db'", tmp_dir, tmp_dir);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(sqlite3_open(path_in("huge.db"), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path("huge.db"), &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "CREATE TEMP TABLE t AS SELECT * FROM calls; UPDATE t SET id = NULL;"
                                      "INSERT INTO calls SELECT * FROM t; DROP TABLE t;", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
-    pl_store_close(open_db("huge.db"));
+    pl_store_close(tmp_store("huge.db"));
     assert_int_equal(q1("huge.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
     assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls"), 2 * rows);
     assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL OR normalizer IS NULL"), 0);
@@ -439,14 +395,14 @@ static void test_upgrade_killed(void **state)
 
     /* A schema-3 file whose old rows were left without messages (as that build did past 5,000
      * calls): the upgrade to 4 fills exactly those. */
-    assert_int_equal(sqlite3_open(path_in("huge.db"), &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp_path("huge.db"), &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "DELETE FROM call_messages WHERE call_id > 100;"
                                      "UPDATE calls SET record = NULL, normalizer = NULL, parent_id = NULL,"
                                      " conversation_id = NULL, thread_hash = NULL, content_hash = NULL, inherited = NULL,"
                                      " cached_tokens = NULL WHERE id > 100; PRAGMA user_version = 3;", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(h);
-    pl_store_close(open_db("huge.db"));
+    pl_store_close(tmp_store("huge.db"));
     assert_int_equal(q1("huge.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
     assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL OR normalizer IS NULL"), 0);
     assert_int_equal(q1("huge.db", "SELECT count(DISTINCT call_id) FROM call_messages"), linked);
@@ -462,5 +418,5 @@ int main(void)
         cmocka_unit_test(test_eight_writers),
         cmocka_unit_test(test_upgrade_killed),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmp_setup, tmp_teardown);
 }
