@@ -35,7 +35,9 @@ mkdir -p "$BUILD/bench"
 cc -std=c11 -D_GNU_SOURCE -O2 $(pkg-config --cflags $pkgs) -o "$BUILD/bench/store_cost" "$ROOT/bench/store_cost.c" \
     $objs $(pkg-config --libs $pkgs) -ldl -lpthread && "$BUILD/bench/store_cost" "$T/cost_with.db" "$T/cost_without.db"
 
-n="${BENCH_EXPORT_CALLS:-5000}"
+# 20,000 calls: a 5,000-call export lasts 0.1 s, of which the program's start and the output
+# file's fsync and rename are half; the issue asks for 5,000 or more.
+n="${BENCH_EXPORT_CALLS:-20000}"
 echo "== export speed on $n captured chat calls"
 if [ -x "$BUILD/bench/capture_cost" ]; then
     PROMPTLOG_DATABASE="$T/export.db" "$BUILD/bench/capture_cost" "$ROOT/tests/fixtures" "$((n - 1))" >/dev/null
