@@ -313,8 +313,8 @@ static const char *const SQL_AFTER_CALLS[] = {
     "DELETE FROM models WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.namespace = models.namespace AND c.model = models.name)",
     /* header lists (schema 4) are shared like tool lists; the writers' caches of their ids are
      * dropped with the message ids when the deletions log moves */
-    "DELETE FROM header_sets WHERE id NOT IN (SELECT request_header_set FROM calls WHERE request_header_set IS NOT NULL)"
-    " AND id NOT IN (SELECT response_header_set FROM calls WHERE response_header_set IS NOT NULL)",
+    ("DELETE FROM header_sets WHERE id NOT IN (SELECT request_header_set FROM calls WHERE request_header_set IS NOT NULL)"
+     " AND id NOT IN (SELECT response_header_set FROM calls WHERE response_header_set IS NOT NULL)"),
 };
 
 static int exec_changes(sqlite3 *db, const char *sql, long long *changes)
