@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 typedef struct stream_ctx {
     pl_norm *n;
@@ -89,13 +88,7 @@ typedef enum { F_NONE, F_JSON, F_SSE, F_NDJSON, F_ARRAY } framing;
 
 static int ct_has(const char *ct, const char *needle)
 {
-    if (!ct)
-        return 0;
-    size_t k = strlen(needle);
-    for (const char *p = ct; *p; p++)
-        if (strncasecmp(p, needle, k) == 0)
-            return 1;
-    return 0;
+    return ct && strcasestr(ct, needle) != NULL;
 }
 
 /* For a single JSON body the parsed value is handed back in *parsed, so it is parsed once. */

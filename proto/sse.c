@@ -104,6 +104,11 @@ static void sse_line(pl_sse_parser *p, const char *s, size_t n)
 void pl_sse_feed(pl_sse_parser *p, const char *bytes, size_t len)
 {
     size_t i = 0;
+    /* The next LF at or after i (len: none in this feed), found with memchr rather than a
+     * byte loop (every streamed event's bytes pass here on the program's thread, issue 14), and
+     * kept across lines so a stream of CR-only line ends is not rescanned for an LF per line. */
+    size_t lf = 0;
+    int lf_known = 0;
     while (i < len) {
         if (p->pending_cr) {
             p->pending_cr = 0;
@@ -113,9 +118,13 @@ void pl_sse_feed(pl_sse_parser *p, const char *bytes, size_t len)
                 continue;
             }
         }
-        size_t j = i;
-        while (j < len && bytes[j] != '\r' && bytes[j] != '\n')
-            j++;
+        if (!lf_known || lf < i) {
+            const char *q = memchr(bytes + i, '\n', len - i);
+            lf = q ? (size_t)(q - bytes) : len;
+            lf_known = 1;
+        }
+        const char *cr = memchr(bytes + i, '\r', lf - i);
+        size_t j = cr ? (size_t)(cr - bytes) : lf;
         if (j == len) {  /* no line end in this feed: keep the partial line */
             if (pl_buf_append(&p->line, bytes + i, len - i))
                 p->oom = 1;

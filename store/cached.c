@@ -10,15 +10,23 @@
  * framing (JSON, SSE, NDJSON, JSON arrays). */
 static long long last_count(const char *body, size_t len, const char *key)
 {
+    /* memmem for the quoted key, not memchr for every quote: a streamed body has a quote every
+     * few bytes, and this runs on every captured call (issue 14). */
+    char needle[64];
     size_t klen = strlen(key);
+    if (klen + 2 > sizeof needle)
+        return -1;
+    needle[0] = '"';
+    memcpy(needle + 1, key, klen);
+    needle[klen + 1] = '"';
     long long found = -1;
-    for (const char *p = body, *end = body + len; p + klen + 2 < end;) {
-        const char *q = memchr(p, '"', (size_t)(end - p) - klen - 2);
+    for (const char *p = body, *end = body + len; p < end;) {
+        const char *q = memmem(p, (size_t)(end - p), needle, klen + 2);
         if (!q)
             break;
         size_t i = (size_t)(q - body);
         p = q + 1;
-        if ((i > 0 && body[i - 1] == '\\') || memcmp(body + i + 1, key, klen) != 0 || body[i + 1 + klen] != '"')
+        if (i > 0 && body[i - 1] == '\\')
             continue;
         size_t j = i + klen + 2;
         while (j < len && (body[j] == ' ' || body[j] == '\t'))

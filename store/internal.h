@@ -55,7 +55,6 @@ void pl_deletions_close(pl_store *s);
  * runs between pl_xfsz_block and pl_xfsz_restore (see guard.c). */
 typedef struct pl_xfsz_guard {
     sigset_t old;
-    int was_pending;
 } pl_xfsz_guard;
 void pl_xfsz_block(pl_xfsz_guard *g);
 void pl_xfsz_restore(pl_xfsz_guard *g);

@@ -7,11 +7,14 @@
 #include <zstd.h>
 #include "../util/buf.h"
 
-/* Level 1: bodies are a few KB of JSON, where level 3 saves about 1% of the size for twice the
- * CPU, and compression runs on the program's own thread at every captured call (issue 14). */
-#define PL_ZBLOB_LEVEL 1
-/* Against a reference prefix the long matches do the work: the fastest level finds them too. */
-#define PL_ZBLOB_REF_LEVEL 1
+/* Level -1 (zstd's fast levels store literals without Huffman coding): bodies are a few KB of
+ * JSON compressed on the program's own thread at every captured call (issue 14). Against level
+ * 1 it halves zstd's instructions for a 500-byte body (about 24k instead of 50k, mostly fixed
+ * per-frame cost) for bodies 3-30% larger; a conversation's bodies are compressed against their
+ * parent's, where the long matches do the work: its bodies grew 2% (bench/store_bench.sh's
+ * 50-turn ratio unchanged at 8.0x). Readers need no change: any level decodes alike. */
+#define PL_ZBLOB_LEVEL (-1)
+#define PL_ZBLOB_REF_LEVEL (-1)
 #define PL_ZBLOB_MAX_OUT ((size_t)1 << 30)   /* refuse to inflate a blob past 1 GiB */
 
 /* Replaces out's contents with one zstd frame of src. cctx may be NULL (a temporary one is

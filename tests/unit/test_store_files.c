@@ -295,6 +295,35 @@ static void test_readonly_dir_and_permission_denied(void **state)
     assert_int_equal(access(shm, F_OK), -1);
 }
 
+/* The cached-token scan of a response body (pl_store_scan_cached): the last count wins, spaces
+ * around the colon are allowed, a quoted key inside a JSON string (\") or without a colon and
+ * number is no count, and a key cut at the body's end is none. */
+static void test_scan_cached(void **state)
+{
+    (void)state;
+    long long c, w;
+    const char *sse = "data: {\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\": 5}}}\n\n"
+                      "data: {\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\" :\t17}}}\n\n";
+    pl_store_scan_cached("openai.chat", sse, strlen(sse), &c, &w);
+    assert_int_equal(c, 17);
+    assert_int_equal(w, 0);
+    const char *esc = "{\"content\":\"say \\\"cached_tokens\\\": 9\",\"cached_tokens\":\"x\"}";
+    pl_store_scan_cached("openai.chat", esc, strlen(esc), &c, &w);
+    assert_int_equal(c, 0);
+    const char *gem = "{\"usageMetadata\":{\"cachedContentTokenCount\":42}}";
+    pl_store_scan_cached("gemini.generate", gem, strlen(gem), &c, &w);
+    assert_int_equal(c, 42);
+    const char *ant = "{\"usage\":{\"cache_read_input_tokens\":3,\"cache_creation_input_tokens\":1200}}";
+    pl_store_scan_cached("anthropic.messages", ant, strlen(ant), &c, &w);
+    assert_int_equal(c, 3);
+    assert_int_equal(w, 1200);
+    const char *cut = "{\"x\":1,\"cached_tokens\"";
+    pl_store_scan_cached("openai.chat", cut, strlen(cut), &c, &w);
+    assert_int_equal(c, 0);
+    pl_store_scan_cached("openai.chat", cut, strlen(cut) - 1, &c, &w);
+    assert_int_equal(c, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_decode_error_and_corrupt_blob),
         cmocka_unit_test(test_v1_fixture_read_and_upgraded),
         cmocka_unit_test(test_readonly_dir_and_permission_denied),
+        cmocka_unit_test(test_scan_cached),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
