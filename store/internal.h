@@ -48,6 +48,8 @@ void pl_store_jitter(pl_store *s, double max_ms);
 
 /* delete.c, inside every write transaction before a cache is used: when another process has
  * deleted calls since the last check, drops the message-id and parent-body caches. */
+/* Binds a filter's :ns, :since, :until, :limit and :upto where the statement has them (query.c). */
+void pl_store_bind_filter(sqlite3_stmt *st, const pl_store_filter *f);
 int pl_deletions_check(pl_store *s);
 void pl_deletions_close(pl_store *s);
 

@@ -102,7 +102,7 @@ int pl_store_parent_of(pl_store *s, long long id, long long *parent, char *err, 
     return rc;
 }
 
-static void bind_filter(sqlite3_stmt *st, const pl_store_filter *f)
+void pl_store_bind_filter(sqlite3_stmt *st, const pl_store_filter *f)
 {
     if (f->ns)
         sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":ns"), f->ns, -1, SQLITE_STATIC);
@@ -138,7 +138,7 @@ static int run(pl_store *s, const char *sql, const pl_store_filter *f, const lon
         fail_db(s, err, errlen);
     } else {
         if (f)
-            bind_filter(st, f);
+            pl_store_bind_filter(st, f);
         for (int i = 0; i < nids; i++)
             sqlite3_bind_int64(st, i + 1, ids[i]);
         int step;
@@ -278,7 +278,7 @@ int pl_store_get_prompt_version(pl_store *s, const char *ns, long long version, 
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
         fail_db(s, err, errlen);
     } else {
-        bind_filter(st, &f);
+        pl_store_bind_filter(st, &f);
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":v"), version);
         int step = sqlite3_step(st);
         if (step == SQLITE_ROW) {

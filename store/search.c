@@ -35,12 +35,7 @@ int pl_store_search(pl_store *s, const pl_store_filter *f, const char *match, pl
         return -1;
     }
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":q"), match, -1, SQLITE_STATIC);
-    if (f->ns)
-        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":ns"), f->ns, -1, SQLITE_STATIC);
-    if (f->since > 0)
-        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":since"), f->since);
-    if (f->until > 0)
-        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":until"), f->until);
+    pl_store_bind_filter(st, f);   /* a parameter the query lacks is skipped (index 0) */
     pl_store_hit *hits = NULL;
     size_t n = 0, cap = 0;
     int rc, result = 0;

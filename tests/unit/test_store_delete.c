@@ -53,25 +53,6 @@ static long long call(pl_store *s, const char *ns, const char *msgs, const char 
     return call_tools(s, ns, msgs, reply, 0);
 }
 
-static long long q1(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open(tmp_path(db), &h), SQLITE_OK);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-    long long v = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
-
-static long long col_of(const char *db, const char *col, long long id)
-{
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT %s FROM calls WHERE id = %lld", col, id);
-    return q1(db, sql);
-}
 
 /* A call as a reader sees it: its transcript and both exact bodies, in one string (caller frees). */
 static char *snapshot(const char *db, long long id)
@@ -106,9 +87,9 @@ static char *snapshot(const char *db, long long id)
  * matches its content table exactly. */
 static void consistent(const char *db)
 {
-    assert_int_equal(q1(db, "SELECT count(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM call_messages cm"
+    assert_int_equal(tmp_q1(db, "SELECT count(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM call_messages cm"
                             " WHERE cm.message_id = m.id) AND NOT EXISTS (SELECT 1 FROM calls WHERE system_id = m.id)"), 0);
-    assert_int_equal(q1(db, "SELECT count(*) FROM call_messages WHERE message_id NOT IN (SELECT id FROM messages)"
+    assert_int_equal(tmp_q1(db, "SELECT count(*) FROM call_messages WHERE message_id NOT IN (SELECT id FROM messages)"
                             " OR call_id NOT IN (SELECT id FROM calls)"), 0);
     /* NULL NOT IN (empty) is true: each reference is tested only when set */
     static const char *const refs[][2] = {
@@ -119,10 +100,10 @@ static void consistent(const char *db)
         char sql[256];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM calls WHERE %s IS NOT NULL AND %s NOT IN (SELECT id FROM %s)",
                  refs[i][0], refs[i][0], refs[i][1]);
-        if (q1(db, sql) != 0)
+        if (tmp_q1(db, sql) != 0)
             fail_msg("%s: %s names a missing row", db, refs[i][0]);
     }
-    assert_int_equal(q1(db, "SELECT count(*) FROM tool_lists WHERE id NOT IN (SELECT tools_id FROM calls WHERE tools_id IS NOT NULL)"), 0);
+    assert_int_equal(tmp_q1(db, "SELECT count(*) FROM tool_lists WHERE id NOT IN (SELECT tools_id FROM calls WHERE tools_id IS NOT NULL)"), 0);
     sqlite3 *h;
     assert_int_equal(sqlite3_open(tmp_path(db), &h), SQLITE_OK);
     char *msg = NULL;
@@ -173,9 +154,9 @@ static void test_delete_middle_of_chain(void **state)
     conversation(s, "default", "alpha", 6);   /* 1..6, each body compressed against its parent's */
     conversation(s, "default", "beta", 2);    /* 7, 8: share the system prompt */
     pl_store_close(s);
-    assert_int_equal(col_of("mid.db", "request_ref", 4), 3);
-    assert_int_equal(col_of("mid.db", "response_ref", 4), 3);
-    assert_int_equal(col_of("mid.db", "inherited", 4), 7);
+    assert_int_equal(tmp_col_of("mid.db", "request_ref", 4), 3);
+    assert_int_equal(tmp_col_of("mid.db", "response_ref", 4), 3);
+    assert_int_equal(tmp_col_of("mid.db", "inherited", 4), 7);
     char *before[9];
     for (int i = 1; i <= 8; i++)
         before[i] = snapshot("mid.db", i);
@@ -184,7 +165,7 @@ static void test_delete_middle_of_chain(void **state)
     assert_int_equal(st.bodies_reencoded, 2);   /* call 4's request and response */
     assert_int_equal(st.relinked, 1);
     assert_int_equal(st.messages, 0);           /* call 3's turn lives on in 4, 5 and 6 */
-    assert_int_equal(q1("mid.db", "SELECT count(*) FROM calls WHERE id = 3"), 0);
+    assert_int_equal(tmp_q1("mid.db", "SELECT count(*) FROM calls WHERE id = 3"), 0);
     for (int i = 1; i <= 8; i++) {
         if (i != 3) {
             char *now = snapshot("mid.db", i);
@@ -195,13 +176,13 @@ static void test_delete_middle_of_chain(void **state)
     }
     /* 4 continues 2 now (the deleted call's parent): it holds call 3's turn itself and still
      * inherits 2's five messages */
-    assert_int_equal(col_of("mid.db", "parent_id", 4), 2);
-    assert_int_equal(col_of("mid.db", "inherited", 4), 5);
-    assert_int_equal(q1("mid.db", "SELECT min(position) || count(*) FROM call_messages WHERE call_id = 4"), 54);
-    assert_int_equal(col_of("mid.db", "request_ref", 4), -1);
-    assert_int_equal(col_of("mid.db", "parent_id", 5), 4);
-    assert_int_equal(col_of("mid.db", "request_ref", 5), 4);
-    assert_int_equal(col_of("mid.db", "conversation_id", 6), 1);
+    assert_int_equal(tmp_col_of("mid.db", "parent_id", 4), 2);
+    assert_int_equal(tmp_col_of("mid.db", "inherited", 4), 5);
+    assert_int_equal(tmp_q1("mid.db", "SELECT min(position) || count(*) FROM call_messages WHERE call_id = 4"), 54);
+    assert_int_equal(tmp_col_of("mid.db", "request_ref", 4), -1);
+    assert_int_equal(tmp_col_of("mid.db", "parent_id", 5), 4);
+    assert_int_equal(tmp_col_of("mid.db", "request_ref", 5), 4);
+    assert_int_equal(tmp_col_of("mid.db", "conversation_id", 6), 1);
     consistent("mid.db");
 }
 
@@ -225,21 +206,21 @@ static void test_delete_root_and_conversation(void **state)
     }
     for (int i = 2; i <= 4; i++)
         free(before[i]);
-    assert_int_equal(col_of("root.db", "parent_id", 3), -1);
-    assert_int_equal(col_of("root.db", "conversation_id", 3), 3);
-    assert_int_equal(col_of("root.db", "conversation_id", 4), 3);
-    assert_int_equal(col_of("root.db", "conversation_id", 6), 5);
-    assert_int_equal(q1("root.db", "SELECT count(*) FROM conversations"), 2);
+    assert_int_equal(tmp_col_of("root.db", "parent_id", 3), -1);
+    assert_int_equal(tmp_col_of("root.db", "conversation_id", 3), 3);
+    assert_int_equal(tmp_col_of("root.db", "conversation_id", 4), 3);
+    assert_int_equal(tmp_col_of("root.db", "conversation_id", 6), 5);
+    assert_int_equal(tmp_q1("root.db", "SELECT count(*) FROM conversations"), 2);
     consistent("root.db");
     /* a whole conversation: its own messages go, the shared system prompt stays */
-    long long sys = q1("root.db", "SELECT id FROM messages WHERE role = 'system'");
+    long long sys = tmp_q1("root.db", "SELECT id FROM messages WHERE role = 'system'");
     pl_store_delete_stats st;
     assert_int_equal(del("root.db", (pl_store_delete_sel){.conversation = 5}, &st), 3);
     assert_int_equal(st.messages, 6);   /* delta's three turns and three replies */
-    assert_int_equal(q1("root.db", "SELECT count(*) FROM messages WHERE content LIKE 'delta%'"), 0);
-    assert_int_equal(q1("root.db", "SELECT id FROM messages WHERE role = 'system'"), sys);
-    assert_int_equal(q1("root.db", "SELECT count(*) FROM calls WHERE id IN (3, 4)"), 2);
-    assert_int_equal(q1("root.db", "SELECT count(*) FROM calls"), 2);
+    assert_int_equal(tmp_q1("root.db", "SELECT count(*) FROM messages WHERE content LIKE 'delta%'"), 0);
+    assert_int_equal(tmp_q1("root.db", "SELECT id FROM messages WHERE role = 'system'"), sys);
+    assert_int_equal(tmp_q1("root.db", "SELECT count(*) FROM calls WHERE id IN (3, 4)"), 2);
+    assert_int_equal(tmp_q1("root.db", "SELECT count(*) FROM calls"), 2);
     consistent("root.db");
 }
 
@@ -251,25 +232,25 @@ static void test_orphans_and_fts(void **state)
     call(s, "a", "[" SYS "," U("plain question") "]", "plain answer");
     call(s, "b", "[" SYS "," U("zebra in namespace b") "]", "other answer");
     pl_store_close(s);   /* the close indexes this process's texts */
-    assert_int_equal(q1("fts.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'zebra'"), 2);
-    assert_int_equal(q1("fts.db", "SELECT count(*) FROM tool_lists"), 1);
+    assert_int_equal(tmp_q1("fts.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'zebra'"), 2);
+    assert_int_equal(tmp_q1("fts.db", "SELECT count(*) FROM tool_lists"), 1);
     pl_store_delete_stats st;
     assert_int_equal(del("fts.db", (pl_store_delete_sel){.ns = "a", .id = 1}, &st), 1);
     assert_int_equal(st.messages, 2);
     assert_int_equal(st.tool_lists, 1);
-    assert_int_equal(q1("fts.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'zebra'"), 1);
-    assert_int_equal(q1("fts.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'striped'"), 0);
-    assert_int_equal(q1("fts.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'answer'"), 2);
-    assert_int_equal(q1("fts.db", "SELECT count(*) FROM messages WHERE content = 'You are terse.'"), 1);
+    assert_int_equal(tmp_q1("fts.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'zebra'"), 1);
+    assert_int_equal(tmp_q1("fts.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'striped'"), 0);
+    assert_int_equal(tmp_q1("fts.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'answer'"), 2);
+    assert_int_equal(tmp_q1("fts.db", "SELECT count(*) FROM messages WHERE content = 'You are terse.'"), 1);
     consistent("fts.db");
     /* a selection matching nothing changes nothing and logs nothing */
     assert_int_equal(del("fts.db", (pl_store_delete_sel){.ns = "none"}, NULL), 0);
-    assert_int_equal(q1("fts.db", "SELECT count(*) FROM deletions"), 1);
+    assert_int_equal(tmp_q1("fts.db", "SELECT count(*) FROM deletions"), 1);
     /* a namespace: the shared system prompt goes with the last call using it */
     assert_int_equal(del("fts.db", (pl_store_delete_sel){.ns = "b"}, NULL), 1);
     assert_int_equal(del("fts.db", (pl_store_delete_sel){.ns = "a"}, NULL), 1);
-    assert_int_equal(q1("fts.db", "SELECT count(*) FROM messages"), 0);
-    assert_int_equal(q1("fts.db", "SELECT count(*) FROM models"), 0);
+    assert_int_equal(tmp_q1("fts.db", "SELECT count(*) FROM messages"), 0);
+    assert_int_equal(tmp_q1("fts.db", "SELECT count(*) FROM models"), 0);
     consistent("fts.db");
     pl_store *r = tmp_store("fts.db");
     pl_store_delete_stats none;
@@ -288,16 +269,16 @@ static void test_live_writer_after_delete(void **state)
     pl_store *w = tmp_store("live.db");
     long long a = call(w, "default", "[" SYS "," U("only once") "]", "once answer");
     assert_int_equal(del("live.db", (pl_store_delete_sel){.id = a}, NULL), 1);
-    assert_int_equal(q1("live.db", "SELECT count(*) FROM messages"), 0);
+    assert_int_equal(tmp_q1("live.db", "SELECT count(*) FROM messages"), 0);
     long long b = call(w, "default", "[" SYS "," U("only once") "]", "once answer");
-    assert_int_equal(q1("live.db", "SELECT count(*) FROM messages"), 3);
+    assert_int_equal(tmp_q1("live.db", "SELECT count(*) FROM messages"), 3);
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM transcript WHERE call_id = %lld", b);
-    assert_int_equal(q1("live.db", sql), 3);
+    assert_int_equal(tmp_q1("live.db", sql), 3);
 
     long long c1 = call(w, "default", "[" SYS "," U("root question") "]", "root answer");
     long long c2 = call(w, "default", "[" SYS "," U("root question") "," A("root answer") "," U("first try") "]", "first");
-    assert_int_equal(col_of("live.db", "request_ref", c2), c1);
+    assert_int_equal(tmp_col_of("live.db", "request_ref", c2), c1);
     assert_int_equal(del("live.db", (pl_store_delete_sel){.id = c2}, NULL), 1);
     long long c2b = call(w, "default", "[" SYS "," U("root question") "," A("root answer") "," U("second try, longer") "]",
                          "second");
@@ -305,7 +286,7 @@ static void test_live_writer_after_delete(void **state)
     long long c3 = call(w, "default",
                         "[" SYS "," U("root question") "," A("root answer") "," U("second try, longer") "," A("second") ","
                         U("go on") "]", "third");
-    assert_int_equal(col_of("live.db", "request_ref", c3), c2b);
+    assert_int_equal(tmp_col_of("live.db", "request_ref", c3), c2b);
     pl_store_close(w);
     char *snap = snapshot("live.db", c3);
     assert_non_null(strstr(snap, "\"second try, longer\"},{\"role\":\"assistant\",\"content\":\"second\"},"));
@@ -330,12 +311,12 @@ static void test_ids_handed_out_again(void **state)
                                   NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
     assert_int_equal(del("ids.db", (pl_store_delete_sel){.before = clock_at - 2}, NULL), 2);   /* 1, 2 */
-    assert_int_equal(q1("ids.db", "SELECT max_id FROM deletions"), 4);
-    assert_int_equal(q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'a'"), 4);
+    assert_int_equal(tmp_q1("ids.db", "SELECT max_id FROM deletions"), 4);
+    assert_int_equal(tmp_q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'a'"), 4);
     assert_int_equal(del("ids.db", (pl_store_delete_sel){.id = 4}, NULL), 1);
-    assert_int_equal(q1("ids.db", "SELECT max_id FROM deletions WHERE id = 2"), 3);
-    assert_int_equal(q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'a'"), 3);
-    assert_int_equal(q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'b'"), 1);
+    assert_int_equal(tmp_q1("ids.db", "SELECT max_id FROM deletions WHERE id = 2"), 3);
+    assert_int_equal(tmp_q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'a'"), 3);
+    assert_int_equal(tmp_q1("ids.db", "SELECT last_id FROM ship_cursors WHERE destination = 'b'"), 1);
     s = tmp_store("ids.db");
     long long gen = 0, max_id = 0;
     assert_int_equal(pl_store_last_deletion(s, &gen, &max_id), 0);

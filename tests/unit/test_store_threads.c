@@ -71,19 +71,6 @@ static long long call(pl_store *s, const char *ns, const char *msgs, const char 
     return id;
 }
 
-static long long q1(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open(tmp_path(db), &h), SQLITE_OK);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-    long long v = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
-
 static char *qs(const char *db, const char *sql)
 {
     sqlite3 *h;
@@ -95,13 +82,6 @@ static char *qs(const char *db, const char *sql)
     sqlite3_finalize(st);
     sqlite3_close(h);
     return v;
-}
-
-static long long col_of(const char *db, const char *col, long long id)
-{
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT %s FROM calls WHERE id = %lld", col, id);
-    return q1(db, sql);
 }
 
 #define SYS "{\"role\":\"system\",\"content\":\"You are terse.\"}"
@@ -117,11 +97,11 @@ static void test_messages_stored_once(void **state)
     call(s, "other", "[" SYS "," U("one") "]", "r1");
     pl_store_close(s);
     /* system, one, r1, two, r2: the history re-sent and the other namespace add nothing */
-    assert_int_equal(q1("once.db", "SELECT count(*) FROM messages"), 5);
-    assert_int_equal(q1("once.db", "SELECT count(*) FROM messages WHERE role = 'system'"), 1);
-    assert_int_equal(q1("once.db", "SELECT count(*) FROM transcript WHERE call_id = 2"), 5);
+    assert_int_equal(tmp_q1("once.db", "SELECT count(*) FROM messages"), 5);
+    assert_int_equal(tmp_q1("once.db", "SELECT count(*) FROM messages WHERE role = 'system'"), 1);
+    assert_int_equal(tmp_q1("once.db", "SELECT count(*) FROM transcript WHERE call_id = 2"), 5);
     /* the call stores only what its parent did not have: two, r2 */
-    assert_int_equal(q1("once.db", "SELECT count(*) FROM call_messages WHERE call_id = 2"), 2);
+    assert_int_equal(tmp_q1("once.db", "SELECT count(*) FROM call_messages WHERE call_id = 2"), 2);
     sqlite3 *h;
     assert_int_equal(sqlite3_open(tmp_path("once.db"), &h), SQLITE_OK);
     sqlite3_stmt *st;
@@ -152,11 +132,11 @@ static void test_conversation_links(void **state)
         {a1, -1, a1}, {b1, -1, b1}, {a2, a1, a1}, {b2, b1, b1}, {a2r, a1, a1}, {a2x, a1, a1}, {a3, a2r, a1}, {n1, -1, n1},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
-        assert_int_equal(col_of("links.db", "parent_id", want[i].id), want[i].parent);
-        assert_int_equal(col_of("links.db", "conversation_id", want[i].id), want[i].conv);
+        assert_int_equal(tmp_col_of("links.db", "parent_id", want[i].id), want[i].parent);
+        assert_int_equal(tmp_col_of("links.db", "conversation_id", want[i].id), want[i].conv);
     }
-    assert_int_equal(q1("links.db", "SELECT calls FROM conversations WHERE id = 1"), 5);
-    assert_int_equal(q1("links.db", "SELECT count(*) FROM conversations"), 3);
+    assert_int_equal(tmp_q1("links.db", "SELECT calls FROM conversations WHERE id = 1"), 5);
+    assert_int_equal(tmp_q1("links.db", "SELECT count(*) FROM conversations"), 3);
 }
 
 static void test_prompt_versions_and_search(void **state)
@@ -174,19 +154,19 @@ static void test_prompt_versions_and_search(void **state)
     }
     int st;
     waitpid(pid, &st, 0);
-    assert_int_equal(q1("versions.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'timeout'"), 0);
+    assert_int_equal(tmp_q1("versions.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'timeout'"), 0);
     call(s, "default", "[{\"role\":\"system\",\"content\":\"You are verbose.\"}," U("retry with timeout now") "]", "ok");
     pl_store_close(s);   /* ...and the next batch, here at close, takes every process's texts */
-    assert_int_equal(q1("versions.db", "SELECT count(*) FROM prompt_versions WHERE namespace = 'default'"), 2);
-    assert_int_equal(q1("versions.db", "SELECT calls FROM prompt_versions WHERE version = 1"), 3);
-    assert_int_equal(q1("versions.db", "SELECT calls FROM prompt_versions WHERE version = 2"), 1);
+    assert_int_equal(tmp_q1("versions.db", "SELECT count(*) FROM prompt_versions WHERE namespace = 'default'"), 2);
+    assert_int_equal(tmp_q1("versions.db", "SELECT calls FROM prompt_versions WHERE version = 1"), 3);
+    assert_int_equal(tmp_q1("versions.db", "SELECT calls FROM prompt_versions WHERE version = 2"), 1);
     char *hits = qs("versions.db", "SELECT group_concat(call_id) FROM (SELECT DISTINCT call_id FROM call_messages"
                                    " WHERE message_id IN (SELECT rowid FROM messages_fts"
                                    " WHERE messages_fts MATCH 'timeout AND retry') ORDER BY call_id)");
     assert_string_equal(hits, "1,3,4");
     free(hits);
     /* each distinct text is indexed once: "ok" answered three calls */
-    assert_int_equal(q1("versions.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'ok'"), 1);
+    assert_int_equal(tmp_q1("versions.db", "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'ok'"), 1);
 }
 
 typedef struct bodies {
@@ -230,16 +210,16 @@ static void test_body_chains(void **state)
     pl_store_close(s);
     assert_int_equal(b.n, 80);
     assert_int_equal(b.bad, 0);
-    assert_int_equal(q1("chains.db", "SELECT count(*) FROM calls WHERE request_ref IS NOT NULL"), 79 - 1);
-    assert_int_equal(q1("chains.db", "SELECT count(*) FROM calls WHERE response_ref IS NOT NULL"), 79 - 1);
+    assert_int_equal(tmp_q1("chains.db", "SELECT count(*) FROM calls WHERE request_ref IS NOT NULL"), 79 - 1);
+    assert_int_equal(tmp_q1("chains.db", "SELECT count(*) FROM calls WHERE response_ref IS NOT NULL"), 79 - 1);
     /* the chain is cut at PL_THREADS_MAX_DEPTH (64): call 66 starts a new one */
-    assert_int_equal(col_of("chains.db", "request_ref", 66), -1);
+    assert_int_equal(tmp_col_of("chains.db", "request_ref", 66), -1);
     /* read one deep in the chain directly, and compare with its size */
     sqlite3 *h;
     assert_int_equal(sqlite3_open(tmp_path("chains.db"), &h), SQLITE_OK);
     pl_buf out = {0};
     assert_int_equal(pl_body_read(h, 60, 0, &out, err, sizeof err), 0);
-    assert_int_equal((long long)out.len, col_of("chains.db", "request_size", 60));
+    assert_int_equal((long long)out.len, tmp_col_of("chains.db", "request_size", 60));
     assert_int_equal(pl_body_read(h, 9999, 0, &out, err, sizeof err), -1);
     assert_non_null(strstr(err, "no call with id 9999"));
     sqlite3_exec(h, "UPDATE calls SET request_body = x'28b52ffd00' WHERE id = 30", NULL, NULL, NULL);
@@ -298,24 +278,24 @@ static void test_eight_writers(void **state)
         waitpid(kids[k], &st, 0);
         assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     }
-    assert_int_equal(q1("eight.db", "SELECT count(*) FROM calls"), 32);
+    assert_int_equal(tmp_q1("eight.db", "SELECT count(*) FROM calls"), 32);
     /* system, a, b, r, next, done: never a duplicate row */
-    assert_int_equal(q1("eight.db", "SELECT count(*) FROM messages"), 6);
+    assert_int_equal(tmp_q1("eight.db", "SELECT count(*) FROM messages"), 6);
     /* every second turn found a first turn of its conversation */
-    assert_int_equal(q1("eight.db", "SELECT count(*) FROM calls c JOIN calls p ON p.id = c.parent_id"
+    assert_int_equal(tmp_q1("eight.db", "SELECT count(*) FROM calls c JOIN calls p ON p.id = c.parent_id"
                                     " WHERE c.id IN (SELECT call_id FROM transcript WHERE content = 'next')"), 16);
-    assert_int_equal(q1("eight.db", "SELECT count(DISTINCT conversation_id) FROM calls"
+    assert_int_equal(tmp_q1("eight.db", "SELECT count(DISTINCT conversation_id) FROM calls"
                                     " WHERE id IN (SELECT call_id FROM transcript WHERE content = 'next')") <= 16, 1);
     /* one request header set and one response set, whoever wrote first; each call's own values
      * come back in place, the key redacted */
-    assert_int_equal(q1("eight.db", "SELECT count(*) FROM header_sets"), 2);
-    assert_int_equal(q1("eight.db", "SELECT count(*) FROM call_headers h JOIN calls c ON c.id = h.call_id"
+    assert_int_equal(tmp_q1("eight.db", "SELECT count(*) FROM header_sets"), 2);
+    assert_int_equal(tmp_q1("eight.db", "SELECT count(*) FROM call_headers h JOIN calls c ON c.id = h.call_id"
                                     " WHERE h.request_headers LIKE '%[\"Content-Length\",\"' || c.request_size || '\"]%'"
                                     " AND h.request_headers LIKE '%[\"Authorization\",\"[REDACTED]\"]%'"
                                     " AND h.response_headers LIKE '%[\"content-length\",\"' || c.response_size || '\"]%'"),
                      32);
-    assert_int_equal(q1("eight.db", "SELECT count(*) FROM header_sets WHERE headers LIKE '%sk-secret%'"), 0);
-    assert_int_equal(q1("eight.db", "SELECT count(*) FROM calls WHERE request_header_values LIKE '%sk-secret%'"), 0);
+    assert_int_equal(tmp_q1("eight.db", "SELECT count(*) FROM header_sets WHERE headers LIKE '%sk-secret%'"), 0);
+    assert_int_equal(tmp_q1("eight.db", "SELECT count(*) FROM calls WHERE request_header_values LIKE '%sk-secret%'"), 0);
     /* and the store's own reader gives the lists back */
     pl_store *r = tmp_store("eight.db");
     char err[256];
@@ -340,7 +320,7 @@ static void test_upgrade_killed(void **state)
         assert_int_equal(sqlite3_exec(h, "CREATE TEMP TABLE t AS SELECT * FROM calls; UPDATE t SET id = NULL;"
                                          "INSERT INTO calls SELECT * FROM t; DROP TABLE t;", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
-    long long rows = q1("big1.db", "SELECT count(*) FROM calls");
+    long long rows = tmp_q1("big1.db", "SELECT count(*) FROM calls");
     assert_int_equal(rows, 3584);
     int killed_midway = 0;
     const int delays_ms[] = {20, 80, 200, 400};
@@ -358,19 +338,19 @@ static void test_upgrade_killed(void **state)
         kill(pid, SIGKILL);
         int st;
         waitpid(pid, &st, 0);
-        long long ver = q1("big.db", "PRAGMA user_version");
-        assert_int_equal(q1("big.db", "SELECT count(*) FROM calls"), rows);
+        long long ver = tmp_q1("big.db", "PRAGMA user_version");
+        assert_int_equal(tmp_q1("big.db", "SELECT count(*) FROM calls"), rows);
         if (ver == 1) {
             killed_midway++;
-            assert_int_equal(q1("big.db", "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"), 0);
+            assert_int_equal(tmp_q1("big.db", "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"), 0);
         } else {
             assert_int_equal(ver, PL_STORE_SCHEMA_VERSION);
-            assert_int_equal(q1("big.db", "SELECT count(*) FROM calls WHERE record IS NULL"), 0);
+            assert_int_equal(tmp_q1("big.db", "SELECT count(*) FROM calls WHERE record IS NULL"), 0);
         }
         pl_store_close(tmp_store("big.db"));   /* the next open finishes the job */
-        assert_int_equal(q1("big.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
-        assert_int_equal(q1("big.db", "SELECT count(*) FROM calls WHERE record IS NULL"), 0);
-        assert_int_equal(q1("big.db", "SELECT count(*) FROM calls"), rows);
+        assert_int_equal(tmp_q1("big.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
+        assert_int_equal(tmp_q1("big.db", "SELECT count(*) FROM calls WHERE record IS NULL"), 0);
+        assert_int_equal(tmp_q1("big.db", "SELECT count(*) FROM calls"), rows);
     }
     assert_true(killed_midway > 0);   /* at least one kill landed inside the upgrade */
 
@@ -383,15 +363,15 @@ static void test_upgrade_killed(void **state)
                                      "INSERT INTO calls SELECT * FROM t; DROP TABLE t;", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
     pl_store_close(tmp_store("huge.db"));
-    assert_int_equal(q1("huge.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
-    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls"), 2 * rows);
-    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL OR normalizer IS NULL"), 0);
-    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE cached_tokens IS NULL"), 0);
+    assert_int_equal(tmp_q1("huge.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
+    assert_int_equal(tmp_q1("huge.db", "SELECT count(*) FROM calls"), 2 * rows);
+    assert_int_equal(tmp_q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL OR normalizer IS NULL"), 0);
+    assert_int_equal(tmp_q1("huge.db", "SELECT count(*) FROM calls WHERE cached_tokens IS NULL"), 0);
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT count(DISTINCT call_id) FROM call_messages WHERE call_id > %lld", rows);
-    long long linked_copies = q1("huge.db", sql);
+    long long linked_copies = tmp_q1("huge.db", sql);
     assert_true(linked_copies > rows / 2);   /* the copies past 5,000 rows have their messages */
-    long long linked = q1("huge.db", "SELECT count(DISTINCT call_id) FROM call_messages");
+    long long linked = tmp_q1("huge.db", "SELECT count(DISTINCT call_id) FROM call_messages");
 
     /* A schema-3 file whose old rows were left without messages (as that build did past 5,000
      * calls): the upgrade to 4 fills exactly those. */
@@ -403,9 +383,9 @@ static void test_upgrade_killed(void **state)
                      SQLITE_OK);
     sqlite3_close(h);
     pl_store_close(tmp_store("huge.db"));
-    assert_int_equal(q1("huge.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
-    assert_int_equal(q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL OR normalizer IS NULL"), 0);
-    assert_int_equal(q1("huge.db", "SELECT count(DISTINCT call_id) FROM call_messages"), linked);
+    assert_int_equal(tmp_q1("huge.db", "PRAGMA user_version"), PL_STORE_SCHEMA_VERSION);
+    assert_int_equal(tmp_q1("huge.db", "SELECT count(*) FROM calls WHERE record IS NULL OR normalizer IS NULL"), 0);
+    assert_int_equal(tmp_q1("huge.db", "SELECT count(DISTINCT call_id) FROM call_messages"), linked);
 }
 
 int main(void)

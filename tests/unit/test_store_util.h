@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include "../../store/store.h"
 
 static char tmp_dir[256];
@@ -51,6 +53,27 @@ static inline pl_store *tmp_store_open(const char *path)
 static inline pl_store *tmp_store(const char *name)
 {
     return tmp_store_open(tmp_path(name));
+}
+
+/* The first column of sql's first row in tmp_path(db), on a connection of its own; -1 for none or NULL */
+static inline long long tmp_q1(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(tmp_path(db), &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(h));
+    long long v = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+static inline long long tmp_col_of(const char *db, const char *col, long long id)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT %s FROM calls WHERE id = %lld", col, id);
+    return tmp_q1(db, sql);
 }
 
 /* An OpenAI chat call's columns as a capture fills them, nothing measured; bodies and record unset */
