@@ -283,6 +283,19 @@ static int diff_sides(side sides[2])
     return r ? 1 : pl_cli_close_out(stdout, NULL);
 }
 
+/* The end of both diff commands: the diff when loading went well (rc 0), then the sides freed. */
+static int diff_and_free(side sides[2], int rc)
+{
+    if (rc == 0)
+        rc = diff_sides(sides);
+    for (int i = 0; i < 2; i++) {
+        free(sides[i].text);
+        free(sides[i].lines);
+        free(sides[i].header);
+    }
+    return rc;
+}
+
 /* `diff ID`: the call it continues, from the readable store's parent_id. 0 after a message. */
 static long long parent_of(const pl_cli_opts *o)
 {
@@ -339,14 +352,7 @@ int pl_cmd_diff(const pl_cli_opts *o)
         }
     }
     pl_store_close(s);
-    if (rc == 0)
-        rc = diff_sides(sides);
-    for (int i = 0; i < 2; i++) {
-        free(sides[i].text);
-        free(sides[i].lines);
-        free(sides[i].header);
-    }
-    return rc;
+    return diff_and_free(sides, rc);
 }
 
 /* One prompt version of a namespace as an outline: its system prompt and its tool list. */
@@ -421,14 +427,7 @@ int pl_cmd_diff_prompt(const pl_cli_opts *o)
     }
     pl_store_close(s);
     free(ns);
-    if (rc == 0)
-        rc = diff_sides(sides);
-    for (int i = 0; i < 2; i++) {
-        free(sides[i].text);
-        free(sides[i].lines);
-        free(sides[i].header);
-    }
-    return rc;
+    return diff_and_free(sides, rc);
 }
 
 char *pl_diff_prompt_versions(pl_store *s, const char *ns, long long v1, long long v2, char *err, size_t errlen)
