@@ -15,6 +15,7 @@
 #include "messages.h"
 #include "schema.h"
 #include "threads.h"
+#include "walvfs.h"
 
 char *pl_store_path_from_url(const char *url)
 {
@@ -210,7 +211,8 @@ static int store_open(const char *url, int flags, const pl_store_options *opts, 
             goto fail;
     } else {
         int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (memory ? SQLITE_OPEN_CREATE : 0);
-        rc = sqlite3_open_v2(s->path, &s->db, oflags, NULL);
+        /* Writers gather each commit's WAL frames into one write (walvfs.h). */
+        rc = sqlite3_open_v2(s->path, &s->db, oflags, memory ? NULL : pl_walvfs_name());
         if (rc == SQLITE_OK) {
             sqlite3_extended_result_codes(s->db, 1);
             sqlite3_busy_timeout(s->db, s->busy_ms);
@@ -261,6 +263,12 @@ static int store_open(const char *url, int flags, const pl_store_options *opts, 
     if (opts && opts->cache_kib > 0) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", opts->cache_kib);
+        sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
+    }
+    if (opts && opts->wal_pages > 0 && !memory) {
+        char pragma[96];
+        snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%d; PRAGMA journal_size_limit=%lld", opts->wal_pages,
+                 (long long)opts->wal_pages * 4096);
         sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
     }
     if (ver < PL_STORE_SCHEMA_VERSION && pl_schema_ensure(s, err, errlen) != 0)

@@ -117,6 +117,8 @@ typedef struct pl_store_options {
     const char *redact;         /* extra names to redact (PROMPTLOG_REDACT syntax), copied at
                                  * open; NULL = getenv("PROMPTLOG_REDACT") read once at open */
     int cache_kib;              /* SQLite page cache of this connection; 0 = SQLite's default */
+    int wal_pages;              /* WAL frames before this connection checkpoints (and the size the
+                                 * WAL file is cut back to after); 0 = SQLite's 1,000 */
 } pl_store_options;
 
 /* url: "sqlite:///rel/path.db" (relative), "sqlite:////abs/path.db" (absolute; the SQLAlchemy
