@@ -22,13 +22,14 @@ static int reserve(pl_buf *out, size_t need)
 int pl_zblob_compress(ZSTD_CCtx *cctx, const void *src, size_t len, pl_buf *out)
 {
     size_t bound = ZSTD_compressBound(len);
+    int level = len < PL_ZBLOB_SMALL ? ZSTD_minCLevel() : PL_ZBLOB_LEVEL;
     if (reserve(out, bound) != 0)
         return -1;
     size_t n;
     if (cctx) {
-        n = ZSTD_compressCCtx(cctx, out->data, out->cap - 1, src ? src : "", len, PL_ZBLOB_LEVEL);
+        n = ZSTD_compressCCtx(cctx, out->data, out->cap - 1, src ? src : "", len, level);
     } else {
-        n = ZSTD_compress(out->data, out->cap - 1, src ? src : "", len, PL_ZBLOB_LEVEL);
+        n = ZSTD_compress(out->data, out->cap - 1, src ? src : "", len, level);
     }
     if (ZSTD_isError(n))
         return -1;
