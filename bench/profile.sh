@@ -7,7 +7,8 @@
 #   2. python3 http.client, non-stream chat calls over one keep-alive HTTPS connection to the local
 #      mock, with and without the preload: the whole per-call cost, hooks and HTTP parsing included;
 #   3. the start of /bin/true with and without the preload (loading, constructors);
-#   4. the system calls of one commit (strace -c of capture_cost at the two lengths).
+#   4. the system calls of one commit (strace -c of capture_cost at the two lengths);
+#   5. CPU time (kernel included) by object and system call, with perf's software clock.
 # Knobs: BUILD, PROFILE_SHORT (20) / PROFILE_LONG (60) calls, PROFILE_DIR (callgrind files kept).
 set -u
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -75,6 +76,22 @@ if command -v strace >/dev/null && [ -x "$BUILD/bench/capture_cost" ]; then
         "$OUTDIR/syscalls.$SHORT" "$OUTDIR/syscalls.$LONG" | sort -k2 -gr
 else
     echo "  (needs strace and bench/capture_cost: skipped)"
+fi
+
+echo
+# Instructions are not time: perf's software clock (this VM has no hardware counters) sees the
+# kernel and cache misses too. The same Python loop, longer, without and with the preload.
+echo "== 5. CPU time by object and system call (perf record -e cpu-clock, python3 non-stream chat)"
+PERF_N="${PROFILE_PERF_N:-2000}"
+if command -v perf >/dev/null && perf record -q -e cpu-clock -o "$OUTDIR/perf.probe" true >/dev/null 2>&1; then
+    perf record -q -e cpu-clock -F 10000 -g -o "$OUTDIR/perf.plain" \
+        "$PY" "$ROOT/bench/client.py" https-chat "$MOCK_HTTPS_PORT" "$MOCK_CA" "$PERF_N" >/dev/null 2>&1
+    rm -f "$T/pp.db"
+    PROMPTLOG_DATABASE="sqlite:///$T/pp.db" LD_PRELOAD="$PL_LIB" perf record -q -e cpu-clock -F 10000 -g \
+        -o "$OUTDIR/perf.pre" "$PY" "$ROOT/bench/client.py" https-chat "$MOCK_HTTPS_PORT" "$MOCK_CA" "$PERF_N" >/dev/null 2>&1
+    "$PY" "$ROOT/bench/perf_report.py" "$OUTDIR/perf.plain" "$OUTDIR/perf.pre" "$PERF_N" 10000
+else
+    echo "  (needs perf with access to the software clock: skipped)"
 fi
 
 echo
