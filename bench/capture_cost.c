@@ -11,6 +11,7 @@
 #include "../preload/capture.h"
 #include "../preload/engine.h"
 #include "../preload/runtime.h"
+#include "../util/jsonarena.h"
 
 static char *resp;
 static size_t resp_len;
@@ -133,6 +134,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "capture_cost: the capture engine is not available\n");
         return 1;
     }
+    /* Linked in, the engine cannot tell our cJSON from a host's: do what the loaded engine does
+     * in a program without cJSON of its own. */
+    pl_jsonarena_install();
 
     double *base = calloc((size_t)iters, sizeof *base);
     double *cap = calloc((size_t)iters, sizeof *cap);

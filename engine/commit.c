@@ -2,6 +2,7 @@
  * into a normalized record and a row in this process's store, committed before it returns. */
 #include "engine_int.h"
 #include "../util/json.h"
+#include "../util/jsonarena.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -92,6 +93,7 @@ int pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
         .incomplete = x->incomplete,
         .decode_error = x->decode_error,
     };
+    pl_jsonarena_begin();   /* what normalization parses, freed at once below */
     cJSON *rec = pl_llm_normalize(&in);
     char *url = pl_exchange_url(x);
     char *path = NULL;
@@ -173,5 +175,6 @@ int pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
     free(path);
     free(url);
     cJSON_Delete(rec);
+    pl_jsonarena_end();
     return id > 0;
 }

@@ -4,11 +4,20 @@
 
 #include "../proto/decode.h"
 #include "../proto/http2.h"
+#include "../util/jsonarena.h"
 
 static void engine_init(const pl_engine_host *host)
 {
     if (pl_engine_host_set) /* (absent when linked statically into a unit test) */
         pl_engine_host_set(host);
+    if (host->json_hooks_free)
+        pl_jsonarena_install();
+}
+
+static void engine_fork_child(void)
+{
+    pl_jsonarena_fork_child();
+    pl_engine_store_fork_child();
 }
 
 static int engine_commit(pl_exchange *x, const pl_endpoint *ep)
@@ -23,7 +32,7 @@ PL_EXPORT const pl_engine pl_engine_v1 = {
     .store_close = pl_engine_store_close,
     .fork_prepare = pl_engine_store_fork_prepare,
     .fork_parent = pl_engine_store_fork_parent,
-    .fork_child = pl_engine_store_fork_child,
+    .fork_child = engine_fork_child,
     .h2_new = pl_h2_new,
     .h2_feed = pl_h2_feed,
     .h2_failed = pl_h2_failed,

@@ -2,6 +2,7 @@
  * framing from what arrived (Content-Type, then the body's shape), never from what was asked. */
 #include "record.h"
 #include "../proto/sse.h"
+#include "../util/jsonarena.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,7 @@ static void on_event(void *vctx, const pl_stream_event *ev)
         n->terminal = 1;
         return;
     }
-    cJSON *j = cJSON_ParseWithLength(d, len);
+    cJSON *j = pl_json_parse(d, len, NULL, 0);
     if (!j) {
         if (ev->unterminated)
             n->cut = 1;  /* the stream was cut inside this unit: not a parser complaint */
@@ -112,7 +113,7 @@ static framing pick_framing(const pl_llm_input *in, const char *body, size_t len
     case '{': {
         /* One JSON value, or several (NDJSON without its Content-Type)? */
         const char *end = NULL;
-        cJSON *j = cJSON_ParseWithLengthOpts(body + i, len - i, &end, 0);
+        cJSON *j = pl_json_parse(body + i, len - i, &end, 0);
         if (j) {
             size_t rest = (size_t)(body + len - end);
             if (is_blank(end, rest)) {
@@ -174,7 +175,7 @@ static void run_stream(pl_norm *n, const pl_api_norm *p, framing f, const char *
 
 static void http_error(pl_norm *n, const char *body, size_t len)
 {
-    cJSON *j = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+    cJSON *j = body && len ? pl_json_parse(body, len, NULL, 0) : NULL;
     char *msg = pl_error_message(j);
     cJSON_Delete(j);
     if (msg) {
@@ -198,7 +199,7 @@ cJSON *pl_llm_normalize(const pl_llm_input *in)
     pl_norm_init(&n, in, d ? d->kind : "chat");
 
     if (in->req_body && in->req_len) {
-        cJSON *req = cJSON_ParseWithLength(in->req_body, in->req_len);
+        cJSON *req = pl_json_parse(in->req_body, in->req_len, NULL, 0);
         if (req) {
             if (p && p->request)
                 p->request(&n, req);

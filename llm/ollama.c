@@ -15,7 +15,7 @@ static void stringify_arguments(cJSON *messages)
             cJSON *fn = cJSON_GetObjectItemCaseSensitive(tc, "function");
             cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
             if (args && !cJSON_IsString(args)) {
-                char *t = cJSON_PrintUnformatted(args);
+                char *t = pl_json_text(args, 0);
                 if (t)
                     cJSON_ReplaceItemInObjectCaseSensitive(fn, "arguments", cJSON_CreateString(t));
                 free(t);

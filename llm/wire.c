@@ -81,7 +81,7 @@ char *pl_error_message(const cJSON *body)
         const char *m = pl_js(e, "message");
         if (m)
             return pl_strdup(m);
-        return cJSON_PrintUnformatted(e);
+        return pl_json_text(e, 0);
     }
     const char *m = pl_js(body, "message");
     if (m)

@@ -38,6 +38,10 @@ static char g_path[4096];           /* the engine next to this library, found at
 /* Unit tests link the engine objects statically: the table is then right here. */
 extern const pl_engine pl_engine_v1 __attribute__((weak, visibility("hidden")));
 
+/* The cJSON the engine links (its DT_NEEDED); if the program loaded it first, its hooks are the
+ * program's business. */
+#define PL_CJSON_SONAME "libcjson.so.1"
+
 static void host_stats(int committed) { pl_stats_count(committed); }
 
 static const pl_engine_host g_host = {
@@ -90,7 +94,12 @@ static void load_now(void)
     pl_self_enter();
     const pl_engine *e = &pl_engine_v1;
     char why[512] = "";
+    int cjson_before = 1;
     if (!e) {
+        void *cj = dlopen(PL_CJSON_SONAME, RTLD_LAZY | RTLD_NOLOAD);
+        cjson_before = cj != NULL;
+        if (cj)
+            dlclose(cj);
         void *h = g_path[0] ? dlopen(g_path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) : NULL;
         if (!h)
             snprintf(why, sizeof why, "%.480s", g_path[0] ? dlerror() : "own path unknown");
@@ -105,6 +114,7 @@ static void load_now(void)
     if (e) {
         g_host_rt = g_host;
         g_host_rt.config = pl_config_get();
+        g_host_rt.json_hooks_free = !cjson_before;
         e->init(&g_host_rt);
         g_engine = e;
         __atomic_store_n(&g_state, E_READY, __ATOMIC_RELEASE);

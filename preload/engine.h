@@ -24,7 +24,7 @@
 #include "../proto/http2.h"
 #include "runtime.h"
 
-#define PL_ENGINE_VERSION 2
+#define PL_ENGINE_VERSION 3
 #define PL_ENGINE_FILE "libpromptlog-engine.so"
 #define PL_ENGINE_TABLE "pl_engine_v1"
 
@@ -36,6 +36,9 @@ typedef struct pl_engine_host {
     void (*debug)(const char *fmt, ...);
     void (*stats_count)(int committed);
     unsigned (*generation)(void);
+    /* 1 when libcjson was not in the process before the engine's dlopen: nobody else can have
+     * set cJSON's allocation hooks, so the engine may (util/jsonarena.h) */
+    int json_hooks_free;
 } pl_engine_host;
 
 typedef struct pl_engine {

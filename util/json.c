@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "jsonw.h"
 
 const cJSON *pl_jget(const cJSON *obj, const char *key)
 {
@@ -48,5 +49,12 @@ char *pl_json_text(const cJSON *v, int raw_strings)
             memcpy(d, v->valuestring, n);
         return d;
     }
-    return cJSON_PrintUnformatted(v);
+    /* Not cJSON_Print: its buffer comes from cJSON's hooks, which the engine or the host may
+     * have set (jsonarena.h), and our callers free() what they get. */
+    pl_buf b = {0};
+    if (pl_jw_value(&b, v) != 0) {
+        pl_buf_free(&b);
+        return NULL;
+    }
+    return pl_buf_detach(&b);
 }
