@@ -1,5 +1,6 @@
 # build.sh — sourced by bench/run.sh and bench/profile.sh: bench_build compiles the bench programs
-# into $BUILD/bench. capture_cost links the library's own objects (same flags as the library) to
+# into $BUILD/bench (txn_floor: SQLite alone, bench/txn_floor.c). capture_cost links the
+# library's own objects (same flags as the library) to
 # time pl_capture_commit in-process; perform_loop links libcurl. Needs ROOT and BUILD.
 
 bench_build() {
@@ -8,6 +9,7 @@ bench_build() {
     libs="$(pkg-config --libs $pkgs) -ldl -lpthread"
     mkdir -p "$BUILD/bench"
     cc $cflags -o "$BUILD/bench/perform_loop" "$ROOT/bench/perform_loop.c" $(pkg-config --libs libcurl) || return 1
+    cc $cflags -o "$BUILD/bench/txn_floor" "$ROOT/bench/txn_floor.c" $(pkg-config --libs sqlite3) || return 1
     # Every library object but the hooks: capture_cost calls the pipeline, not the interposers.
     # The engine objects are linked in (not dlopen'ed): the table is then found statically, as in
     # the unit tests, and the preload objects come along as in test_conn (their hooks let our own

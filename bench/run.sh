@@ -119,6 +119,15 @@ call_line "HTTPS captured chat, non-stream" https_chat "<= 100 us" "(no goal; 26
 rss="$(stat https_chat '(r1-r0)/1024')"
 printf '  %-46s %+.1f MB peak RSS (without: %.1f MB)\n' "HTTPS captured chat, non-stream" "$rss" "$(stat https_chat 'r0/1024')"
 row "peak RSS added over $BENCH_LOOPS x $N captured calls" "$(printf '%+.1f MB' "$rss")" "<= 4 MB" https_chat '(r1-r0)/1024' '%+.1f' 
+# The floor under that figure: the same row committed by SQLite alone (bench/txn_floor.c), on
+# copies of the database the last captured run left.
+for m in full bare; do
+    cp "$DB" "$T/floor.db"; rm -f "$T/floor.db-wal" "$T/floor.db-shm"
+    [ ! -e "$DB-wal" ] || cp "$DB-wal" "$T/floor.db-wal"
+    "$BUILD/bench/txn_floor" "$T/floor.db" "$ITER" "$m" | tee "$T/floor.$m" || exit 1
+    row "floor: $(sed 's/^ *//; s/  *median.*//' "$T/floor.$m"), CPU per commit" \
+        "$(sed 's/.*median *\([0-9.]*\) us *mean *\([0-9.]*\) us.*/\1 us (mean \2)/' "$T/floor.$m")" "(reference)"
+done
 measure https_stream LD_PRELOAD "$PY" "$client" https-stream "$MOCK_HTTPS_PORT" "$MOCK_CA" "$N"
 expect_rows $((BENCH_LOOPS * N + 1)) "captured streamed chat"
 call_line "HTTPS captured chat, streamed" https_stream "(no goal)" "<= 150 us"
