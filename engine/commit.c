@@ -93,8 +93,12 @@ int pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
         .incomplete = x->incomplete,
         .decode_error = x->decode_error,
     };
-    pl_jsonarena_begin();   /* what normalization parses, freed at once below */
+    /* The record and every tree normalization parses come from the arena, freed at once below
+     * (util/jsonarena.h); the store reads the record in place. */
+    pl_jsonarena_begin();
+    pl_jsonarena_route_begin();
     cJSON *rec = pl_llm_normalize(&in);
+    pl_jsonarena_route_end();
     char *url = pl_exchange_url(x);
     char *path = NULL;
     if (x->target)

@@ -21,7 +21,7 @@ typedef struct chunk {
  * than a dynamic TLS lookup. A thread that finds it taken parses with malloc, as before. */
 static uintptr_t g_owner;       /* pthread_self() of the thread between begin and end, or 0 */
 static int g_depth;             /* owner only: begin/end nesting */
-static int g_parsing;           /* owner only: inside pl_json_parse */
+static int g_routed;            /* owner only: route_begin nesting (pl_json_parse, normalization) */
 static chunk *g_head;           /* owner only: newest first */
 static size_t g_total;          /* owner only: bytes in chunks */
 static int g_installed;
@@ -46,7 +46,7 @@ static int owns(const void *p)
 
 static void *arena_alloc(size_t n)
 {
-    if (!mine() || !g_parsing)
+    if (!mine() || !g_routed)
         return malloc(n);
     n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     chunk *c = g_head;
@@ -85,7 +85,7 @@ static void release(void)
     }
     g_head = NULL;
     g_total = 0;
-    g_depth = g_parsing = 0;
+    g_depth = g_routed = 0;
 }
 
 void pl_jsonarena_install(void)
@@ -131,13 +131,22 @@ int pl_jsonarena_holds(const void *p)
     return mine() && owns(p);
 }
 
+void pl_jsonarena_route_begin(void)
+{
+    if (pl_jsonarena_installed() && mine())
+        g_routed++;
+}
+
+void pl_jsonarena_route_end(void)
+{
+    if (mine() && g_routed > 0)
+        g_routed--;
+}
+
 cJSON *pl_json_parse(const char *s, size_t len, const char **end, int require_null)
 {
-    int use = pl_jsonarena_installed() && mine();
-    if (use)
-        g_parsing = 1;
+    pl_jsonarena_route_begin();
     cJSON *j = cJSON_ParseWithLengthOpts(s, len, end, require_null);
-    if (use)
-        g_parsing = 0;
+    pl_jsonarena_route_end();
     return j;
 }

@@ -4,16 +4,18 @@
  * Why: a parsed stream event is ~20 small cJSON allocations, and malloc/free of those was a third
  * of what parsing cost. cJSON takes its allocator from process-wide hooks, so the arena works
  * through them:
- *   - hooks route an allocation to the arena only while pl_json_parse runs on the thread that
- *     holds it (one capturing thread at a time; the others parse with malloc); everything else
- *     (printing, cJSON_Create*, the host's own cJSON) gets malloc;
+ *   - hooks route an allocation to the arena only between route_begin and route_end (around
+ *     pl_json_parse, and the engine's normalization) on the thread that holds it (one capturing
+ *     thread at a time; the others get malloc); everything else (the store's printing, the
+ *     host's own cJSON) gets malloc;
  *   - a free of an arena pointer is a no-op, any other pointer goes to free();
  *   - pl_jsonarena_install must only be called when nobody else can have set cJSON's hooks (the
  *     engine installs them only if libcjson was not loaded before it: a host that set its own
  *     hooks keeps them, and we parse with plain cJSON then).
- * Invariants: a tree from pl_json_parse inside an open arena must be dead (cJSON_Delete'd or
- * dropped) before pl_jsonarena_end; nothing inside the arena is ever passed to free(). Without
- * install or outside begin/end, pl_json_parse is cJSON_ParseWithLengthOpts. */
+ * Invariants: whatever cJSON allocated while routed must be dead (cJSON_Delete'd, cJSON_free'd
+ * or dropped) before pl_jsonarena_end, and is never passed to free(): code that runs routed
+ * returns text through util/jsonw (malloc), never cJSON_Print. Without install or outside
+ * begin/end, routing changes nothing and pl_json_parse is cJSON_ParseWithLengthOpts. */
 #ifndef PL_JSONARENA_H
 #define PL_JSONARENA_H
 
@@ -26,6 +28,9 @@ void pl_jsonarena_begin(void);     /* takes the arena for this thread if free (n
 void pl_jsonarena_end(void);       /* the outermost end frees everything parsed since begin */
 void pl_jsonarena_fork_child(void);  /* in the child: an arena held by another thread is dropped */
 
+/* cJSON allocations on this thread go to the arena while routed (nests; no-op unless held). */
+void pl_jsonarena_route_begin(void);
+void pl_jsonarena_route_end(void);
 /* 1 when p lies in the arena the calling thread holds (tests, assertions). */
 int pl_jsonarena_holds(const void *p);
 
