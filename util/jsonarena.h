@@ -11,7 +11,10 @@
  *   - a free of an arena pointer is a no-op, any other pointer goes to free();
  *   - pl_jsonarena_install must only be called when nobody else can have set cJSON's hooks (the
  *     engine installs them only if libcjson was not loaded before it: a host that set its own
- *     hooks keeps them, and we parse with plain cJSON then).
+ *     hooks keeps them, and we parse with plain cJSON then). A program that loads libcjson
+ *     later and sets hooks gets them, and our captures use its allocator from then on; only a
+ *     cJSON_InitHooks running on another thread during a capture's commit could hand an arena
+ *     block to the program's free, a window we accept (cJSON's hooks are unsynchronized anyway).
  * Invariants: whatever cJSON allocated while routed must be dead (cJSON_Delete'd, cJSON_free'd
  * or dropped) before pl_jsonarena_end, and is never passed to free(): code that runs routed
  * returns text through util/jsonw (malloc), never cJSON_Print. Without install or outside
