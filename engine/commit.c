@@ -178,7 +178,7 @@ int pl_engine_commit(pl_exchange *x, const pl_endpoint *ep)
     free(cprev);
     free(path);
     free(url);
-    cJSON_Delete(rec);
+    pl_json_delete(rec);   /* (the arena is freed whole just below) */
     pl_jsonarena_end();
     return id > 0;
 }

@@ -82,7 +82,7 @@ static void on_event(void *vctx, const pl_stream_event *ev)
     name[nl] = '\0';
     if (!stream_error(n, j) && c->p->event)
         c->p->event(n, name, j);
-    cJSON_Delete(j);
+    pl_json_delete(j);
 }
 
 typedef enum { F_NONE, F_JSON, F_SSE, F_NDJSON, F_ARRAY } framing;
@@ -120,7 +120,7 @@ static framing pick_framing(const pl_llm_input *in, const char *body, size_t len
                 *parsed = j;
                 return F_JSON;
             }
-            cJSON_Delete(j);
+            pl_json_delete(j);
             return F_NDJSON;
         }
         /* Unparseable: several lines of objects is NDJSON; otherwise a broken single body. */
@@ -177,7 +177,7 @@ static void http_error(pl_norm *n, const char *body, size_t len)
 {
     cJSON *j = body && len ? pl_json_parse(body, len, NULL, 0) : NULL;
     char *msg = pl_error_message(j);
-    cJSON_Delete(j);
+    pl_json_delete(j);
     if (msg) {
         pl_norm_error(n, msg);
         free(msg);
@@ -203,7 +203,7 @@ cJSON *pl_llm_normalize(const pl_llm_input *in)
         if (req) {
             if (p && p->request)
                 p->request(&n, req);
-            cJSON_Delete(req);
+            pl_json_delete(req);
         } else {
             pl_norm_parse_error(&n, in->req_len ? "request body is not valid JSON" : "empty request body");
         }
@@ -235,7 +235,7 @@ cJSON *pl_llm_normalize(const pl_llm_input *in)
             } else {
                 if (!stream_error(&n, j) && p->response)
                     p->response(&n, j);
-                cJSON_Delete(j);
+                pl_json_delete(j);
             }
         } else if (f != F_NONE) {
             run_stream(&n, p, f, body, len);

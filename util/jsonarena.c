@@ -24,6 +24,7 @@ static int g_depth;             /* owner only: begin/end nesting */
 static int g_routed;            /* owner only: route_begin nesting (pl_json_parse, normalization) */
 static chunk *g_head;           /* owner only: newest first */
 static size_t g_total;          /* owner only: bytes in chunks */
+static int g_spilled;           /* owner only: a routed allocation went to malloc since begin */
 static int g_installed;
 
 static uintptr_t self(void)
@@ -54,11 +55,11 @@ static void *arena_alloc(size_t n)
         size_t cap = c ? c->cap * 2 : FIRST_CHUNK;
         if (cap < n)
             cap = n;
-        if (g_total + cap > ARENA_MAX)
+        chunk *nc = g_total + cap <= ARENA_MAX ? malloc(sizeof *nc + cap) : NULL;
+        if (!nc) {
+            g_spilled = 1;
             return malloc(n);
-        chunk *nc = malloc(sizeof *nc + cap);
-        if (!nc)
-            return NULL;
+        }
         nc->next = c;
         nc->used = 0;
         nc->cap = cap;
@@ -85,7 +86,7 @@ static void release(void)
     }
     g_head = NULL;
     g_total = 0;
-    g_depth = g_routed = 0;
+    g_depth = g_routed = g_spilled = 0;
 }
 
 void pl_jsonarena_install(void)
@@ -141,6 +142,14 @@ void pl_jsonarena_route_end(void)
 {
     if (mine() && g_routed > 0)
         g_routed--;
+}
+
+void pl_json_delete(cJSON *j)
+{
+    /* Walking a tree only to no-op each block costs about what a small parse does. */
+    if (j && mine() && !g_spilled && owns(j))
+        return;
+    cJSON_Delete(j);
 }
 
 cJSON *pl_json_parse(const char *s, size_t len, const char **end, int require_null)

@@ -37,6 +37,11 @@ void pl_jsonarena_route_end(void);
 /* 1 when p lies in the arena the calling thread holds (tests, assertions). */
 int pl_jsonarena_holds(const void *p);
 
+/* cJSON_Delete for a tree built while routed: nothing at all when every routed allocation since
+ * begin came from the arena (end frees them), else cJSON_Delete. Not for a tree that code
+ * running unrouted has added nodes to. */
+void pl_json_delete(cJSON *j);
+
 /* cJSON_ParseWithLengthOpts, into the arena if this thread holds it. */
 cJSON *pl_json_parse(const char *s, size_t len, const char **end, int require_null);
 
