@@ -6,6 +6,7 @@
 #      compress, SQLite) for one streamed chat completion;
 #   2. python3 http.client, non-stream chat calls over one keep-alive HTTPS connection to the local
 #      mock, with and without the preload: the whole per-call cost, hooks and HTTP parsing included;
+#      2b the same for streamed calls; 2c the floor, SQLite alone committing the same row;
 #   3. the start of /bin/true with and without the preload (loading, constructors);
 #   4. the system calls of one commit (strace -c of capture_cost at the two lengths);
 #   5. CPU time (kernel included) by object and system call, with perf's software clock.
@@ -52,6 +53,35 @@ for n in "$SHORT" "$LONG"; do
 done
 "$PY" "$report" "$OUTDIR/py_pre.$SHORT.out" "$OUTDIR/py_pre.$LONG.out" $((LONG - SHORT)) \
     "$OUTDIR/py_plain.$SHORT.out" "$OUTDIR/py_plain.$LONG.out"
+
+echo
+echo "== 2b. the same, streamed chat (bench/client.py https-stream)"
+for n in "$SHORT" "$LONG"; do
+    cg "$OUTDIR/pys_plain.$n.out" "$PY" "$ROOT/bench/client.py" https-stream "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
+    rm -f "$T/pys.db"
+    PROMPTLOG_DATABASE="sqlite:///$T/pys.db" LD_PRELOAD="$PL_LIB" \
+        cg "$OUTDIR/pys_pre.$n.out" "$PY" "$ROOT/bench/client.py" https-stream "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
+    rows="$(sqlite3 "$T/pys.db" 'select count(*) from calls where stream = 1' 2>/dev/null || echo 0)"
+    [ "$rows" = $((n + 1)) ] || { echo "profile: $rows streamed rows captured for $((n + 1)) calls" >&2; exit 1; }
+done
+"$PY" "$report" "$OUTDIR/pys_pre.$SHORT.out" "$OUTDIR/pys_pre.$LONG.out" $((LONG - SHORT)) \
+    "$OUTDIR/pys_plain.$SHORT.out" "$OUTDIR/pys_plain.$LONG.out"
+
+echo
+# How much of the SQLite transaction is SQLite's own floor: the non-stream run's last row
+# re-inserted by SQLite alone (bench/txn_floor.c), same two-length difference.
+echo "== 2c. the SQLite floor: the captured row re-inserted by SQLite alone (bench/txn_floor.c)"
+for m in full bare; do
+    for n in "$SHORT" "$LONG"; do
+        cp "$T/py.db" "$T/floor.db"; rm -f "$T/floor.db-wal" "$T/floor.db-shm"
+        cg "$OUTDIR/floor_$m.$n.out" "$BUILD/bench/txn_floor" "$T/floor.db" "$n" "$m"
+    done
+    a="$(callgrind_annotate "$OUTDIR/floor_$m.$SHORT.out" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')"
+    b="$(callgrind_annotate "$OUTDIR/floor_$m.$LONG.out" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')"
+    printf '  %-58s %9d instructions per commit\n' \
+        "$([ $m = full ] && echo "calls row + 2 call_messages rows, this schema" || echo "calls row alone, no secondary index")" \
+        $(( (b - a) / (LONG - SHORT) ))
+done
 
 echo
 echo "== 3. start-up: /bin/true with and without the preload"
