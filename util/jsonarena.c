@@ -49,6 +49,10 @@ static void *arena_alloc(size_t n)
 {
     if (!mine() || !g_routed)
         return malloc(n);
+    if (n > ARENA_MAX) {   /* (also keeps the rounding below from wrapping) */
+        g_spilled = 1;
+        return malloc(n);
+    }
     n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     chunk *c = g_head;
     if (!c || c->cap - c->used < n) {
