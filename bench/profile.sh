@@ -40,32 +40,31 @@ else
     echo "  (capture_cost does not build against this tree: skipped)"
 fi
 
+# py_profile KIND TAG WHERE: callgrind of bench/client.py KIND at both lengths, without and with the
+# preload (files TAG_plain.N.out / TAG_pre.N.out, database $T/TAG.db), checking that every call
+# was captured (calls WHERE), then the per-call report.
+py_profile() {
+    local kind="$1" tag="$2" where="$3" n rows
+    for n in "$SHORT" "$LONG"; do
+        cg "$OUTDIR/${tag}_plain.$n.out" "$PY" "$ROOT/bench/client.py" "$kind" "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
+        rm -f "$T/$tag.db"
+        PROMPTLOG_DATABASE="sqlite:///$T/$tag.db" LD_PRELOAD="$PL_LIB" \
+            cg "$OUTDIR/${tag}_pre.$n.out" "$PY" "$ROOT/bench/client.py" "$kind" "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
+        rows="$(sqlite3 "$T/$tag.db" "select count(*) from calls where $where" 2>/dev/null || echo 0)"
+        [ "$rows" = $((n + 1)) ] || { echo "profile: $kind: $rows rows captured for $((n + 1)) calls" >&2; exit 1; }
+    done
+    "$PY" "$report" "$OUTDIR/${tag}_pre.$SHORT.out" "$OUTDIR/${tag}_pre.$LONG.out" $((LONG - SHORT)) \
+        "$OUTDIR/${tag}_plain.$SHORT.out" "$OUTDIR/${tag}_plain.$LONG.out"
+}
+
 echo
 echo "== 2. python3 http.client, non-stream chat over one keep-alive HTTPS connection (bench/client.py)"
 start_mock --delay-ms 0 --no-h2 --tcp-nodelay
-for n in "$SHORT" "$LONG"; do
-    cg "$OUTDIR/py_plain.$n.out" "$PY" "$ROOT/bench/client.py" https-chat "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
-    rm -f "$T/py.db"
-    PROMPTLOG_DATABASE="sqlite:///$T/py.db" LD_PRELOAD="$PL_LIB" \
-        cg "$OUTDIR/py_pre.$n.out" "$PY" "$ROOT/bench/client.py" https-chat "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
-    rows="$(sqlite3 "$T/py.db" 'select count(*) from calls' 2>/dev/null || echo 0)"
-    [ "$rows" = $((n + 1)) ] || { echo "profile: $rows rows captured for $((n + 1)) calls" >&2; exit 1; }
-done
-"$PY" "$report" "$OUTDIR/py_pre.$SHORT.out" "$OUTDIR/py_pre.$LONG.out" $((LONG - SHORT)) \
-    "$OUTDIR/py_plain.$SHORT.out" "$OUTDIR/py_plain.$LONG.out"
+py_profile https-chat py "stream = 0"
 
 echo
 echo "== 2b. the same, streamed chat (bench/client.py https-stream)"
-for n in "$SHORT" "$LONG"; do
-    cg "$OUTDIR/pys_plain.$n.out" "$PY" "$ROOT/bench/client.py" https-stream "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
-    rm -f "$T/pys.db"
-    PROMPTLOG_DATABASE="sqlite:///$T/pys.db" LD_PRELOAD="$PL_LIB" \
-        cg "$OUTDIR/pys_pre.$n.out" "$PY" "$ROOT/bench/client.py" https-stream "$MOCK_HTTPS_PORT" "$MOCK_CA" "$n"
-    rows="$(sqlite3 "$T/pys.db" 'select count(*) from calls where stream = 1' 2>/dev/null || echo 0)"
-    [ "$rows" = $((n + 1)) ] || { echo "profile: $rows streamed rows captured for $((n + 1)) calls" >&2; exit 1; }
-done
-"$PY" "$report" "$OUTDIR/pys_pre.$SHORT.out" "$OUTDIR/pys_pre.$LONG.out" $((LONG - SHORT)) \
-    "$OUTDIR/pys_plain.$SHORT.out" "$OUTDIR/pys_plain.$LONG.out"
+py_profile https-stream pys "stream = 1"
 
 echo
 # How much of the SQLite transaction is SQLite's own floor: the non-stream run's last row
