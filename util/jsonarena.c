@@ -1,5 +1,5 @@
-/* jsonarena.c — a bump arena behind cJSON's allocation hooks for the trees a capture
- * parses (see jsonarena.h for why and for the rules that keep the host's cJSON untouched). */
+/* jsonarena.c — a bump arena behind cJSON's allocation hooks for the trees a capture parses
+ * and builds (see jsonarena.h for why and for the rules that keep the host's cJSON untouched). */
 #include "jsonarena.h"
 
 #include <pthread.h>
@@ -18,7 +18,7 @@ typedef struct chunk {
 
 /* One arena for the process, owned by one capturing thread at a time: the hooks run on every
  * cJSON allocation in the process, the host's too, and a thread id compare is cheaper there
- * than a dynamic TLS lookup. A thread that finds it taken parses with malloc, as before. */
+ * than a dynamic TLS lookup. A thread that finds it taken uses malloc, as before. */
 static uintptr_t g_owner;       /* pthread_self() of the thread between begin and end, or 0 */
 static int g_depth;             /* owner only: begin/end nesting */
 static int g_routed;            /* owner only: route_begin nesting (pl_json_parse, normalization) */
